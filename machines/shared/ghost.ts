@@ -1,0 +1,61 @@
+import type { GroupContext } from '../../src/model/context';
+import { USER_DOMAIN, USERS, type Domain, type Owner } from '../../src/model/vocabulary';
+
+/**
+ * Bookkeeping of the callers (not kernel state): where each VFIO user is in its claim / attach /
+ * detach / release order, and the ghost variables `counted` and `priv` of each device. Every
+ * design's effects call these so the callers behave the same in every design.
+ */
+
+export function userOfOwner(owner: Owner): number {
+  return owner === null ? -1 : USERS.indexOf(owner);
+}
+
+export function userOfDomain(domain: Domain): number {
+  return USERS.findIndex((u) => USER_DOMAIN[u] === domain);
+}
+
+export function markClaimed(c: GroupContext, owner: Owner): void {
+  const u = userOfOwner(owner);
+  if (u >= 0) c.users[u].phase = 'claimed';
+}
+
+export function markReleased(c: GroupContext, owner: Owner): void {
+  const u = userOfOwner(owner);
+  if (u >= 0) c.users[u].phase = 'idle';
+}
+
+export function markAttached(c: GroupContext, domain: Domain): void {
+  const u = userOfDomain(domain);
+  if (u >= 0) c.users[u].phase = 'attached';
+}
+
+export function markDetached(c: GroupContext, domain: Domain): void {
+  const u = userOfDomain(domain);
+  if (u >= 0 && c.users[u].phase === 'attached') c.users[u].phase = 'claimed';
+}
+
+export function bindDriver(c: GroupContext, dev: number, driver: 'kernel' | 'vfio', counted: boolean): void {
+  const d = c.devices[dev];
+  d.driver = driver;
+  d.counted = counted;
+}
+
+export function unbindDriver(c: GroupContext, dev: number): void {
+  const d = c.devices[dev];
+  d.driver = 'none';
+  d.counted = false;
+  d.priv = false;
+}
+
+/** The group's members: devices that went through iommu_probe_device() and are still there. */
+export function memberCount(c: GroupContext): number {
+  let n = 0;
+  for (const d of c.devices) if (d.in_group) n++;
+  return n;
+}
+
+/** `__iommu_group_for_each_dev(group, domain, iommu_group_do_attach_device)` (attach never fails here). */
+export function attachMembers(c: GroupContext, domain: Domain): void {
+  for (const d of c.devices) if (d.in_group) d.domain = domain;
+}

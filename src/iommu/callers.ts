@@ -1,0 +1,59 @@
+import type { GroupContext } from '../model/context';
+import { USER_DOMAIN, USERS, type UserName } from '../model/vocabulary';
+import type { IommuEvent } from './events';
+
+/** Who makes a call: the driver core (bind/unbind/probe/remove), a kernel driver, or a VFIO user. */
+export type Lane = 'driver-core' | 'kernel-driver' | UserName;
+
+/**
+ * One thing a modelled caller can do. The precondition (`enabled`) reads the state and is kept
+ * apart from the effect, which is the machine's handling of `event`.
+ */
+export interface CallerAction {
+  readonly event: IommuEvent;
+  readonly lane: Lane;
+  /** An ordinary clean-up step (a driver unbinding, a user detaching or releasing): what `viability` may use. */
+  readonly cleanup: boolean;
+  enabled(c: GroupContext): boolean;
+}
+
+/** Index of a VFIO user in `context.users`. */
+export const userIndex = (u: UserName): number => USERS.indexOf(u);
+
+/**
+ * The modelled callers at `devices` devices, in a fixed order (device 0's actions first, then
+ * device 1's, ..., then file1's and file2's). What each may do:
+ * - hot-plug: a device outside the group joins it (`iommu_probe_device`), whether or not a
+ *   driver is already bound (the late join of Eric Auger's report); a member with no driver
+ *   bound leaves it (hot-remove);
+ * - driver core: bind a kernel DMA-API driver or vfio-pci to an unbound device; unbind it;
+ * - a bound kernel driver may attach its own private domain with `iommu_attach_device` and
+ *   detaches it before it unbinds;
+ * - a VFIO user claims the group (only while some member is bound to vfio-pci: VFIO has no
+ *   group fd otherwise), attaches its own domain, detaches it, and releases, in VFIO's order.
+ */
+export function callerActions(devices: number): CallerAction[] {
+  const out: CallerAction[] = [];
+  for (let dev = 0; dev < devices; dev++) {
+    out.push(
+      { event: { type: 'probe_device', dev }, lane: 'driver-core', cleanup: false, enabled: (c) => !c.devices[dev].in_group },
+      { event: { type: 'bind_driver', dev, driver: 'kernel' }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].driver === 'none' },
+      { event: { type: 'bind_driver', dev, driver: 'vfio' }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].driver === 'none' },
+      { event: { type: 'attach_device', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: false, enabled: (c) => c.devices[dev].driver === 'kernel' && !c.devices[dev].priv },
+      { event: { type: 'detach_device', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: true, enabled: (c) => c.devices[dev].driver === 'kernel' && c.devices[dev].priv },
+      { event: { type: 'unbind_driver', dev }, lane: 'driver-core', cleanup: true, enabled: (c) => c.devices[dev].driver !== 'none' && !c.devices[dev].priv },
+      { event: { type: 'release_device', dev }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].in_group && c.devices[dev].driver === 'none' },
+    );
+  }
+  for (const owner of USERS) {
+    const u = userIndex(owner);
+    const domain = USER_DOMAIN[owner];
+    out.push(
+      { event: { type: 'claim', owner }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'idle' && c.devices.some((d) => d.in_group && d.driver === 'vfio') },
+      { event: { type: 'attach_group', domain }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'claimed' },
+      { event: { type: 'detach_group', domain }, lane: owner, cleanup: true, enabled: (c) => c.users[u].phase === 'attached' },
+      { event: { type: 'release', owner }, lane: owner, cleanup: true, enabled: (c) => c.users[u].phase === 'claimed' },
+    );
+  }
+  return out;
+}

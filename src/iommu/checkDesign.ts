@@ -1,0 +1,72 @@
+import { check, type CheckOptions, type CheckResult } from '../core/check';
+import type { Design } from './design';
+import type { IommuEvent } from './events';
+import type { Invariant } from './invariant';
+import { buildIommuModel, type IommuModel } from './iommuModel';
+import { replayEvents, type TraceStep } from './replay';
+
+/** The verdict on one invariant for one design at one bound. */
+export type InvariantVerdict =
+  | { readonly name: string; readonly verdict: 'holds'; readonly states: number }
+  | { readonly name: string; readonly verdict: 'unknown'; readonly states: number }
+  | {
+      readonly name: string;
+      readonly verdict: 'violated';
+      /** Distinct states stored when the violation was found. */
+      readonly states: number;
+      /** The shortest counterexample, as replay events. */
+      readonly counterexample: readonly IommuEvent[];
+      /** The counterexample replayed: outcome and state after each call. */
+      readonly trace: readonly TraceStep[];
+      /** Why the last state (or step) breaks the invariant. */
+      readonly explanation: string;
+    }
+  | { readonly name: string; readonly verdict: 'n/a'; readonly reason: string };
+
+export interface DesignCheck {
+  readonly design: Design;
+  readonly devices: number;
+  readonly result: CheckResult;
+  readonly verdicts: readonly InvariantVerdict[];
+  readonly model: IommuModel;
+}
+
+function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[]): string {
+  const last = trace[trace.length - 1];
+  switch (inv.kind) {
+    case 'never-flag': {
+      const g = last.fired?.guardName;
+      return `WARN_ON fired in ${last.event.type}${g ? ` (${g})` : ''}`;
+    }
+    case 'recoverable':
+      return 'from this state no sequence of unbinding, detaching and releasing lets a user claim the group again';
+    case 'always': {
+      const info = { design: model.design, state: last ? last.state : (model.compiled.stateNames[model.compiled.initialState] as never) };
+      const c = last ? last.context : model.design.initialContext(model.devices);
+      return inv.explain ? inv.explain(c, info) : `${inv.name} does not hold`;
+    }
+  }
+}
+
+/**
+ * Checks `design` at `devices` devices against `invariants` (all applicable ones are checked in
+ * one search) and turns each counterexample into replay events and a trace.
+ */
+export function checkDesign(design: Design, devices: number, invariants: readonly Invariant[], options: CheckOptions = {}): DesignCheck {
+  const model = buildIommuModel(design, devices, invariants);
+  const result = check(model, options);
+  const byName = new Map(result.properties.map((p) => [p.name, p] as const));
+  const verdicts: InvariantVerdict[] = invariants.map((inv): InvariantVerdict => {
+    const na = model.notApplicable.find((n) => n.name === inv.name);
+    if (na) return { name: inv.name, verdict: 'n/a', reason: na.reason };
+    const p = byName.get(inv.name)!;
+    if (p.verdict === 'violated' && p.path) {
+      const counterexample = p.path.actions.map((a) => model.actions[a].event);
+      const trace = replayEvents(design, devices, counterexample);
+      return { name: inv.name, verdict: 'violated', states: p.states, counterexample, trace, explanation: explain(inv, model, trace) };
+    }
+    if (p.verdict === 'holds') return { name: inv.name, verdict: 'holds', states: p.states };
+    return { name: inv.name, verdict: 'unknown', states: p.states };
+  });
+  return { design, devices, result, verdicts, model };
+}

@@ -1,0 +1,35 @@
+import type { AnyStateMachine } from 'xstate';
+import type { GroupContext } from '../model/context';
+import type { ContextSchema } from '../model/schema';
+import type { GroupStateName } from '../model/vocabulary';
+
+/**
+ * One API design: an XState machine for the iommu group (the source of truth), the schema of
+ * its context, and what the checker needs to know about it. A design is one file in
+ * `machines/` exporting `design`, plus one doc in `docs/designs/`.
+ */
+export interface Design {
+  /** Name used on the command line (`--design NAME`). */
+  readonly name: string;
+  /** One line: what the design is. */
+  readonly title: string;
+  /** Which seed message (or upstream commit) the design follows. */
+  readonly source: string;
+  /** The group statechart. Its context is created from `input: { devices }`. */
+  readonly machine: AnyStateMachine;
+  /** Context schema at `devices` devices: every field's finite range. */
+  schema(devices: number): ContextSchema;
+  /** The context at the start: no device in the group, no driver bound, domain default. */
+  initialContext(devices: number): GroupContext;
+  /** The finite state a context belongs in (what the machine's `always` transitions enforce). */
+  classify(c: GroupContext): GroupStateName;
+  /**
+   * What `owner_cnt` should be given who holds it, for `refcount-balance`. Omit when the design
+   * has no owner count (the invariant is then n/a).
+   */
+  expectedOwnerCnt?(c: GroupContext): number;
+  /** Invariants that cannot apply to this design, with the reason. */
+  readonly notApplicable?: Readonly<Record<string, string>>;
+  /** Event types the machine understands (replay refuses others for this design). */
+  readonly events: readonly string[];
+}

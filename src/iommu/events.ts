@@ -1,0 +1,78 @@
+import { DOMAINS, USERS, type Domain, type UserName } from '../model/vocabulary';
+
+/**
+ * The events every design's machine receives: driver-core and hot-plug events (what really
+ * calls the ownership functions) and the VFIO-facing kernel functions. This is also the event
+ * format of `dmaown replay` and of every counterexample.
+ */
+export type IommuEvent =
+  | { type: 'probe_device'; dev: number }
+  | { type: 'release_device'; dev: number }
+  | { type: 'bind_driver'; dev: number; driver: 'kernel' | 'vfio' }
+  | { type: 'unbind_driver'; dev: number }
+  | { type: 'claim'; owner: UserName }
+  | { type: 'release'; owner: UserName }
+  | { type: 'attach_group'; domain: Domain }
+  | { type: 'detach_group'; domain: Domain }
+  | { type: 'attach_device'; domain: Domain; dev: number }
+  | { type: 'detach_device'; domain: Domain; dev: number }
+  | { type: 'owner_claimed' };
+
+export type IommuEventType = IommuEvent['type'];
+
+/** Which fields each event has, in the order they are printed. */
+export const EVENT_FIELDS: Readonly<Record<IommuEventType, readonly ('dev' | 'driver' | 'owner' | 'domain')[]>> = {
+  probe_device: ['dev'],
+  release_device: ['dev'],
+  bind_driver: ['dev', 'driver'],
+  unbind_driver: ['dev'],
+  claim: ['owner'],
+  release: ['owner'],
+  attach_group: ['domain'],
+  detach_group: ['domain'],
+  attach_device: ['domain', 'dev'],
+  detach_device: ['domain', 'dev'],
+  owner_claimed: [],
+};
+
+/** Bad input from a user: reported as one line, exit code 2. */
+export class InputError extends Error {}
+
+const ATTACHABLE: readonly Domain[] = DOMAINS.filter((d) => d !== null && d !== 'default');
+
+/**
+ * Checks that `raw` (parsed JSON) is an event for a group of `devices` devices and returns it
+ * with its fields in canonical order. Throws InputError naming what is wrong.
+ */
+export function parseEvent(raw: unknown, devices: number, where: string): IommuEvent {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: an event must be a JSON object, got ${JSON.stringify(raw)}`);
+  const o = raw as Record<string, unknown>;
+  const type = o.type;
+  if (typeof type !== 'string' || !(type in EVENT_FIELDS)) {
+    throw new InputError(`${where}: unknown event type ${JSON.stringify(type)} (known: ${Object.keys(EVENT_FIELDS).join(', ')})`);
+  }
+  const fields = EVENT_FIELDS[type as IommuEventType];
+  for (const k of Object.keys(o)) if (k !== 'type' && !fields.includes(k as never)) throw new InputError(`${where}: ${type} has no field '${k}'`);
+  const ev: Record<string, unknown> = { type };
+  for (const f of fields) {
+    const v = o[f];
+    if (f === 'dev') {
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${where}: ${type}.dev must be an integer, got ${JSON.stringify(v)}`);
+      if (v < 0 || v >= devices) throw new InputError(`${where}: device ${v} is out of range (the group has devices 0..${devices - 1})`);
+    } else if (f === 'driver') {
+      if (v !== 'kernel' && v !== 'vfio') throw new InputError(`${where}: ${type}.driver must be "kernel" or "vfio", got ${JSON.stringify(v)}`);
+    } else if (f === 'owner') {
+      if (!USERS.includes(v as UserName)) throw new InputError(`${where}: ${type}.owner must be one of ${USERS.map((u) => `"${u}"`).join(', ')}, got ${JSON.stringify(v)}`);
+    } else if (f === 'domain') {
+      if (!ATTACHABLE.includes(v as Domain)) throw new InputError(`${where}: ${type}.domain must be one of ${ATTACHABLE.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    ev[f] = v;
+  }
+  return ev as IommuEvent;
+}
+
+/** One line, e.g. `bind_driver(dev=0, driver=kernel)`. */
+export function formatEvent(e: IommuEvent): string {
+  const parts = EVENT_FIELDS[e.type].map((f) => `${f}=${String((e as Record<string, unknown>)[f])}`);
+  return `${e.type}(${parts.join(', ')})`;
+}

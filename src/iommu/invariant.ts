@@ -1,0 +1,63 @@
+import type { GroupContext } from '../model/context';
+import type { GroupStateName } from '../model/vocabulary';
+import type { CallerAction } from './callers';
+import type { Design } from './design';
+import type { IommuEvent } from './events';
+
+interface Common {
+  /** Name used with `--invariant NAME`. */
+  readonly name: string;
+  /** One line: what must be true. */
+  readonly summary: string;
+  /** The seed or upstream sentence this invariant formalises, quoted, with where it comes from. */
+  readonly formalises: string;
+  /** Sorts the list of invariants (lower first); ties by name. */
+  readonly rank?: number;
+  /** A reason when the invariant cannot apply to `design` (it is then reported n/a), else undefined. */
+  notApplicable?(design: Design): string | undefined;
+}
+
+/** What an invariant sees of a state besides its context. */
+export interface StateInfo {
+  readonly design: Design;
+  /** The machine's finite state. */
+  readonly state: GroupStateName;
+}
+
+/** Holds in every reachable state. `holds` must be pure. */
+export interface StateInvariant extends Common {
+  readonly kind: 'always';
+  holds(c: GroupContext, info: StateInfo): boolean;
+  /** Why a state breaks it, in one sentence (for reports). */
+  explain?(c: GroupContext, info: StateInfo): string;
+}
+
+/** No reachable transition has its outcome flag set (today: `warn`, a WARN_ON fired). */
+export interface TransitionInvariant extends Common {
+  readonly kind: 'never-flag';
+  readonly flag: 'warn';
+}
+
+/** Lets a recoverable invariant try a call on a copy of a state. */
+export interface Probe {
+  readonly context: GroupContext;
+  /** The kernel's return value and WARN for `event` from this state (the state is not changed). */
+  tryEvent(event: IommuEvent): { ret: number; warn: boolean };
+}
+
+/**
+ * From every reachable state, some sequence of `via` caller actions reaches a state where
+ * `goal` holds. A violation's counterexample is the shortest path to a state that cannot.
+ */
+export interface RecoverableInvariant extends Common {
+  readonly kind: 'recoverable';
+  via(action: CallerAction): boolean;
+  goal(probe: Probe): boolean;
+}
+
+export type Invariant = StateInvariant | TransitionInvariant | RecoverableInvariant;
+
+/** Identity function that type-checks an invariant file's export. */
+export function defineInvariant<I extends Invariant>(inv: I): I {
+  return inv;
+}

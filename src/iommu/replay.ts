@@ -1,0 +1,67 @@
+import type { Fired } from '../machine/compileMachine';
+import { cloneContext, type GroupContext } from '../model/context';
+import type { GroupStateName } from '../model/vocabulary';
+import type { Design } from './design';
+import { InputError, type IommuEvent } from './events';
+import { compiledOf } from './iommuModel';
+
+/** One step of a replayed or counterexample trace: the call, its outcome, the state after it. */
+export interface TraceStep {
+  readonly step: number;
+  readonly event: IommuEvent;
+  readonly ret: number;
+  readonly warn: boolean;
+  readonly state: GroupStateName;
+  readonly context: GroupContext;
+  /** The machine transition that handled the call (its guard names the seed branch taken). */
+  readonly fired: Fired | null;
+}
+
+/**
+ * Why a driver-core event makes no sense in this state, or null. Kernel functions are accepted
+ * in any state (they behave as the seed code does); driver-core events must be possible.
+ */
+export function driverCoreProblem(c: GroupContext, e: IommuEvent): string | null {
+  switch (e.type) {
+    case 'bind_driver':
+      return c.devices[e.dev].driver !== 'none' ? `device ${e.dev} already has a driver (${c.devices[e.dev].driver}) bound` : null;
+    case 'unbind_driver':
+      return c.devices[e.dev].driver === 'none' ? `device ${e.dev} has no driver bound` : null;
+    case 'probe_device':
+      return c.devices[e.dev].in_group ? `device ${e.dev} is already in the group` : null;
+    case 'release_device':
+      if (!c.devices[e.dev].in_group) return `device ${e.dev} is not in the group`;
+      return c.devices[e.dev].driver !== 'none' ? `device ${e.dev} still has a driver (${c.devices[e.dev].driver}) bound; unbind it first` : null;
+    default:
+      return null;
+  }
+}
+
+/** The start of every trace: the design's initial context at `devices` devices. */
+export function initialTraceState(design: Design, devices: number): { state: GroupStateName; context: GroupContext } {
+  const m = compiledOf(design);
+  return { state: m.stateNames[m.initialState] as GroupStateName, context: design.initialContext(devices) };
+}
+
+/**
+ * Runs `events` from the initial state through the design's compiled machine. Throws InputError
+ * naming the step when an event is not one the design has or a driver-core event makes no sense.
+ */
+export function replayEvents(design: Design, devices: number, events: readonly IommuEvent[]): TraceStep[] {
+  const m = compiledOf(design);
+  let { state, context } = initialTraceState(design, devices);
+  const steps: TraceStep[] = [];
+  events.forEach((event, i) => {
+    if (!design.events.includes(event.type)) throw new InputError(`step ${i}: design ${design.name} has no '${event.type}' call (it has: ${design.events.join(', ')})`);
+    const problem = driverCoreProblem(context, event);
+    if (problem) throw new InputError(`step ${i}: ${event.type}: ${problem}`);
+    const c = cloneContext(context);
+    c.ret = 0;
+    c.warn = false;
+    const r = m.explain(m.stateNames.indexOf(state), c, event);
+    state = m.stateNames[r.state] as GroupStateName;
+    context = c;
+    steps.push({ step: i, event, ret: c.ret, warn: c.warn, state, context: cloneContext(c), fired: r.fired });
+  });
+  return steps;
+}

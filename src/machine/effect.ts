@@ -1,0 +1,35 @@
+import { assign } from 'xstate';
+import { cloneContext, type GroupContext } from '../model/context';
+
+/**
+ * An effect mutates a context in place. It must be deterministic and touch nothing but the
+ * context it is given: the same function runs inside XState (on a copy) and inside the compiled
+ * transition function (on a packed view).
+ */
+export type Effect<C = GroupContext, E = any> = (context: C, event: E) => void;
+
+const registry = new WeakMap<object, Effect<any, any>>();
+
+/**
+ * Wraps an effect as an XState `assign` action and remembers the raw function, so that
+ * `compileMachine` can run the effect without XState. Use it for every action of a machine that
+ * is to be compiled.
+ */
+// The return type is loosened to `any`: XState's assign typing cannot see that the wrapper
+// keeps the machine's event type, and the compiled path never goes through it.
+export function effect<C extends GroupContext, E = any>(fn: Effect<C, E>): any {
+  const action = assign(({ context, event }: { context: any; event: any }) => {
+    const next = cloneContext(context as C);
+    fn(next, event as E);
+    return next;
+  });
+  registry.set(action as unknown as object, fn);
+  return action;
+}
+
+/** The raw effect behind an action made with `effect()`, if any. */
+export function effectOf(action: unknown): Effect<any, any> | undefined {
+  return typeof action === 'function' || (typeof action === 'object' && action !== null)
+    ? registry.get(action as object)
+    : undefined;
+}

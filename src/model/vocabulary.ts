@@ -1,0 +1,60 @@
+/**
+ * The values the modelled kernel objects can take. Every design shares this vocabulary so that
+ * an invariant or a counterexample means the same thing in every design.
+ */
+
+/** Kernel return codes as the kernel returns them (negative errno). */
+export const Errno = {
+  OK: 0,
+  EPERM: -1,
+  ENODEV: -19,
+  EBUSY: -16,
+  EINVAL: -22,
+} as const;
+export type Ret = number;
+
+export function errnoName(ret: Ret): string {
+  switch (ret) {
+    case 0: return '0';
+    case Errno.EPERM: return '-EPERM';
+    case Errno.EBUSY: return '-EBUSY';
+    case Errno.ENODEV: return '-ENODEV';
+    case Errno.EINVAL: return '-EINVAL';
+    default: return String(ret);
+  }
+}
+
+/**
+ * Domains a group or device can be attached to. `default` is the group's default (DMA-API)
+ * domain, `priv` a kernel driver's own private (UNMANAGED) domain, `dom1`/`dom2` the user
+ * domains of the two VFIO users, `null` no domain at all.
+ */
+export const DOMAINS = [null, 'default', 'priv', 'dom1', 'dom2'] as const;
+export type Domain = (typeof DOMAINS)[number];
+export const USER_DOMAINS: readonly Domain[] = ['dom1', 'dom2'];
+
+/** The two VFIO users, identified by the `struct file *` they pass as owner. */
+export const OWNERS = [null, 'file1', 'file2'] as const;
+export type Owner = (typeof OWNERS)[number];
+export type UserName = Exclude<Owner, null>;
+export const USERS: readonly UserName[] = ['file1', 'file2'];
+/** Each VFIO user attaches its own domain: file1 uses dom1, file2 uses dom2. */
+export const USER_DOMAIN: Readonly<Record<UserName, Domain>> = { file1: 'dom1', file2: 'dom2' };
+
+/**
+ * What is bound to a device: nothing, a kernel DMA-API driver (not `driver_managed_dma`, so the
+ * driver core calls use/unuse for it), or vfio-pci (`driver_managed_dma`: calls neither).
+ */
+export const DRIVERS = ['none', 'kernel', 'vfio'] as const;
+export type Driver = (typeof DRIVERS)[number];
+
+/** Where a VFIO user is in VFIO's order: claim, attach its domain, detach, release. */
+export const PHASES = ['idle', 'claimed', 'attached'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** The group's finite states, shared by every design's statechart. */
+export const GROUP_STATES = ['unowned', 'dma-api', 'private-domain', 'user-owned'] as const;
+export type GroupStateName = (typeof GROUP_STATES)[number];
+
+export const MIN_DEVICES = 1;
+export const MAX_DEVICES = 8;
