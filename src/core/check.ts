@@ -1,4 +1,5 @@
 import { GrowableBits, GrowableInt32 } from './growable';
+import { BudgetExceeded, MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel, type Property } from './model';
 import { StateStore } from './stateStore';
 
@@ -34,7 +35,9 @@ export interface CheckResult {
   /** False when a budget stopped the search before every reachable state was expanded. */
   readonly complete: boolean;
   readonly stopReason?: string;
+  /** Bytes of the search's arrays at the end, and at their peak (growth copies included). */
   readonly storeBytes: number;
+  readonly peakBytes: number;
   readonly properties: readonly PropertyResult[];
 }
 
@@ -44,6 +47,8 @@ export interface CheckOptions {
   readonly properties?: readonly string[];
   /** Stop after storing this many distinct states (default: no limit). */
   readonly maxStates?: number;
+  /** Stop before the search's arrays would take more than this many bytes (default: no limit). */
+  readonly maxMemory?: number;
   /** Called about every `progressEvery` expanded states. */
   readonly onProgress?: (p: { states: number; transitions: number; depth: number; queue: number; elapsedMs: number }) => void;
   readonly progressEvery?: number;
@@ -53,6 +58,7 @@ export interface CheckOptions {
 interface CheckConfig {
   readonly properties: readonly Property[];
   readonly maxStates: number;
+  readonly maxMemory: number;
   readonly onProgress: CheckOptions['onProgress'] | null;
   readonly progressEvery: number;
 }
@@ -72,6 +78,7 @@ function resolveConfig(model: PackedModel, o: CheckOptions): CheckConfig {
   return {
     properties,
     maxStates: o.maxStates ?? Number.POSITIVE_INFINITY,
+    maxMemory: o.maxMemory ?? Number.POSITIVE_INFINITY,
     onProgress: o.onProgress ?? null,
     progressEvery: o.progressEvery ?? 1 << 16,
   };
@@ -86,9 +93,10 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
   const cfg = resolveConfig(model, options);
   const started = performance.now();
   const W = model.words;
-  const store = new StateStore(W);
-  const parent = new GrowableInt32();
-  const via = new GrowableInt32();
+  const budget = new MemoryBudget(cfg.maxMemory);
+  const store = new StateStore(W, 1 << 12, budget);
+  const parent = new GrowableInt32(1 << 12, budget);
+  const via = new GrowableInt32(1 << 12, budget);
   const found = new Map<string, PropertyResult>();
 
   const pathTo = (id: number): Path => {
@@ -103,7 +111,7 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
   let flagMask = 0;
   for (const p of flagProps) flagMask |= 1 << p.flag;
   const goals = recProps.map(() => new GrowableBits());
-  const edges = recProps.map(() => ({ src: new GrowableInt32(), dst: new GrowableInt32() }));
+  const edges = recProps.map(() => ({ src: new GrowableInt32(1 << 12, budget), dst: new GrowableInt32(1 << 12, budget) }));
 
   const examine = (id: number, row: Uint32Array) => {
     for (const p of stateProps) {
@@ -135,6 +143,7 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
   let complete = true;
   let stopReason: string | undefined;
   let id = 0;
+  try {
   for (; id < store.count; id++) {
     if (id === layerEnd) { depth++; layerEnd = store.count; }
     if (store.count >= cfg.maxStates) { complete = false; stopReason = `--max-states ${cfg.maxStates} reached`; break; }
@@ -170,6 +179,11 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
       cfg.onProgress({ states: store.count, transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });
     }
   }
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    complete = false;
+    stopReason = `--max-memory: ${e.message}`;
+  }
 
   const results: PropertyResult[] = [];
   for (const p of cfg.properties) {
@@ -197,6 +211,7 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
     complete,
     stopReason,
     storeBytes: store.bytes + parent.bytes + via.bytes + edgeBytes,
+    peakBytes: budget.peak,
     properties: results,
   };
 }

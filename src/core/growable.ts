@@ -1,11 +1,18 @@
-/** An append-only Int32Array that doubles when full. */
+import { MemoryBudget } from './memoryBudget';
+
+/** An append-only Int32Array that doubles when full (within `budget`). */
 export class GrowableInt32 {
   length = 0;
   data: Int32Array;
-  constructor(capacity = 1 << 12) { this.data = new Int32Array(capacity); }
+  constructor(capacity = 1 << 12, private readonly budget = new MemoryBudget()) {
+    budget.reserve(capacity * 4);
+    this.data = new Int32Array(capacity);
+  }
   push(v: number): void {
     if (this.length === this.data.length) {
+      this.budget.reserve(this.data.byteLength * 2);
       const next = new Int32Array(this.data.length * 2);
+      this.budget.release(this.data.byteLength);
       next.set(this.data);
       this.data = next;
     }

@@ -1,3 +1,5 @@
+import { MemoryBudget } from './memoryBudget';
+
 /**
  * The visited set: every distinct state row once, numbered in insertion order (which is BFS
  * order), in one flat Uint32Array, with an open-addressing hash index of ids. About
@@ -9,9 +11,10 @@ export class StateStore {
   private index: Int32Array;
   private mask: number;
 
-  constructor(readonly words: number, initialCapacity = 1 << 12) {
+  constructor(readonly words: number, initialCapacity = 1 << 12, private readonly budget = new MemoryBudget()) {
     let cap = 1 << 4;
     while (cap < initialCapacity) cap <<= 1;
+    budget.reserve(cap * words * 4 + cap * 2 * 4);
     this.rows = new Uint32Array(cap * words);
     this.index = new Int32Array(cap * 2).fill(-1);
     this.mask = cap * 2 - 1;
@@ -59,10 +62,10 @@ export class StateStore {
     }
     const id = this.count;
     if ((id + 1) * this.words > this.rows.length) this.growRows();
+    if ((this.count + 1) * 2 > this.index.length) { this.growIndex(); return this.add(buf, off); }
     this.rows.set(buf.subarray(off, off + this.words), id * this.words);
     this.index[slot] = id;
     this.count++;
-    if (this.count * 2 > this.index.length) this.growIndex();
     return id;
   }
 
@@ -73,14 +76,18 @@ export class StateStore {
   }
 
   private growRows(): void {
+    this.budget.reserve(this.rows.byteLength * 2);
     const next = new Uint32Array(this.rows.length * 2);
+    this.budget.release(this.rows.byteLength);
     next.set(this.rows);
     this.rows = next;
   }
 
   private growIndex(): void {
     const size = this.index.length * 2;
+    this.budget.reserve(size * 4);
     const index = new Int32Array(size).fill(-1);
+    this.budget.release(this.index.byteLength);
     const mask = size - 1;
     for (let id = 0; id < this.count; id++) {
       let slot = this.hash(this.rows, id * this.words) & mask;

@@ -17,6 +17,12 @@ export interface CallerAction {
   enabled(c: GroupContext): boolean;
 }
 
+/** Variations of the standard callers a design can ask for. */
+export interface CallerOptions {
+  /** The design has `iommu_attach_device_shared()`: add a Tegra-like driver using it. */
+  readonly sharedPrivateDomain?: boolean;
+}
+
 /** Index of a VFIO user in `context.users`. */
 export const userIndex = (u: UserName): number => USERS.indexOf(u);
 
@@ -32,7 +38,7 @@ export const userIndex = (u: UserName): number => USERS.indexOf(u);
  * - a VFIO user claims the group (only while some member is bound to vfio-pci: VFIO has no
  *   group fd otherwise), attaches its own domain, detaches it, and releases, in VFIO's order.
  */
-export function callerActions(devices: number): CallerAction[] {
+export function callerActions(devices: number, options: CallerOptions = {}): CallerAction[] {
   const out: CallerAction[] = [];
   for (let dev = 0; dev < devices; dev++) {
     out.push(
@@ -44,6 +50,14 @@ export function callerActions(devices: number): CallerAction[] {
       { event: { type: 'unbind_driver', dev }, lane: 'driver-core', cleanup: true, enabled: (c) => c.devices[dev].driver !== 'none' && !c.devices[dev].priv },
       { event: { type: 'release_device', dev }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].in_group && c.devices[dev].driver === 'none' },
     );
+    if (options.sharedPrivateDomain) {
+      // A driver like Tegra's: several devices of the group share one private domain through the
+      // design's `_shared` attach (a device uses either the plain or the shared attach, never both).
+      out.push(
+        { event: { type: 'attach_device_shared', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: false, enabled: (c) => c.devices[dev].driver === 'kernel' && !c.devices[dev].priv },
+        { event: { type: 'detach_device_shared', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: true, enabled: (c) => c.devices[dev].driver === 'kernel' && c.devices[dev].priv },
+      );
+    }
   }
   for (const owner of USERS) {
     const u = userIndex(owner);

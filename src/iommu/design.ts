@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { GroupContext } from '../model/context';
 import type { ContextSchema } from '../model/schema';
 import type { GroupStateName } from '../model/vocabulary';
+import type { CallerAction } from './callers';
 
 /**
  * One API design: an XState machine for the iommu group (the source of truth), the schema of
@@ -32,4 +33,10 @@ export interface Design {
   readonly notApplicable?: Readonly<Record<string, string>>;
   /** Event types the machine understands (replay refuses others for this design). */
   readonly events: readonly string[];
+  /**
+   * The modelled callers, when the design needs other ones than `callerActions(devices)` (for
+   * example `callerActions(devices, { sharedPrivateDomain: true })`). Keep the standard order
+   * and meaning so verdicts stay comparable across designs.
+   */
+  callers?(devices: number): CallerAction[];
 }

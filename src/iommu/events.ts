@@ -1,3 +1,4 @@
+import { InputError } from '../errors';
 import { DOMAINS, USERS, type Domain, type UserName } from '../model/vocabulary';
 
 /**
@@ -16,6 +17,8 @@ export type IommuEvent =
   | { type: 'detach_group'; domain: Domain }
   | { type: 'attach_device'; domain: Domain; dev: number }
   | { type: 'detach_device'; domain: Domain; dev: number }
+  | { type: 'attach_device_shared'; domain: Domain; dev: number }
+  | { type: 'detach_device_shared'; domain: Domain; dev: number }
   | { type: 'owner_claimed' };
 
 export type IommuEventType = IommuEvent['type'];
@@ -32,11 +35,12 @@ export const EVENT_FIELDS: Readonly<Record<IommuEventType, readonly ('dev' | 'dr
   detach_group: ['domain'],
   attach_device: ['domain', 'dev'],
   detach_device: ['domain', 'dev'],
+  attach_device_shared: ['domain', 'dev'],
+  detach_device_shared: ['domain', 'dev'],
   owner_claimed: [],
 };
 
-/** Bad input from a user: reported as one line, exit code 2. */
-export class InputError extends Error {}
+export { InputError };
 
 const ATTACHABLE: readonly Domain[] = DOMAINS.filter((d) => d !== null && d !== 'default');
 

@@ -57,7 +57,7 @@ export function stepContext(design: Design, state: GroupStateName, c: GroupConte
 export function buildIommuModel(design: Design, devices: number, invariants: readonly Invariant[]): IommuModel {
   const compiled = compiledOf(design);
   const layout = new PackedLayout(design.schema(devices), devices, USERS.length, compiled.stateNames);
-  const actions = callerActions(devices);
+  const actions = design.callers?.(devices) ?? callerActions(devices);
   const W = layout.words;
 
   const notApplicable: NotApplicable[] = [];

@@ -47,7 +47,7 @@ export function initialTraceState(design: Design, devices: number): { state: Gro
  * Runs `events` from the initial state through the design's compiled machine. Throws InputError
  * naming the step when an event is not one the design has or a driver-core event makes no sense.
  */
-export function replayEvents(design: Design, devices: number, events: readonly IommuEvent[]): TraceStep[] {
+export function replayEvents(design: Design, devices: number, events: readonly IommuEvent[], onStep?: (s: TraceStep) => void): TraceStep[] {
   const m = compiledOf(design);
   let { state, context } = initialTraceState(design, devices);
   const steps: TraceStep[] = [];
@@ -61,7 +61,9 @@ export function replayEvents(design: Design, devices: number, events: readonly I
     const r = m.explain(m.stateNames.indexOf(state), c, event);
     state = m.stateNames[r.state] as GroupStateName;
     context = c;
-    steps.push({ step: i, event, ret: c.ret, warn: c.warn, state, context: cloneContext(c), fired: r.fired });
+    const step: TraceStep = { step: i, event, ret: c.ret, warn: c.warn, state, context: cloneContext(c), fired: r.fired };
+    steps.push(step);
+    onStep?.(step);
   });
   return steps;
 }

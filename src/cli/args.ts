@@ -1,0 +1,68 @@
+import { InputError } from '../errors';
+
+/** A flag a command accepts: `--name VALUE` (or `--name=VALUE`); `list` flags may repeat. */
+export interface FlagSpec {
+  readonly name: string;
+  readonly kind: 'string' | 'list' | 'bool';
+}
+
+export interface ParsedArgs {
+  readonly flags: Map<string, string[]>;
+  readonly positional: string[];
+}
+
+/** Parses argv against `specs`; an unknown flag or a missing value is an InputError. */
+export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], command: string): ParsedArgs {
+  const byName = new Map(specs.map((s) => [s.name, s] as const));
+  const flags = new Map<string, string[]>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '-' || !a.startsWith('-')) { positional.push(a); continue; }
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    const eq = a.indexOf('=');
+    const name = (eq >= 0 ? a.slice(0, eq) : a).replace(/^--?/, '');
+    const spec = byName.get(name);
+    if (!spec) throw new InputError(`${command}: unknown option '${a.slice(0, eq >= 0 ? eq : undefined)}' (see 'dmaown ${command} --help')`);
+    let value: string;
+    if (spec.kind === 'bool') {
+      value = eq >= 0 ? a.slice(eq + 1) : 'true';
+    } else if (eq >= 0) {
+      value = a.slice(eq + 1);
+    } else {
+      if (i + 1 >= argv.length) throw new InputError(`${command}: option --${name} needs a value`);
+      value = argv[++i];
+    }
+    const prev = flags.get(name);
+    if (prev && spec.kind !== 'list') throw new InputError(`${command}: option --${name} given twice`);
+    flags.set(name, [...(prev ?? []), value]);
+  }
+  return { flags, positional };
+}
+
+export function flagString(p: ParsedArgs, name: string): string | undefined {
+  return p.flags.get(name)?.[0];
+}
+
+/** A list flag's values, each also split on commas. */
+export function flagList(p: ParsedArgs, name: string): string[] | undefined {
+  const v = p.flags.get(name);
+  return v ? v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined;
+}
+
+/** An integer flag within [min, max], or `def` when absent. */
+export function flagInt(p: ParsedArgs, name: string, def: number, min: number, max: number, what = name): number {
+  const s = flagString(p, name);
+  if (s === undefined) return def;
+  if (!/^-?\d+$/.test(s)) throw new InputError(`--${name} must be a whole number, got '${s}'`);
+  const n = Number(s);
+  if (n < min || n > max) throw new InputError(`--${name} ${n} is out of range: ${what} must be ${min} to ${max}`);
+  return n;
+}
+
+export function flagChoice<T extends string>(p: ParsedArgs, name: string, choices: readonly T[], def: T): T {
+  const s = flagString(p, name);
+  if (s === undefined) return def;
+  if (!choices.includes(s as T)) throw new InputError(`--${name} must be one of ${choices.join(', ')}, got '${s}'`);
+  return s as T;
+}

@@ -1,0 +1,84 @@
+import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
+import { formatEvent } from '../iommu/events';
+import type { TraceStep } from '../iommu/replay';
+import { initialTraceState } from '../iommu/replay';
+import { errnoName } from '../model/vocabulary';
+import { devicesJson, devicesText, groupJson, groupText } from './stateJson';
+
+const num = (n: number) => n.toLocaleString('en-US');
+
+/** One replay-format JSON object for a trace step (the format `dmaown replay` prints). */
+export function stepJson(dc: Pick<DesignCheck, 'design' | 'devices'>, s: TraceStep): Record<string, unknown> {
+  const schema = dc.design.schema(dc.devices);
+  return { step: s.step, event: s.event, ret: s.ret, warn: s.warn, group: groupJson(schema, s.context), devices: devicesJson(schema, s.context) };
+}
+
+/** The numbered calls of a counterexample with outcome and state after each, as text lines. */
+export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): string[] {
+  const schema = dc.design.schema(dc.devices);
+  const init = initialTraceState(dc.design, dc.devices);
+  const rows: string[][] = [['step', 'call', 'ret', 'WARN', 'state', 'group', 'devices']];
+  rows.push(['', '(initial)', '', '', init.state, groupText(schema, init.context), devicesText(init.context)]);
+  for (const s of trace) {
+    rows.push([String(s.step), formatEvent(s.event), errnoName(s.ret), s.warn ? 'WARN' : '', s.state, groupText(schema, s.context), devicesText(s.context)]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+}
+
+function verdictCell(v: InvariantVerdict): [string, string, string] {
+  switch (v.verdict) {
+    case 'holds': return ['holds', num(v.states), ''];
+    case 'unknown': return ['unknown', num(v.states), 'search stopped early; nothing found so far'];
+    case 'violated': return ['violated', num(v.states), `shortest counterexample: ${v.counterexample.length} call${v.counterexample.length === 1 ? '' : 's'}`];
+    case 'n/a': return ['n/a', '', v.reason];
+  }
+}
+
+/** The human report of `dmaown check`. */
+export function checkText(dc: DesignCheck): string {
+  const r = dc.result;
+  const rate = r.elapsedMs > 0 ? Math.round((r.states / r.elapsedMs) * 1000) : r.states;
+  const out: string[] = [];
+  out.push(`dmaown check: design ${dc.design.name} (${dc.design.source})`);
+  out.push(`bound: ${dc.devices} device${dc.devices === 1 ? '' : 's'}, VFIO users file1 (dom1) and file2 (dom2)`);
+  out.push(`${r.complete ? 'explored' : 'INCOMPLETE: explored'} ${num(r.states)} distinct states, ${num(r.transitions)} transitions, depth ${r.depth}, in ${(r.elapsedMs / 1000).toFixed(2)} s (${num(rate)} states/s)`);
+  if (!r.complete) out.push(`stopped early: ${r.stopReason}; verdicts below are for the states explored so far`);
+  out.push('');
+  const rows = [['invariant', 'verdict', 'states', ''], ...dc.verdicts.map((v) => [v.name, ...verdictCell(v)])];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  for (const row of rows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const v of dc.verdicts) {
+    if (v.verdict !== 'violated') continue;
+    out.push('');
+    out.push(`${v.name} violated: ${v.explanation}`);
+    out.push(...traceText(dc, v.trace));
+    out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+/**
+ * The machine-readable report of `dmaown check --format json` (schema in docs/json-output.md).
+ * Counterexamples are replay events, so they can be fed to `dmaown replay` as they are.
+ */
+export function checkJson(dc: DesignCheck): Record<string, unknown> {
+  const r = dc.result;
+  return {
+    design: dc.design.name,
+    devices: dc.devices,
+    complete: r.complete,
+    ...(r.complete ? {} : { stopReason: r.stopReason }),
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    elapsedMs: Math.round(r.elapsedMs),
+    invariants: dc.verdicts.map((v) => {
+      switch (v.verdict) {
+        case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };
+        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: v.trace.map((s) => stepJson(dc, s)) };
+        default: return { name: v.name, verdict: v.verdict, states: v.states };
+      }
+    }),
+  };
+}
