@@ -42,7 +42,8 @@ export const EVENT_FIELDS: Readonly<Record<IommuEventType, readonly ('dev' | 'dr
 
 export { InputError };
 
-const ATTACHABLE: readonly Domain[] = DOMAINS.filter((d) => d !== null && d !== 'default');
+/** Domains a caller can name: the blocking and default domains are the kernel's own. */
+const ATTACHABLE: readonly Domain[] = DOMAINS.filter((d) => d !== null && d !== 'default' && d !== 'blocking');
 
 /**
  * Checks that `raw` (parsed JSON) is an event for a group of `devices` devices and returns it

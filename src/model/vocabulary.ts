@@ -27,9 +27,10 @@ export function errnoName(ret: Ret): string {
 /**
  * Domains a group or device can be attached to. `default` is the group's default (DMA-API)
  * domain, `priv` a kernel driver's own private (UNMANAGED) domain, `dom1`/`dom2` the user
- * domains of the two VFIO users, `null` no domain at all.
+ * domains of the two VFIO users, `blocking` the group's blocking domain (v5.19 on: attached
+ * while owned and no user domain is), `null` no domain at all.
  */
-export const DOMAINS = [null, 'default', 'priv', 'dom1', 'dom2'] as const;
+export const DOMAINS = [null, 'default', 'priv', 'dom1', 'dom2', 'blocking'] as const;
 export type Domain = (typeof DOMAINS)[number];
 export const USER_DOMAINS: readonly Domain[] = ['dom1', 'dom2'];
 
