@@ -10,6 +10,12 @@ export type Effect<C = GroupContext, E = any> = (context: C, event: E) => void;
 
 const registry = new WeakMap<object, Effect<any, any>>();
 
+/** Group contexts are copied field by field; any other context with structuredClone. */
+function defaultClone<C>(c: C): C {
+  const g = c as unknown as GroupContext;
+  return Array.isArray(g?.devices) && Array.isArray(g?.users) ? (cloneContext(g) as unknown as C) : structuredClone(c);
+}
+
 /**
  * Wraps an effect as an XState `assign` action and remembers the raw function, so that
  * `compileMachine` can run the effect without XState. Use it for every action of a machine that
@@ -17,9 +23,9 @@ const registry = new WeakMap<object, Effect<any, any>>();
  */
 // The return type is loosened to `any`: XState's assign typing cannot see that the wrapper
 // keeps the machine's event type, and the compiled path never goes through it.
-export function effect<C extends GroupContext, E = any>(fn: Effect<C, E>): any {
+export function effect<C = GroupContext, E = any>(fn: Effect<C, E>, clone: (c: C) => C = defaultClone): any {
   const action = assign(({ context, event }: { context: any; event: any }) => {
-    const next = cloneContext(context as C);
+    const next = clone(context as C);
     fn(next, event as E);
     return next;
   });
