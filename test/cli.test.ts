@@ -1,0 +1,124 @@
+/**
+ * The CLI as a user runs it: the compiled `bin/dmaown.js` (npm test builds dist/ first).
+ * Exit codes, one-line errors without stack traces, and check -> replay round trips.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'dmaown.js');
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^dmaown: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.err).not.toMatch(/\n\s+at /);
+}
+
+// `npm test` builds first; a bare `vitest run` builds here rather than skipping.
+if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
+}
+
+describe('dmaown CLI', () => {
+  it('check: exit 1 with violations, every invariant listed, counterexamples printed', () => {
+    const r = run(['check', '--devices', '2']);
+    expect(r.code).toBe(1);
+    for (const name of ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability']) expect(r.out).toContain(name);
+    expect(r.out).toMatch(/no-warn violated: WARN_ON fired in unbind_driver/);
+    expect(r.out).toMatch(/replay: \[/);
+  });
+
+  it('check: exit 0 when every selected invariant holds', () => {
+    const r = run(['check', '--devices', '2', '--invariant', 'owned-isolation,type-ok']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/owned-isolation\s+holds/);
+    expect(r.out).not.toMatch(/no-warn/);
+  });
+
+  it('check --format json counterexamples replay as they are, reproducing the violation', () => {
+    const r = run(['check', '--devices', '2', '--invariant', 'no-warn', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.out);
+    const v = report.invariants.find((i: { name: string }) => i.name === 'no-warn');
+    const rep = run(['replay', '--design', 'v7', '--devices', '2', '-'], JSON.stringify(v.counterexample));
+    expect(rep.code).toBe(0);
+    const lines = rep.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(v.counterexample.length);
+    expect(lines[lines.length - 1].warn).toBe(true);
+    expect(lines).toEqual(v.trace);
+  });
+
+  it('the text report\'s replay line is accepted by replay', () => {
+    const r = run(['check', '--devices', '2', '--invariant', 'viability']);
+    const line = r.out.split('\n').find((l) => l.trim().startsWith('replay: '))!;
+    const rep = run(['replay', '--devices', '2'], line.trim().slice('replay: '.length));
+    expect(rep.code).toBe(0);
+    expect(rep.out.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('replay: one JSON object per line in, the documented shape out', () => {
+    const input = '{"type":"probe_device","dev":0}\n\n{"type":"bind_driver","dev":0,"driver":"kernel"}\n{"type":"owner_claimed"}\n';
+    const r = run(['replay', '--design', 'v7', '--devices', '2'], input);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toEqual({
+      step: 0, event: { type: 'probe_device', dev: 0 }, ret: 0, warn: false,
+      group: { owner_cnt: 0, owner: null, domain: 'default' },
+      devices: [{ in_group: true, driver: 'none', domain: 'default' }, { in_group: false, driver: 'none', domain: null }],
+    });
+    expect(lines[1].group.owner_cnt).toBe(1);
+    expect(lines[2].ret).toBe(1);
+  });
+
+  it('--max-states stops with an incomplete result and exit 3', () => {
+    const r = run(['check', '--devices', '3', '--invariant', 'owned-isolation', '--max-states', '500']);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/INCOMPLETE/);
+    expect(r.out).toMatch(/owned-isolation\s+unknown/);
+  });
+
+  it('help', () => {
+    expect(run(['--help']).code).toBe(0);
+    const h = run(['check', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/--devices N/);
+  });
+
+  it.each([
+    [['check', '--design', 'nope'], /unknown design 'nope'/],
+    [['check', '--invariant', 'nope'], /unknown invariant 'nope'/],
+    [['check', '--devices', '0'], /--devices 0 is out of range/],
+    [['check', '--devices', '99'], /--devices 99 is out of range/],
+    [['check', '--devices', 'three'], /whole number/],
+    [['check', '--format', 'xml'], /--format must be one of/],
+    [['check', '--bogus'], /unknown option '--bogus'/],
+    [['check', '--max-memory', 'lots'], /--max-memory/],
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['replay', '/nonexistent/file.json'], /cannot read/],
+  ])('bad usage %j: one line, exit 2', (args, pattern) => {
+    expectOneLineError(run(args as string[]), pattern as RegExp);
+  });
+
+  it.each([
+    ['{"type":"probe_device","dev":0', /malformed JSON/],
+    ['[{"type":"probe_device","dev":7}]', /device 7 is out of range/],
+    ['[{"type":"reboot"}]', /unknown event type "reboot"/],
+    ['[{"type":"claim","owner":"file3"}]', /owner must be one of/],
+    ['[{"type":"unbind_driver","dev":0}]', /step 0: unbind_driver: device 0 has no driver bound/],
+    ['[{"type":"probe_device","dev":0},{"type":"probe_device","dev":0}]', /step 1: probe_device: device 0 is already in the group/],
+    ['[{"type":"probe_device","dev":0,"colour":"red"}]', /has no field 'colour'/],
+  ])('bad replay input %s: one line, exit 2', (input, pattern) => {
+    expectOneLineError(run(['replay', '--devices', '2'], input), pattern);
+  });
+});
