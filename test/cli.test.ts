@@ -88,6 +88,12 @@ describe('dmaown CLI', () => {
     expect(r.out).toMatch(/owned-isolation\s+unknown/);
   });
 
+  it('check --invariant takes several names after it', () => {
+    const r = run(['check', '--devices', '2', '--invariant', 'owned-isolation', 'type-ok']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/type-ok\s+holds/);
+  });
+
   it('help', () => {
     expect(run(['--help']).code).toBe(0);
     const h = run(['check', '--help']);

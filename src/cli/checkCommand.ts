@@ -1,3 +1,4 @@
+import { InputError } from '../errors';
 import { checkDesign } from '../iommu/checkDesign';
 import { checkJson, checkText } from '../report/checkReport';
 import { flagChoice, parseArgs } from './args';
@@ -39,10 +40,12 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       { name: 'max-states', kind: 'string' },
       { name: 'max-memory', kind: 'string' },
     ], 'check');
-    if (args.positional.length > 0) throw new (await import('../errors')).InputError(`check: unexpected argument '${args.positional[0]}'`);
+    // `--invariant a b` lists several: names after --invariant are invariants too.
+    const named = invariantsFlag(args);
+    if (args.positional.length > 0 && !named) throw new InputError(`check: unexpected argument '${args.positional[0]}'`);
     const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
     const devices = devicesFlag(args);
-    const invariants = await invariantsByName(invariantsFlag(args));
+    const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
     const format = flagChoice(args, 'format', ['text', 'json'] as const, 'text');
     const budget = budgetFlags(args);
     const progress = progressReporter();
