@@ -1,0 +1,177 @@
+import type { GroupContext } from '../model/context';
+import { errnoName } from '../model/vocabulary';
+import type { Design } from './design';
+import { formatEvent, InputError, type IommuEvent } from './events';
+import { replayEvents, type TraceStep } from './replay';
+
+/**
+ * Usage scenarios: safety alone is not enough, since a design that refuses every call keeps
+ * every invariant. A scenario is a named sequence of caller actions (replay events) that a
+ * usable design must let through: every call returns what the step expects (0 unless the step
+ * says otherwise) and no WARN_ON fires. Scenarios live one per file in `scenarios/` (see
+ * `scenarioRegistry.ts` for the file format).
+ *
+ * Limits: a scenario is one fixed interleaving, not a property over all of them, and it checks
+ * only return codes, WARN_ON and the state fields its steps name; the invariants cover the rest.
+ */
+
+/** What a step expects of one state field: that value, any value but one, or one of a list. */
+export type FieldMatcher = unknown | { readonly not: unknown } | { readonly oneOf: readonly unknown[] };
+
+/** Expectations on the state after a step: group fields, and fields of devices by index. */
+export interface StateExpectation {
+  readonly group?: Readonly<Record<string, FieldMatcher>>;
+  readonly devices?: Readonly<Record<number, Readonly<Record<string, FieldMatcher>>>>;
+}
+
+export interface ScenarioStep {
+  readonly event: IommuEvent;
+  /** Return codes the step accepts (default: only 0). A step expected to fail lists its error. */
+  readonly ret: readonly number[];
+  /** Checked on the state after the step, when given. */
+  readonly after?: StateExpectation;
+}
+
+/**
+ * One way of playing a scenario. A scenario with several variants (e.g. a Tegra-like driver
+ * using `attach_device_shared` where the design has it, else `attach_device`) runs the first
+ * variant whose calls the design has.
+ */
+export interface ScenarioVariant {
+  /** null for a scenario with a single sequence of steps. */
+  readonly name: string | null;
+  readonly steps: readonly ScenarioStep[];
+}
+
+export interface Scenario {
+  /** Name used in reports; equals the file's base name. */
+  readonly name: string;
+  /** One line: what must work. */
+  readonly summary: string;
+  /** Where the use comes from (a seed message, an upstream commit), quoted. */
+  readonly source: string;
+  readonly variants: readonly ScenarioVariant[];
+}
+
+/** Why a scenario failed: the step, the call and what came back. */
+export interface ScenarioFailure {
+  readonly step: number;
+  readonly event: IommuEvent;
+  /** The call's return code, or null when the driver core could not make the call at all. */
+  readonly ret: number | null;
+  readonly warn: boolean;
+  readonly expected: readonly number[];
+  /** One sentence, e.g. `returned -EINVAL, expected 0`. */
+  readonly problem: string;
+}
+
+export type ScenarioResult =
+  | { readonly name: string; readonly verdict: 'passes'; readonly variant: string | null; readonly trace: readonly TraceStep[] }
+  | {
+      readonly name: string;
+      readonly verdict: 'fails';
+      readonly variant: string | null;
+      readonly failure: ScenarioFailure;
+      /** The steps up to and including the failing one (empty when the call could not be made). */
+      readonly trace: readonly TraceStep[];
+    }
+  | { readonly name: string; readonly verdict: 'n/a'; readonly reason: string };
+
+/** Devices a variant needs: one more than the highest device index it names. */
+export function devicesNeeded(v: ScenarioVariant): number {
+  let n = 0;
+  for (const s of v.steps) if ('dev' in s.event) n = Math.max(n, s.event.dev + 1);
+  return n;
+}
+
+/** The calls a variant makes that `design` does not have, in order of first use. */
+export function missingCalls(design: Design, v: ScenarioVariant): string[] {
+  const out: string[] = [];
+  for (const s of v.steps) if (!design.events.includes(s.event.type) && !out.includes(s.event.type)) out.push(s.event.type);
+  return out;
+}
+
+function matches(value: unknown, m: FieldMatcher): boolean {
+  if (typeof m === 'object' && m !== null && !Array.isArray(m)) {
+    if ('not' in m) return value !== (m as { not: unknown }).not;
+    if ('oneOf' in m) return (m as { oneOf: readonly unknown[] }).oneOf.includes(value);
+  }
+  return value === m;
+}
+
+function showMatcher(m: FieldMatcher): string {
+  if (typeof m === 'object' && m !== null && !Array.isArray(m)) {
+    if ('not' in m) return `anything but ${JSON.stringify((m as { not: unknown }).not)}`;
+    if ('oneOf' in m) return `one of ${(m as { oneOf: readonly unknown[] }).oneOf.map((x) => JSON.stringify(x)).join(', ')}`;
+  }
+  return JSON.stringify(m);
+}
+
+/** The first expectation `c` breaks, as a sentence, or null. */
+export function expectationProblem(c: GroupContext, e: StateExpectation): string | null {
+  for (const [k, m] of Object.entries(e.group ?? {})) {
+    if (!matches(c[k], m)) return `group ${k} is ${JSON.stringify(c[k] ?? null)}, expected ${showMatcher(m)}`;
+  }
+  for (const [i, fields] of Object.entries(e.devices ?? {})) {
+    const d = c.devices[Number(i)];
+    for (const [k, m] of Object.entries(fields)) {
+      if (!matches(d[k], m)) return `device ${i} ${k} is ${JSON.stringify(d[k] ?? null)}, expected ${showMatcher(m)}`;
+    }
+  }
+  return null;
+}
+
+const expectedText = (codes: readonly number[]) => codes.map(errnoName).join(' or ');
+
+/** Stops a replay at the first step that does not go as the scenario expects. */
+class Stop {
+  constructor(readonly failure: ScenarioFailure) {}
+}
+
+/**
+ * Plays `scenario` on `design` with a group of `devices` devices. The result is n/a (with the
+ * reason) when the design has none of the scenario's variants' calls or the group is too small;
+ * otherwise `passes`, or `fails` naming the first step whose return code, WARN_ON or state is not
+ * what the step expects.
+ */
+export function runScenario(design: Design, devices: number, scenario: Scenario): ScenarioResult {
+  const variant = scenario.variants.find((v) => missingCalls(design, v).length === 0);
+  if (!variant) {
+    const why = scenario.variants.map((v) => {
+      const m = missingCalls(design, v).join(', ');
+      return scenario.variants.length === 1 ? m : `${m} (variant ${v.name})`;
+    });
+    return { name: scenario.name, verdict: 'n/a', reason: `design ${design.name} lacks ${why.join(' and ')}` };
+  }
+  const need = devicesNeeded(variant);
+  if (need > devices) return { name: scenario.name, verdict: 'n/a', reason: `needs ${need} devices, the group has ${devices}` };
+
+  const trace: TraceStep[] = [];
+  try {
+    replayEvents(design, devices, variant.steps.map((s) => s.event), (t) => {
+      trace.push(t);
+      const s = variant.steps[t.step];
+      const base = { step: t.step, event: t.event, ret: t.ret, warn: t.warn, expected: s.ret };
+      if (!s.ret.includes(t.ret)) throw new Stop({ ...base, problem: `returned ${errnoName(t.ret)}, expected ${expectedText(s.ret)}` });
+      if (t.warn) throw new Stop({ ...base, problem: `returned ${errnoName(t.ret)} but a WARN_ON fired` });
+      const p = s.after ? expectationProblem(t.context, s.after) : null;
+      if (p) throw new Stop({ ...base, problem: `returned ${errnoName(t.ret)}, but then ${p}` });
+    });
+  } catch (e) {
+    if (e instanceof Stop) return { name: scenario.name, verdict: 'fails', variant: variant.name, failure: e.failure, trace };
+    if (e instanceof InputError) {
+      // The driver core cannot make the next call (e.g. unbind a driver whose bind failed).
+      const i = trace.length;
+      const s = variant.steps[i];
+      const failure: ScenarioFailure = { step: i, event: s.event, ret: null, warn: false, expected: s.ret, problem: `cannot be made: ${e.message.replace(/^step \d+: /, '')}` };
+      return { name: scenario.name, verdict: 'fails', variant: variant.name, failure, trace };
+    }
+    throw e;
+  }
+  return { name: scenario.name, verdict: 'passes', variant: variant.name, trace };
+}
+
+/** `step 4: attach_device(domain=priv, dev=0) returned -EINVAL, expected 0` */
+export function failureText(f: ScenarioFailure): string {
+  return `step ${f.step}: ${formatEvent(f.event)} ${f.problem}`;
+}

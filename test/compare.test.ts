@@ -1,0 +1,183 @@
+/**
+ * `dmaown compare`: the JSON fields docs/compare.md promises, agreement with `check` and with
+ * replay, the markdown matrix and counterexamples, n/a reasons, determinism, exit codes and
+ * one-line errors for bad input.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { design as v7 } from '../machines/v7';
+import { compareOutput } from '../src/cli/compareCommand';
+import { main } from '../src/cli/main';
+import { checkDesign } from '../src/iommu/checkDesign';
+import type { Design } from '../src/iommu/design';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { parseEvent } from '../src/iommu/events';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { replayEvents } from '../src/iommu/replay';
+import { loadScenarios } from '../src/iommu/scenarioRegistry';
+import { compareDesigns, comparisonJson, comparisonJsonText, comparisonMarkdown } from '../src/report/compareReport';
+
+const ROOT = join(__dirname, '..');
+
+/** Runs the CLI in-process; returns exit code, stdout and stderr. */
+async function cli(args: string[]) {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out += String(s); return true; });
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => { err += String(s); return true; });
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    vi.restoreAllMocks();
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('compare --format json', () => {
+  it('has, per design and invariant, verdict, states and counterexample; and every scenario', async () => {
+    const { text, code } = await compareOutput(['--devices', '2', '--design', 'v7', '--format', 'json']);
+    expect(code).toBe(0);
+    const j = JSON.parse(text);
+    const invariants = (await loadInvariants()).map((i) => i.name);
+    const scenarios = loadScenarios().map((s) => s.name);
+    expect(j.devices).toBe(2);
+    expect(j.invariants).toEqual(invariants);
+    expect(j.scenarios).toEqual(scenarios);
+    expect(Object.keys(j.designs)).toEqual(['v7']);
+    const d = j.designs.v7;
+    expect(d).toMatchObject({ complete: true, states: expect.any(Number), transitions: expect.any(Number), depth: expect.any(Number) });
+    expect(Object.keys(d.invariants)).toEqual(invariants);
+    for (const [name, v] of Object.entries<Record<string, unknown>>(d.invariants)) {
+      expect(['holds', 'violated', 'n/a'], name).toContain(v.verdict);
+      expect(v).toHaveProperty('states');
+      expect(v).toHaveProperty('counterexample');
+      if (v.verdict === 'holds') expect(v).toMatchObject({ states: d.states, counterexample: null });
+      if (v.verdict === 'violated') {
+        const ce = v.counterexample as unknown[];
+        expect(ce.length).toBe(v.length);
+        // Events in replay's format: each parses as a replay event unchanged.
+        for (const e of ce) expect(parseEvent(e, 2, name)).toEqual(e);
+      }
+      if (v.verdict === 'n/a') expect(v).toMatchObject({ states: null, counterexample: null, reason: expect.any(String) });
+    }
+    expect(Object.keys(d.scenarios)).toEqual(scenarios);
+    for (const s of Object.values<Record<string, unknown>>(d.scenarios)) expect(['passes', 'fails', 'n/a']).toContain(s.verdict);
+    expect(d.scenarios['shared-private-domain']).toMatchObject({ verdict: 'fails', variant: 'attach_device', failure: { step: 4, ret: -22, warn: false, expected: [0] } });
+    expect(text).not.toMatch(/elapsed/i);
+  });
+
+  it('agrees with check, and each counterexample replays to a state that breaks its invariant', async () => {
+    const j = JSON.parse((await compareOutput(['--devices', '2', '--design', 'v7', '--format', 'json'])).text);
+    const invariants = await loadInvariants();
+    const dc = checkDesign(v7, 2, invariants);
+    for (const v of dc.verdicts) expect(j.designs.v7.invariants[v.name].verdict, v.name).toBe(v.verdict);
+    // no-warn: the last call of its counterexample fires a WARN_ON.
+    const trace = replayEvents(v7, 2, j.designs.v7.invariants['no-warn'].counterexample);
+    expect(trace[trace.length - 1].warn).toBe(true);
+    // An always-invariant breaks in the counterexample's last state and in no earlier one.
+    const mixed = invariants.find((i) => i.name === 'no-mixed-dma')!;
+    if (mixed.kind !== 'always') throw new Error('no-mixed-dma is a state invariant');
+    const t2 = replayEvents(v7, 2, j.designs.v7.invariants['no-mixed-dma'].counterexample);
+    expect(t2.map((s) => mixed.holds(s.context, { design: v7, state: s.state }))).toEqual([...t2.slice(1).map(() => true), false]);
+  });
+
+  it('reports n/a with the reason, from the design or the invariant', async () => {
+    const tricky = 'fixture: "quoted": {a, b}, [c]';
+    const noCount: Design = { ...v7, name: 'v7-uncounted', expectedOwnerCnt: undefined, notApplicable: { viability: tricky } };
+    const c = compareDesigns([noCount], 1, await loadInvariants(), loadScenarios(), 'test');
+    const j = comparisonJson(c) as { designs: Record<string, { invariants: Record<string, { verdict: string; reason?: string }>; scenarios: Record<string, { verdict: string; reason?: string }> }> };
+    const inv = j.designs['v7-uncounted'].invariants;
+    expect(inv['refcount-balance']).toMatchObject({ verdict: 'n/a', reason: 'the design keeps no owner_cnt' });
+    expect(inv.viability).toMatchObject({ verdict: 'n/a', reason: tricky });
+    // The compact JSON text is the same JSON, strings untouched.
+    expect(JSON.parse(comparisonJsonText(c))).toEqual(j);
+    // At one device, the two-device scenarios are n/a, with the reason.
+    expect(j.designs['v7-uncounted'].scenarios['vfio-takeover']).toEqual({ verdict: 'n/a', reason: 'needs 2 devices, the group has 1' });
+    const md = comparisonMarkdown(c);
+    expect(md).toMatch(/\| refcount-balance \| n\/a \(note \d+\) \|/);
+    expect(md).toContain('v7-uncounted / refcount-balance: the design keeps no owner_cnt');
+    expect(md).toContain('v7-uncounted / vfio-takeover: needs 2 devices, the group has 1');
+  });
+});
+
+describe('compare --format md', () => {
+  it('prints the matrix, one column per design, and each counterexample as numbered calls', async () => {
+    const { text, code } = await compareOutput(['--devices', '2', '--design', 'v7']);
+    expect(code).toBe(0);
+    expect(text).toContain('Generated by `dmaown compare --devices 2 --design v7 --format md`');
+    expect(text).toContain('| invariant | v7 |');
+    expect(text).toContain('| scenario | v7 |');
+    const dc = checkDesign(v7, 2, await loadInvariants());
+    for (const v of dc.verdicts) {
+      if (v.verdict === 'holds') expect(text).toContain(`| ${v.name} | holds, ${v.states.toLocaleString('en-US')} states |`);
+      if (v.verdict === 'violated') {
+        expect(text).toContain(`| ${v.name} | **violated**, ${v.counterexample.length} calls |`);
+        expect(text).toContain(`### v7: ${v.name} (${v.counterexample.length} calls)`);
+        expect(text).toContain(`replay: \`${JSON.stringify(v.counterexample)}\``);
+      }
+    }
+    expect(text).toMatch(/\n {2}0 {5}probe_device\(dev=0\)/);
+    expect(text).toContain('| shared-private-domain | **fails** at step 4: -EINVAL |');
+    expect(text).toContain('step 4: attach_device(domain=priv, dev=0) returned -EINVAL, expected 0.');
+  });
+
+  it('is deterministic, and compares every design by default', async () => {
+    const a = await compareOutput(['--devices', '1']);
+    const b = await compareOutput(['--devices', '1']);
+    expect(a.text).toBe(b.text);
+    const names = (await loadDesigns()).map((d) => d.name);
+    expect(a.text).toContain(`| invariant | ${names.join(' | ')} |`);
+  });
+
+  it('takes designs in the order given, once each', async () => {
+    const { text } = await compareOutput(['--devices', '1', '--design', 'v7,v7', '--format', 'json']);
+    expect(Object.keys(JSON.parse(text).designs)).toEqual(['v7']);
+  });
+});
+
+describe('compare exit codes', () => {
+  it('exits 0 when it ran, even with violations', async () => {
+    const r = await cli(['compare', '--devices', '2', '--design', 'v7']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('**violated**');
+    expect(r.err).toBe('');
+  });
+
+  it.each([
+    [['--design', 'no-such-design'], /unknown design 'no-such-design' \(known: .*v7/],
+    [['--devices', '0'], /--devices 0 is out of range/],
+    [['--devices', '9'], /--devices 9 is out of range/],
+    [['--devices', 'two'], /--devices must be a whole number/],
+    [['--format', 'xml'], /--format must be one of md, json, got 'xml'/],
+    [['--invariant', 'no-warn'], /unknown option '--invariant'/],
+    [['extra'], /unexpected argument 'extra'/],
+  ])('bad input %j: one line on stderr, exit 2', async (args, msg) => {
+    const r = await cli(['compare', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    const lines = r.err.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^dmaown: /);
+    expect(lines[0]).toMatch(msg);
+  });
+
+  it('is listed in dmaown --help and has its own --help', async () => {
+    expect((await cli(['--help'])).out).toMatch(/\n {2}compare +check every design/);
+    const h = await cli(['compare', '--help']);
+    expect(h.code).toBe(0);
+    expect(h.out).toContain('usage: dmaown compare [--devices N] [--design NAME ...] [--format md|json]');
+  });
+});
+
+// The compiled CLI reads scenarios/ from the repository (they are JSON, not compiled).
+describe.skipIf(!existsSync(join(ROOT, 'dist', 'src', 'cli', 'compareCommand.js')))('compiled CLI', () => {
+  it('finds the scenario files from dist/', () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmaown.js'), 'compare', '--devices', '1', '--design', 'v7', '--format', 'json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).scenarios).toEqual(loadScenarios().map((s) => s.name));
+  });
+});
