@@ -1,0 +1,48 @@
+import { InputError } from '../errors';
+import { EXPLORE_MAX_DEVICES } from '../explore/api';
+import { startExploreServer } from '../explore/server';
+import { flagInt, parseArgs } from './args';
+import { EXIT, type Command } from './command';
+
+/** The explorer's port when `--port` is not given. */
+export const DEFAULT_EXPLORE_PORT = 7341;
+
+export const exploreCommand: Command = {
+  name: 'explore',
+  summary: 'serve a local web page to browse verdicts, counterexamples and the state space',
+  help: `usage: dmaown explore [--port P]
+
+Serves the explorer on http://127.0.0.1:P/ (loopback only) until interrupted (Ctrl-C). In the
+page: pick a design and a bound (1 to ${EXPLORE_MAX_DEVICES} devices), see the statechart and the verdicts of
+'dmaown check', step through each counterexample with the changed fields highlighted, and walk
+the state space by clicking the callers' enabled actions from any state. See docs/explore.md.
+
+  --port P   port to listen on, 0 to 65535 (default ${DEFAULT_EXPLORE_PORT}; 0 picks a free one)
+
+exit status: 0 stopped by a signal, 2 bad usage or the port cannot be used`,
+  async run(argv) {
+    const args = parseArgs(argv, [{ name: 'port', kind: 'string' }], 'explore');
+    if (args.positional.length > 0) throw new InputError(`explore: unexpected argument '${args.positional[0]}'`);
+    const port = flagInt(args, 'port', DEFAULT_EXPLORE_PORT, 0, 65535, 'the port');
+    let srv;
+    try {
+      srv = await startExploreServer(port);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw new InputError(`explore: port ${port} is already in use (try --port 0 for a free one)`);
+      if (code === 'EACCES') throw new InputError(`explore: not allowed to listen on port ${port} (try a port above 1023, or --port 0)`);
+      throw e;
+    }
+    process.stdout.write(`dmaown explore: serving ${srv.url} (Ctrl-C to stop)\n`);
+    const running = srv;
+    return new Promise<number>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        running.close().then(() => resolve(EXIT.OK), () => resolve(EXIT.OK));
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  },
+};

@@ -1,0 +1,194 @@
+import { InputError } from '../errors';
+import { callerActions, type CallerAction } from '../iommu/callers';
+import { checkDesign } from '../iommu/checkDesign';
+import type { Design } from '../iommu/design';
+import { loadDesigns } from '../iommu/designRegistry';
+import { formatEvent, parseEvent, type IommuEvent } from '../iommu/events';
+import { stepContext } from '../iommu/iommuModel';
+import { loadInvariants } from '../iommu/invariantRegistry';
+import { initialTraceState, replayEvents, type TraceStep } from '../iommu/replay';
+import { cloneContext } from '../model/context';
+import { errnoName, MIN_DEVICES } from '../model/vocabulary';
+import { observedStatechart, type Statechart } from './statechart';
+import { invariantStatuses, type InvariantStatus } from './stateInvariants';
+import { changedFields, GHOST_FIELDS, stateView, type StateView } from './stateView';
+
+/**
+ * The explorer's JSON API as plain functions (the HTTP server only routes to them). Every
+ * answer is a function of its arguments: a state is named by the path of events that reaches it
+ * from the initial state, and is rebuilt by replaying that path. Bad arguments throw InputError
+ * (HTTP 400).
+ */
+
+/** The largest bound the explorer accepts: beyond it a check takes too long for a page. */
+export const EXPLORE_MAX_DEVICES = 4;
+export const EXPLORE_DEFAULT_DEVICES = 2;
+/** The longest path accepted (a walk is clicked by hand; counterexamples are far shorter). */
+export const MAX_PATH = 500;
+
+/** GET /api/designs */
+export async function designsApi() {
+  const designs = await loadDesigns();
+  const invariants = await loadInvariants();
+  return {
+    designs: designs.map((d) => ({ name: d.name, title: d.title, source: d.source })),
+    invariants: invariants.map((i) => ({ name: i.name, kind: i.kind, summary: i.summary })),
+    devices: { min: MIN_DEVICES, max: EXPLORE_MAX_DEVICES, default: EXPLORE_DEFAULT_DEVICES },
+    ghostFields: GHOST_FIELDS,
+  };
+}
+
+/** The design called `name`, or InputError naming the known ones. */
+export async function designNamed(name: unknown): Promise<Design> {
+  const designs = await loadDesigns();
+  if (typeof name !== 'string' || name === '') throw new InputError(`missing design (known: ${designs.map((d) => d.name).join(', ')})`);
+  const d = designs.find((x) => x.name === name);
+  if (!d) throw new InputError(`unknown design '${name}' (known: ${designs.map((x) => x.name).join(', ')})`);
+  return d;
+}
+
+/** A bound the explorer accepts (a number or a decimal string), or InputError. */
+export function exploreDevices(raw: unknown): number {
+  const s = typeof raw === 'number' ? String(raw) : raw;
+  if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new InputError(`devices must be a whole number from ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES}, got ${JSON.stringify(raw ?? null)}`);
+  const n = Number(s);
+  if (n < MIN_DEVICES || n > EXPLORE_MAX_DEVICES) {
+    throw new InputError(`devices ${n} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices (use 'dmaown check --devices ${n}' for larger bounds)`);
+  }
+  return n;
+}
+
+const actionsOf = (design: Design, devices: number): CallerAction[] => design.callers?.(devices) ?? callerActions(devices);
+
+const checkCache = new Map<string, Record<string, unknown>>();
+const chartCache = new Map<string, Statechart>();
+
+/** GET /api/check?design=&devices=: the verdicts of `dmaown check` (every invariant), from checkDesign. */
+export async function checkApi(designName: unknown, devicesRaw: unknown): Promise<Record<string, unknown>> {
+  const design = await designNamed(designName);
+  const devices = exploreDevices(devicesRaw);
+  const key = `${design.name}/${devices}`;
+  const cached = checkCache.get(key);
+  if (cached) return cached;
+  const dc = checkDesign(design, devices, await loadInvariants());
+  const r = dc.result;
+  const out = {
+    design: design.name,
+    title: design.title,
+    source: design.source,
+    devices,
+    complete: r.complete,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    elapsedMs: Math.round(r.elapsedMs),
+    verdicts: dc.verdicts.map((v) => {
+      switch (v.verdict) {
+        case 'n/a': return { name: v.name, verdict: v.verdict, reason: v.reason };
+        case 'violated': return { name: v.name, verdict: v.verdict, states: v.states, explanation: v.explanation, counterexample: v.counterexample, calls: v.counterexample.map(formatEvent) };
+        default: return { name: v.name, verdict: v.verdict, states: v.states };
+      }
+    }),
+  };
+  checkCache.set(key, out);
+  return out;
+}
+
+/** GET /api/statechart?design=&devices= */
+export async function statechartApi(designName: unknown, devicesRaw: unknown): Promise<Statechart> {
+  const design = await designNamed(designName);
+  const devices = exploreDevices(devicesRaw);
+  const key = `${design.name}/${devices}`;
+  let chart = chartCache.get(key);
+  if (!chart) {
+    chart = observedStatechart(design, devices);
+    chartCache.set(key, chart);
+  }
+  return chart;
+}
+
+/** One state on a path, with the call that led to it (absent for the initial state). */
+export interface PathStateJson {
+  readonly step: number | null;
+  readonly event?: IommuEvent;
+  readonly call?: string;
+  readonly ret?: number;
+  readonly retName?: string;
+  readonly warn?: boolean;
+  /** The machine branch that handled the call (its guard names the seed branch). */
+  readonly guard?: string;
+  readonly view: StateView;
+  /** Fields that the call changed (see `changedFields`). */
+  readonly changed: readonly string[];
+  readonly invariants: readonly InvariantStatus[];
+}
+
+/** One caller action from the last state: enabled or not, and what it would return. */
+export interface ActionJson {
+  readonly index: number;
+  readonly event: IommuEvent;
+  readonly call: string;
+  readonly lane: string;
+  readonly cleanup: boolean;
+  readonly enabled: boolean;
+  readonly outcome?: { ret: number; retName: string; warn: boolean; state: string };
+}
+
+/** Checks a request's `path`: an array of at most MAX_PATH events of this bound. */
+export function parsePath(raw: unknown, devices: number): IommuEvent[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new InputError(`path must be a JSON array of events, got ${JSON.stringify(raw)}`);
+  if (raw.length > MAX_PATH) throw new InputError(`path has ${raw.length} events; the explorer takes at most ${MAX_PATH}`);
+  return raw.map((r, i) => parseEvent(r, devices, `path[${i}]`));
+}
+
+/**
+ * POST /api/successors {design, devices, path}: replays `path` from the initial state and
+ * returns every state along it (fields, changes, invariants broken) and the modelled callers'
+ * actions from the last state, with what each enabled one would return.
+ */
+export async function successorsApi(body: unknown): Promise<Record<string, unknown>> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new InputError('the request body must be a JSON object {"design", "devices", "path"}');
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) if (!['design', 'devices', 'path'].includes(k)) throw new InputError(`unknown field '${k}' (expected design, devices, path)`);
+  const design = await designNamed(b.design);
+  const devices = exploreDevices(b.devices);
+  const path = parsePath(b.path, devices);
+  const trace = replayEvents(design, devices, path);
+  const invariants = await loadInvariants();
+  const actions = actionsOf(design, devices);
+
+  const init = initialTraceState(design, devices);
+  let prev = stateView(design, devices, init.state, init.context);
+  const states: PathStateJson[] = [{ step: null, view: prev, changed: [], invariants: invariantStatuses(design, actions, invariants, init.state, init.context, null) }];
+  for (const s of trace) {
+    const view = stateView(design, devices, s.state, s.context);
+    states.push(stepJson(s, view, changedFields(prev, view), invariantStatuses(design, actions, invariants, s.state, s.context, s)));
+    prev = view;
+  }
+
+  const last = trace.length ? trace[trace.length - 1] : { state: init.state, context: init.context };
+  const out: ActionJson[] = actions.map((a, index) => {
+    const base = { index, event: a.event, call: formatEvent(a.event), lane: a.lane, cleanup: a.cleanup };
+    if (!a.enabled(last.context)) return { ...base, enabled: false };
+    const c = cloneContext(last.context);
+    const state = stepContext(design, last.state, c, a.event);
+    return { ...base, enabled: true, outcome: { ret: c.ret, retName: errnoName(c.ret), warn: c.warn, state } };
+  });
+  return { design: design.name, devices, path, states, actions: out };
+}
+
+function stepJson(s: TraceStep, view: StateView, changed: string[], inv: InvariantStatus[]): PathStateJson {
+  return {
+    step: s.step,
+    event: s.event,
+    call: formatEvent(s.event),
+    ret: s.ret,
+    retName: errnoName(s.ret),
+    warn: s.warn,
+    ...(s.fired?.guardName ? { guard: s.fired.guardName } : {}),
+    view,
+    changed,
+    invariants: inv,
+  };
+}

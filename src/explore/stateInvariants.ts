@@ -1,0 +1,92 @@
+import type { CallerAction } from '../iommu/callers';
+import type { Design } from '../iommu/design';
+import type { Invariant, Probe } from '../iommu/invariant';
+import { stepContext } from '../iommu/iommuModel';
+import type { TraceStep } from '../iommu/replay';
+import { cloneContext, type GroupContext } from '../model/context';
+import type { GroupStateName } from '../model/vocabulary';
+
+/** How one invariant fares in one state, as the page shows it. */
+export interface InvariantStatus {
+  readonly name: string;
+  readonly status: 'ok' | 'broken' | 'n/a';
+  /** Why it is broken, or why it does not apply. */
+  readonly detail?: string;
+}
+
+/** Stop a `recoverable` search after this many states (never reached at the explorer's bounds). */
+const RECOVERY_LIMIT = 200_000;
+
+/** A Probe over a plain context: tries a call on a copy. */
+function plainProbe(design: Design, state: GroupStateName, c: GroupContext): Probe {
+  return {
+    context: c,
+    tryEvent(event) {
+      const copy = cloneContext(c);
+      stepContext(design, state, copy, event);
+      return { ret: copy.ret, warn: copy.warn };
+    },
+  };
+}
+
+const keyOf = (state: string, c: GroupContext) => JSON.stringify([state, { ...c, ret: 0, warn: false }]);
+
+/**
+ * Whether some sequence of `via` actions from this state reaches one where `goal` holds: a
+ * breadth-first search over the (small) part of the state space those actions reach.
+ */
+function recoverable(design: Design, actions: readonly CallerAction[], inv: Extract<Invariant, { kind: 'recoverable' }>, state: GroupStateName, context: GroupContext): boolean {
+  const via = actions.filter((a) => inv.via(a));
+  const seen = new Set<string>([keyOf(state, context)]);
+  const queue: { state: GroupStateName; context: GroupContext }[] = [{ state, context }];
+  for (let i = 0; i < queue.length; i++) {
+    const cur = queue[i];
+    if (inv.goal(plainProbe(design, cur.state, cur.context))) return true;
+    for (const a of via) {
+      if (!a.enabled(cur.context)) continue;
+      const next = cloneContext(cur.context);
+      const s = stepContext(design, cur.state, next, a.event);
+      const k = keyOf(s, next);
+      if (seen.has(k)) continue;
+      if (seen.size >= RECOVERY_LIMIT) throw new Error(`${inv.name}: more than ${RECOVERY_LIMIT} states reachable by clean-up alone`);
+      seen.add(k);
+      queue.push({ state: s, context: next });
+    }
+  }
+  return false;
+}
+
+/**
+ * Which of `invariants` the state reached by `last` (or the initial state, when `last` is null)
+ * breaks. State invariants are evaluated on the state; `never-flag` ones on the call that led
+ * here (a WARN_ON in it); `recoverable` ones by searching the clean-up actions from here, so the
+ * last state of a `viability` counterexample shows as broken, as in `dmaown check`.
+ */
+export function invariantStatuses(
+  design: Design,
+  actions: readonly CallerAction[],
+  invariants: readonly Invariant[],
+  state: GroupStateName,
+  context: GroupContext,
+  last: TraceStep | null,
+): InvariantStatus[] {
+  return invariants.map((inv): InvariantStatus => {
+    const na = design.notApplicable?.[inv.name] ?? inv.notApplicable?.(design);
+    if (na) return { name: inv.name, status: 'n/a', detail: na };
+    switch (inv.kind) {
+      case 'always': {
+        const info = { design, state };
+        if (inv.holds(context, info)) return { name: inv.name, status: 'ok' };
+        return { name: inv.name, status: 'broken', detail: inv.explain ? inv.explain(context, info) : `${inv.name} does not hold` };
+      }
+      case 'never-flag': {
+        if (!last?.warn) return { name: inv.name, status: 'ok' };
+        const g = last.fired?.guardName;
+        return { name: inv.name, status: 'broken', detail: `WARN_ON fired in ${last.event.type}${g ? ` (${g})` : ''}` };
+      }
+      case 'recoverable':
+        if (recoverable(design, actions, inv, state, context)) return { name: inv.name, status: 'ok' };
+        return { name: inv.name, status: 'broken', detail: 'from this state no sequence of unbinding, detaching and releasing lets a user claim the group again' };
+    }
+  });
+}

@@ -1,0 +1,157 @@
+/**
+ * The explorer's HTTP API without a browser: verdicts agree with checkDesign, a state named by
+ * its path is the replay of that path, the last state of every counterexample breaks its
+ * invariant, actions agree with the modelled callers, and bad requests get one-line errors.
+ */
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callerActions } from '../src/iommu/callers';
+import { checkDesign } from '../src/iommu/checkDesign';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { formatEvent, type IommuEvent } from '../src/iommu/events';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { replayEvents } from '../src/iommu/replay';
+import { startExploreServer, type ExploreServer } from '../src/explore/server';
+
+let server: ExploreServer;
+beforeAll(async () => { server = await startExploreServer(0); });
+afterAll(async () => { await server?.close(); });
+
+async function get(path: string) {
+  const r = await fetch(server.url + path.replace(/^\//, ''));
+  return { status: r.status, headers: r.headers, body: await r.text() };
+}
+async function post(body: unknown, contentType = 'application/json') {
+  const r = await fetch(`${server.url}api/successors`, { method: 'POST', headers: { 'Content-Type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as any };
+}
+const v7 = async () => (await loadDesigns()).find((d) => d.name === 'v7')!;
+
+describe('explore API', () => {
+  it('listens on 127.0.0.1 only', () => {
+    expect(server.server.address()).toMatchObject({ address: '127.0.0.1' });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+  });
+
+  it('lists the designs and the bounds it accepts', async () => {
+    const r = JSON.parse((await get('/api/designs')).body);
+    expect(r.designs.map((d: { name: string }) => d.name)).toContain('v7');
+    expect(r.devices).toEqual({ min: 1, max: 4, default: 2 });
+    expect(r.invariants.map((i: { name: string }) => i.name)).toEqual((await loadInvariants()).map((i) => i.name));
+  });
+
+  it('gives the verdicts and counterexamples of checkDesign', async () => {
+    const dc = checkDesign(await v7(), 2, await loadInvariants());
+    const r = JSON.parse((await get('/api/check?design=v7&devices=2')).body);
+    expect(r.states).toBe(dc.result.states);
+    expect(r.verdicts.map((v: { name: string; verdict: string }) => [v.name, v.verdict])).toEqual(dc.verdicts.map((v) => [v.name, v.verdict]));
+    for (const v of dc.verdicts) {
+      if (v.verdict !== 'violated') continue;
+      const got = r.verdicts.find((x: { name: string }) => x.name === v.name);
+      expect(got.counterexample).toEqual(v.counterexample);
+      expect(got.explanation).toBe(v.explanation);
+    }
+  });
+
+  it("marks the last state of every counterexample as breaking its invariant, and the initial state as breaking none", async () => {
+    const dc = checkDesign(await v7(), 2, await loadInvariants());
+    const init = await post({ design: 'v7', devices: 2, path: [] });
+    expect(init.json.states).toHaveLength(1);
+    expect(init.json.states[0].invariants.filter((i: { status: string }) => i.status === 'broken')).toEqual([]);
+    for (const v of dc.verdicts) {
+      if (v.verdict !== 'violated') continue;
+      const r = await post({ design: 'v7', devices: 2, path: v.counterexample });
+      const states = r.json.states;
+      expect(states).toHaveLength(v.counterexample.length + 1);
+      const last = states[states.length - 1].invariants.find((i: { name: string }) => i.name === v.name);
+      expect(last.status, v.name).toBe('broken');
+      // Shortest: no earlier state on the path breaks it.
+      for (const s of states.slice(0, -1)) expect(s.invariants.find((i: { name: string }) => i.name === v.name).status, v.name).toBe('ok');
+    }
+  });
+
+  it('replays the path: fields, return codes and changed fields of each step', async () => {
+    const path: IommuEvent[] = [{ type: 'bind_driver', dev: 0, driver: 'kernel' }, { type: 'probe_device', dev: 0 }, { type: 'unbind_driver', dev: 0 }];
+    const trace = replayEvents(await v7(), 2, path);
+    const r = await post({ design: 'v7', devices: 2, path });
+    expect(r.status).toBe(200);
+    const steps = r.json.states.slice(1);
+    expect(steps.map((s: { call: string; ret: number; warn: boolean }) => [s.call, s.ret, s.warn])).toEqual(trace.map((t) => [formatEvent(t.event), t.ret, t.warn]));
+    expect(steps[0].changed).toEqual(['devices.0.driver']);
+    expect(steps[1].changed).toEqual(['devices.0.in_group', 'devices.0.domain']);
+    expect(steps[1].view.devices[0]).toMatchObject({ in_group: true, driver: 'kernel', domain: 'default', counted: false });
+    expect(steps[2].view.group).toEqual({ owner_cnt: 0, owner: null, domain: 'default' });
+    expect(steps[2].invariants.find((i: { name: string }) => i.name === 'no-warn')).toMatchObject({ status: 'broken' });
+  });
+
+  it("offers exactly the callers' enabled actions, each leading where replaying it leads", async () => {
+    const design = await v7();
+    const path: IommuEvent[] = [{ type: 'probe_device', dev: 0 }, { type: 'bind_driver', dev: 0, driver: 'vfio' }];
+    const r = await post({ design: 'v7', devices: 2, path });
+    const context = replayEvents(design, 2, path)[1].context;
+    const expected = callerActions(2).filter((a) => a.enabled(context)).map((a) => formatEvent(a.event));
+    const enabled = r.json.actions.filter((a: { enabled: boolean }) => a.enabled);
+    expect(enabled.map((a: { call: string }) => a.call)).toEqual(expected);
+    expect(expected).toContain('claim(owner=file1)');
+    for (const a of enabled) {
+      const next = replayEvents(design, 2, [...path, a.event]).at(-1)!;
+      expect(a.outcome, a.call).toEqual({ ret: next.ret, retName: expect.any(String), warn: next.warn, state: next.state });
+    }
+  });
+
+  it('answers bad requests with 400 and a one-line error', async () => {
+    const cases: [Promise<{ status: number; body?: string; json?: any }>, RegExp][] = [
+      [get('/api/check?design=v7&devices=5'), /explorer takes 1 to 4 devices.*dmaown check --devices 5/],
+      [get('/api/check?design=v7&devices=two'), /devices must be a whole number/],
+      [get('/api/check?design=nope&devices=2'), /unknown design 'nope' \(known: .*v7/],
+      [get('/api/statechart?devices=2'), /missing design/],
+      [post('{not json'), /malformed JSON body/],
+      [post({ design: 'v7', devices: 2, path: [{ type: 'fly' }] }), /path\[0\]: unknown event type "fly"/],
+      [post({ design: 'v7', devices: 2, path: [{ type: 'probe_device', dev: 2 }] }), /device 2 is out of range/],
+      [post({ design: 'v7', devices: 2, path: [{ type: 'unbind_driver', dev: 0 }] }), /step 0: unbind_driver: device 0 has no driver bound/],
+      [post({ design: 'v7', devices: 2, path: 'x' }), /path must be a JSON array/],
+      [post({ design: 'v7', devices: 2, extra: 1 }), /unknown field 'extra'/],
+      [post({ design: 'v7', devices: 2 }, 'text/plain'), /takes Content-Type: application\/json/],
+    ];
+    for (const [p, re] of cases) {
+      const r = await p;
+      const body = r.json ?? JSON.parse(r.body!);
+      expect(r.status, String(re)).toBe(400);
+      expect(body.error).toMatch(re);
+      expect(body.error).not.toContain('\n');
+    }
+  });
+
+  it('refuses other methods, unknown paths and foreign Host headers', async () => {
+    expect((await get('/api/successors')).status).toBe(405);
+    expect((await get('/api/nothing')).status).toBe(404);
+    expect((await get('/../package.json')).status).toBe(404);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/designs', headers: { Host: 'attacker.example:80' } }, (res) => { res.resume(); resolve(res.statusCode!); });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it('serves the page and its scripts with a same-origin content security policy', async () => {
+    const page = await get('/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+    expect(page.body).toContain('<script type="module" src="/app.js">');
+    expect(page.body).not.toMatch(/https?:\/\//);
+    for (const f of ['/app.js', '/statechart.js', '/style.css']) {
+      const r = await get(f);
+      expect(r.status, f).toBe(200);
+      expect(r.body, f).not.toMatch(/(src|href)=["']https?:|import .* from ["']https?:|url\(["']?https?:/);
+    }
+  });
+
+  it('draws the statechart from the reachable states: claim leads from unowned to user-owned', async () => {
+    const r = JSON.parse((await get('/api/statechart?design=v7&devices=2')).body);
+    expect(r.states.map((s: { name: string }) => s.name)).toEqual(['unowned', 'dma-api', 'private-domain', 'user-owned']);
+    expect(r.edges).toContainEqual({ from: 'unowned', to: 'user-owned', events: ['claim'] });
+    expect(r.edges.every((e: { from: string; to: string }) => e.from !== e.to)).toBe(true);
+  });
+});
