@@ -154,7 +154,7 @@ async function goTo(cursor) {
 
 /** Takes a caller action from the state at the cursor: the path is cut there and extended. */
 async function take(action) {
-  const from = ui.mode.kind === 'counterexample' ? `${ui.mode.invariant} counterexample, step ${ui.cursor}` : ui.mode.from;
+  const from = ui.mode.kind === 'counterexample' ? `${ui.mode.invariant} counterexample after ${ui.cursor} call${ui.cursor === 1 ? '' : 's'}` : ui.mode.from;
   const path = [...ui.path.slice(0, ui.cursor), action.event];
   try {
     await setPath(path, path.length, { kind: 'walk', from });
