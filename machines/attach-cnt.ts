@@ -1,0 +1,225 @@
+/**
+ * attach-cnt: Lu Baolu's proposal of 21 Dec 2021 in the v4 07/13 thread (seed 000_*): instead of
+ * a second `_shared` API, `iommu_attach_device()` itself is refcounted with `attach_cnt`: the
+ * first call attaches the domain to the whole group, later calls with the same domain only
+ * count, a different domain gets -EBUSY; `iommu_detach_device()` detaches when the count drops
+ * to zero and WARNs on an unbalanced or mismatched call. There is no singleton-group check and
+ * no DMA-ownership check in either. The rest of the tree is the v4 series it replies to (01/13
+ * set/release DMA ownership, 02/13 driver core, 05/13 USER detaches and re-attaches, 06/13 and
+ * 08/13 VFIO), as in `machines/v4-shared.ts`, without 07/13 and 13/13.
+ *
+ * Group fields: `dma_owner`, `owner_cnt`, `owner` (the `owner_cookie`, cleared when the count
+ * drops to 0: v4 reads it only while `owner_cnt != 0`), `attach_cnt`.
+ *
+ * Left out (see docs/designs/attach-cnt.md): groups without a default domain, IOMMU driver
+ * attach failures.
+ */
+import { setup } from 'xstate';
+import { effect } from '../src/machine/effect';
+import type { GroupContext } from '../src/model/context';
+import type { IommuEvent } from '../src/iommu/events';
+import type { Design } from '../src/iommu/design';
+import { int, oneOf } from '../src/model/schema';
+import { Errno } from '../src/model/vocabulary';
+import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
+import { standardInitialContext, standardSchema } from './shared/standard';
+import {
+  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, unbindDriver,
+} from './shared/ghost';
+
+/** enum iommu_dma_owner of v4 01/13 (no NONE: a zero count leaves DMA_API). */
+export const DMA_OWNERS = ['DMA_API', 'PRIVATE_DOMAIN', 'PRIVATE_DOMAIN_USER'] as const;
+type DmaOwner = (typeof DMA_OWNERS)[number];
+type C = GroupContext & { dma_owner: DmaOwner; attach_cnt: number };
+type E = IommuEvent;
+type Args = { context: C; event: E };
+const dev = (e: E) => (e as { dev: number }).dev;
+const dom = (e: E) => (e as { domain: C['domain'] }).domain;
+const file = (e: E) => (e as { owner: C['owner'] }).owner;
+const USER: DmaOwner = 'PRIVATE_DOMAIN_USER';
+
+/** v4 05/13 `__iommu_detach_group()`: while USER, detach every member and leave no domain. */
+function detachGroup(c: C): void {
+  if (c.dma_owner === USER) {
+    attachMembers(c, null);
+    c.domain = null;
+    return;
+  }
+  if (c.domain === 'default') return;
+  attachMembers(c, 'default');
+  c.domain = 'default';
+}
+
+/**
+ * Counts saturate at their schema maximum (`owner_cnt` devices + 1, `attach_cnt` devices), which
+ * the modelled callers never exceed; only a replay repeating a call could, and the kernel's
+ * counter would go on counting there.
+ */
+const inc = (n: number, max: number) => Math.min(n + 1, max);
+
+export const machine = setup({
+  types: {} as { context: C; events: E; input: { devices: number } },
+  guards: {
+    ...classifierGuards(standardClassify),
+    // iommu_probe_device() (05/13): `if (group->default_domain && group->dma_owner != DMA_OWNER_PRIVATE_DOMAIN_USER)`
+    'probe:dma_owner == USER': ({ context }: Args) => context.dma_owner === USER,
+    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver === 'vfio',
+    // iommu_device_set_dma_owner(): `if (!group) { if (owner == DMA_OWNER_DMA_API) return 0; else return -ENODEV; }`
+    'set:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
+    // iommu_group_set_dma_owner(DMA_API, NULL): `if (group->owner_cnt && (group->dma_owner != owner || group->owner_cookie != owner_cookie)) -EBUSY`
+    'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)': ({ context }: Args) =>
+      context.owner_cnt !== 0 && (context.dma_owner !== 'DMA_API' || context.owner !== null),
+    'unbind:!kernel': ({ context, event }: Args) => context.devices[dev(event)].driver !== 'kernel',
+    // iommu_device_release_dma_owner(): `if (!group) { WARN_ON(owner != DMA_OWNER_DMA_API); return; }`
+    'release:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
+    // iommu_group_release_dma_owner(DMA_API): `if (WARN_ON(!group->owner_cnt || group->dma_owner != owner))`
+    'release(DMA_API):WARN_ON(!owner_cnt || dma_owner != owner)': ({ context }: Args) => context.owner_cnt === 0 || context.dma_owner !== 'DMA_API',
+    // `if (--group->owner_cnt > 0) goto unlock_out;`
+    'release:--owner_cnt > 0': ({ context }: Args) => context.owner_cnt > 1,
+    // iommu_group_set_dma_owner(USER, file): the same -EBUSY test with owner USER and the file as cookie
+    'set(USER):owner_cnt && (dma_owner != owner || cookie != file)': ({ context, event }: Args) =>
+      context.owner_cnt !== 0 && (context.dma_owner !== USER || context.owner !== file(event)),
+    // 05/13: `if (owner == USER && group->domain && !WARN_ON(group->domain != group->default_domain)) __iommu_detach_group()`
+    'set(USER):domain && WARN_ON(domain != default_domain)': ({ context }: Args) => context.domain !== null && context.domain !== 'default',
+    'set(USER):domain': ({ context }: Args) => context.domain !== null,
+    // iommu_group_release_dma_owner(USER): `WARN_ON(!group->owner_cnt || group->dma_owner != owner)`
+    'release(USER):WARN_ON(!owner_cnt || dma_owner != owner)': ({ context }: Args) => context.owner_cnt === 0 || context.dma_owner !== USER,
+    // last USER (05/13): `if (!WARN_ON(group->domain) && group->default_domain) __iommu_attach_group(default_domain, group);`
+    'release(USER):last && WARN_ON(domain)': ({ context }: Args) => context.owner_cnt === 1 && context.domain !== null,
+    // __iommu_attach_group() (05/13): `if (group->domain && group->domain != group->default_domain) return -EBUSY;`
+    'attach_group:domain && domain != default_domain': ({ context }: Args) => context.domain !== null && context.domain !== 'default',
+    // __iommu_detach_group() (05/13): `if (!group->default_domain || group->dma_owner == DMA_OWNER_PRIVATE_DOMAIN_USER)`
+    'detach_group:dma_owner == USER': ({ context }: Args) => context.dma_owner === USER,
+    'detach_group:domain == default_domain': ({ context }: Args) => context.domain === 'default',
+    // Lu's iommu_attach_device(): `group = iommu_group_get(dev); if (!group) return -ENODEV;`
+    'attach:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
+    // `if (group->attach_cnt) { if (group->domain != domain) { ret = -EBUSY; ...} }`
+    'attach:attach_cnt && domain != domain': ({ context, event }: Args) => context.attach_cnt !== 0 && context.domain !== dom(event),
+    'attach:attach_cnt': ({ context }: Args) => context.attach_cnt !== 0,
+    // Lu's iommu_detach_device(): `if (WARN_ON(!group)) return;`
+    'detach:WARN_ON(!group)': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
+    // `if (WARN_ON(!group->attach_cnt || group->domain != domain)) goto unlock_out;`
+    'detach:WARN_ON(!attach_cnt || domain != domain)': ({ context, event }: Args) => context.attach_cnt === 0 || context.domain !== dom(event),
+    // `if (--group->attach_cnt == 0) __iommu_detach_group(domain, group);` and that function's branches
+    'detach:--attach_cnt == 0 && dma_owner == USER': ({ context }: Args) => context.attach_cnt === 1 && context.dma_owner === USER,
+    'detach:--attach_cnt == 0 && domain == default_domain': ({ context }: Args) => context.attach_cnt === 1 && context.domain === 'default',
+    'detach:--attach_cnt == 0': ({ context }: Args) => context.attach_cnt === 1,
+  },
+  actions: {
+    ret0: effect<C, E>((c) => { c.ret = Errno.OK; c.warn = false; }),
+    retEBUSY: effect<C, E>((c) => { c.ret = Errno.EBUSY; c.warn = false; }),
+    retENODEV: effect<C, E>((c) => { c.ret = Errno.ENODEV; c.warn = false; }),
+    WARN_ON: effect<C, E>((c) => { c.warn = true; }),
+
+    bindVfio: effect<C, E>((c, e) => bindDriver(c, dev(e), 'vfio', false)),
+    bindKernelUncounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', false)),
+    bindKernelCounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', true)),
+    unbind: effect<C, E>((c, e) => unbindDriver(c, dev(e))),
+    /** `group->dma_owner = owner; group->owner_cookie = owner_cookie; group->owner_cnt++;` */
+    'set(DMA_API)': effect<C, E>((c) => { c.dma_owner = 'DMA_API'; c.owner = null; c.owner_cnt = inc(c.owner_cnt, c.devices.length + 1); }),
+    'set(USER)': effect<C, E>((c, e) => { c.dma_owner = USER; c.owner = file(e); c.owner_cnt = inc(c.owner_cnt, c.devices.length + 1); }),
+    /** `--group->owner_cnt` with more owners left */
+    'owner_cnt--': effect<C, E>((c) => { c.owner_cnt--; }),
+    /** `--group->owner_cnt` reaching 0: `group->dma_owner = DMA_OWNER_DMA_API;` (cookie no longer read) */
+    lastRelease: effect<C, E>((c) => { c.owner_cnt = 0; c.dma_owner = 'DMA_API'; c.owner = null; }),
+
+    addToGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = true; d.domain = c.domain; }),
+    attachDefaultToDevice: effect<C, E>((c, e) => { c.devices[dev(e)].domain = 'default'; }),
+    removeFromGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = false; d.domain = null; }),
+    detachGroup: effect<C, E>((c) => detachGroup(c)),
+    attachGroup: effect<C, E>((c, e) => { attachMembers(c, dom(e)); c.domain = dom(e); }),
+    attachDefaultGroup: effect<C, E>((c) => { attachMembers(c, 'default'); c.domain = 'default'; }),
+    'attach_cnt++': effect<C, E>((c) => { c.attach_cnt = inc(c.attach_cnt, c.devices.length); }),
+    'attach_cnt--': effect<C, E>((c) => { c.attach_cnt--; }),
+
+    userClaimed: effect<C, E>((c, e) => markClaimed(c, file(e))),
+    userReleased: effect<C, E>((c, e) => markReleased(c, file(e))),
+    userAttached: effect<C, E>((c, e) => markAttached(c, dom(e))),
+    userDetached: effect<C, E>((c, e) => markDetached(c, dom(e))),
+    privAttached: effect<C, E>((c, e) => { if (dom(e) === 'priv') c.devices[dev(e)].priv = true; }),
+    privDetached: effect<C, E>((c, e) => { if (dom(e) === 'priv') c.devices[dev(e)].priv = false; }),
+  },
+}).createMachine({
+  id: 'attach-cnt',
+  context: ({ input }) => ({ ...standardInitialContext(input.devices), dma_owner: 'DMA_API', attach_cnt: 0 }) as C,
+  initial: 'unowned',
+  on: {
+    probe_device: [
+      { guard: 'probe:dma_owner == USER', actions: ['ret0', 'addToGroup'] },
+      { actions: ['ret0', 'addToGroup', 'attachDefaultToDevice'] },
+    ],
+    release_device: { actions: ['ret0', 'removeFromGroup'] },
+
+    // really_probe() (02/13): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL).
+    bind_driver: [
+      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindVfio'] },
+      { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
+      { guard: 'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)', actions: ['retEBUSY'] },
+      { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
+    ],
+    // __device_release_driver() (02/13): iommu_device_release_dma_owner(dev, DMA_OWNER_DMA_API).
+    unbind_driver: [
+      { guard: 'unbind:!kernel', actions: ['ret0', 'unbind'] },
+      { guard: 'release:!group', actions: ['ret0', 'unbind'] },
+      { guard: 'release(DMA_API):WARN_ON(!owner_cnt || dma_owner != owner)', actions: ['ret0', 'unbind', 'WARN_ON'] },
+      { guard: 'release:--owner_cnt > 0', actions: ['ret0', 'owner_cnt--', 'unbind'] },
+      { actions: ['ret0', 'lastRelease', 'unbind'] },
+    ],
+
+    // vfio_group_set_container() (08/13): iommu_group_set_dma_owner(group, PRIVATE_DOMAIN_USER, f.file).
+    claim: [
+      { guard: 'set(USER):owner_cnt && (dma_owner != owner || cookie != file)', actions: ['retEBUSY'] },
+      { guard: 'set(USER):domain && WARN_ON(domain != default_domain)', actions: ['ret0', 'set(USER)', 'userClaimed', 'WARN_ON'] },
+      { guard: 'set(USER):domain', actions: ['ret0', 'set(USER)', 'detachGroup', 'userClaimed'] },
+      { actions: ['ret0', 'set(USER)', 'userClaimed'] },
+    ],
+    // __vfio_group_unset_container() (08/13): iommu_group_release_dma_owner(group, PRIVATE_DOMAIN_USER).
+    release: [
+      { guard: 'release(USER):WARN_ON(!owner_cnt || dma_owner != owner)', actions: ['ret0', 'userReleased', 'WARN_ON'] },
+      { guard: 'release:--owner_cnt > 0', actions: ['ret0', 'owner_cnt--', 'userReleased'] },
+      { guard: 'release(USER):last && WARN_ON(domain)', actions: ['ret0', 'lastRelease', 'userReleased', 'WARN_ON'] },
+      { actions: ['ret0', 'lastRelease', 'attachDefaultGroup', 'userReleased'] },
+    ],
+    // VFIO type1: iommu_attach_group() / iommu_detach_group() with 05/13's hunks.
+    attach_group: [
+      { guard: 'attach_group:domain && domain != default_domain', actions: ['retEBUSY'] },
+      { actions: ['ret0', 'attachGroup', 'userAttached'] },
+    ],
+    detach_group: [
+      { guard: 'detach_group:dma_owner == USER', actions: ['ret0', 'detachGroup', 'userDetached'] },
+      { guard: 'detach_group:domain == default_domain', actions: ['ret0', 'userDetached'] },
+      { actions: ['ret0', 'detachGroup', 'userDetached'] },
+    ],
+    // Lu's iommu_attach_device() (21 Dec): refcounted, no group-size and no ownership check.
+    attach_device: [
+      { guard: 'attach:!group', actions: ['retENODEV'] },
+      { guard: 'attach:attach_cnt && domain != domain', actions: ['retEBUSY'] },
+      { guard: 'attach:attach_cnt', actions: ['ret0', 'attach_cnt++', 'privAttached'] },
+      { guard: 'attach_group:domain && domain != default_domain', actions: ['retEBUSY'] },
+      { actions: ['ret0', 'attachGroup', 'attach_cnt++', 'privAttached'] },
+    ],
+    // Lu's iommu_detach_device() (21 Dec; posted as "iommu_detach_device_shared", corrected the same day).
+    detach_device: [
+      { guard: 'detach:WARN_ON(!group)', actions: ['ret0', 'privDetached', 'WARN_ON'] },
+      { guard: 'detach:WARN_ON(!attach_cnt || domain != domain)', actions: ['ret0', 'privDetached', 'WARN_ON'] },
+      { guard: 'detach:--attach_cnt == 0 && dma_owner == USER', actions: ['ret0', 'attach_cnt--', 'detachGroup', 'privDetached'] },
+      { guard: 'detach:--attach_cnt == 0 && domain == default_domain', actions: ['ret0', 'attach_cnt--', 'privDetached'] },
+      { guard: 'detach:--attach_cnt == 0', actions: ['ret0', 'attach_cnt--', 'detachGroup', 'privDetached'] },
+      { actions: ['ret0', 'attach_cnt--', 'privDetached'] },
+    ],
+  },
+  states: groupStates(),
+});
+
+export const design: Design = {
+  name: 'attach-cnt',
+  title: "Lu's 21 Dec proposal: iommu_attach_device() refcounted with attach_cnt, on the v4 ownership core",
+  source: 'seed 000_*: Lu Baolu, Re: [PATCH v4 07/13], 21 Dec 2021 ("How about below code?")',
+  machine,
+  schema: (devices) => standardSchema(devices, { group: { dma_owner: oneOf(DMA_OWNERS), attach_cnt: int(0, devices) } }),
+  initialContext: (devices) => standardInitialContext(devices, { dma_owner: 'DMA_API', attach_cnt: 0 }),
+  classify: standardClassify,
+  // One count per counted DMA_API driver, one for VFIO's PRIVATE_DOMAIN_USER.
+  expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted).length,
+  events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
+};
