@@ -1,16 +1,52 @@
 import { InputError } from '../errors';
-import { checkDesign } from '../iommu/checkDesign';
+import { writeFileSync } from 'node:fs';
+import { exitCodeOf, type CheckRun } from '../config/expectations';
+import { resolvePlan } from '../config/resolvePlan';
+import { runPlan } from '../config/runPlan';
 import { checkJson, checkText } from '../report/checkReport';
+import { checkJunit } from '../report/junitReport';
+import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag } from './common';
 import { flagString } from './args';
 import { progressReporter } from './progress';
 
+const REPORT_FORMATS = ['text', 'json', 'junit', 'md'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** `--report FORMAT=FILE ...` as (format, file) pairs. */
+function reportFlags(args: ReturnType<typeof parseArgs>): [ReportFormat, string][] {
+  return (args.flags.get('report') ?? []).map((r) => {
+    const eq = r.indexOf('=');
+    const fmt = r.slice(0, eq) as ReportFormat;
+    if (eq < 0 || !REPORT_FORMATS.includes(fmt) || eq === r.length - 1) throw new InputError(`--report must be FORMAT=FILE with FORMAT one of ${REPORT_FORMATS.join(', ')}, got '${r}'`);
+    return [fmt, r.slice(eq + 1)];
+  });
+}
+
+/**
+ * The report of a check in one format. JSON: one run object when the command line named the
+ * run; `{ config, runs: [...] }` when a config file did (docs/json-output.md).
+ */
+function renderReport(format: ReportFormat, runs: readonly CheckRun[], source: string | null): string {
+  switch (format) {
+    case 'text': return runs.map((r) => checkText(r.dc)).join('\n');
+    case 'junit': return checkJunit(runs);
+    case 'md': return checkMarkdown(runs);
+    case 'json': {
+      const run = (r: CheckRun) => ({ ...checkJson(r.dc), ...(Object.keys(r.expect).length ? { expect: r.expect } : {}) });
+      const doc = source === null && runs.length === 1 ? run(runs[0]) : { config: source, runs: runs.map(run) };
+      return JSON.stringify(doc, null, 2) + '\n';
+    }
+  }
+}
+
 export const checkCommand: Command = {
   name: 'check',
   summary: 'check invariants of a design exhaustively and print shortest counterexamples',
-  help: `usage: dmaown check [--design NAME] [--devices N] [--invariant NAME ...] [--format text|json]
+  help: `usage: dmaown check [--design NAME] [--devices N] [--invariant NAME ...] [--config FILE]
+                    [--format text|json|junit|md] [--report FORMAT=FILE ...]
                     [--max-states N] [--max-memory SIZE]
 
 Explores every interleaving of the modelled callers (driver core, hot-plug, a kernel driver with
@@ -21,7 +57,12 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --devices N          devices in the group, 1 to 8 (default ${DEFAULT_DEVICES})
   --invariant NAME     check only this invariant; repeat or comma-separate for several
                        (default: all; 'dmaown invariants' lists them)
-  --format text|json   report format (default text; json is described in docs/json-output.md)
+  --config FILE        check the designs, bounds and invariants FILE names (docs/ci.md);
+                       without it, and without --design/--devices/--invariant,
+                       dmaown.config.json (or .js/.cjs/.mjs/.ts) here is read if present
+  --format FORMAT      report on standard output: text (default), json (docs/json-output.md),
+                       junit (JUnit XML), md (markdown with sequence diagrams, for a CI summary)
+  --report FORMAT=FILE also write the report in FORMAT to FILE; repeat for several
   --max-states N       stop after N distinct states (result marked incomplete, exit 3)
   --max-memory SIZE    stop before the search uses more than SIZE, e.g. 512M or 8G
                        (default: half of this machine's memory; result incomplete, exit 3)
@@ -30,30 +71,50 @@ Each counterexample is printed as numbered calls with return code, WARN and the 
 each call, followed by a 'replay:' line of events that 'dmaown replay' accepts as they are.
 
 exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or input,
-             3 stopped by a budget before deciding (nothing violated so far)`,
+             3 stopped by a budget before deciding (nothing violated so far)
+             (with a config, 'holds' means 'as the config's "expect" says')`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'design', kind: 'string' },
       { name: 'devices', kind: 'string' },
       { name: 'invariant', kind: 'list' },
       { name: 'format', kind: 'string' },
+      { name: 'config', kind: 'string' },
+      { name: 'report', kind: 'list' },
       { name: 'max-states', kind: 'string' },
       { name: 'max-memory', kind: 'string' },
     ], 'check');
     // `--invariant a b` lists several: names after --invariant are invariants too.
     const named = invariantsFlag(args);
     if (args.positional.length > 0 && !named) throw new InputError(`check: unexpected argument '${args.positional[0]}'`);
-    const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
-    const devices = devicesFlag(args);
-    const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
-    const format = flagChoice(args, 'format', ['text', 'json'] as const, 'text');
+    const format = flagChoice(args, 'format', REPORT_FORMATS, 'text');
+    const reports = reportFlags(args);
+    const plan = await resolvePlan({
+      configFlag: flagString(args, 'config'),
+      runFlags: args.flags.has('design') || args.flags.has('devices') || named !== undefined,
+      cwd: process.cwd(),
+      single: async () => ({
+        design: await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN),
+        devices: devicesFlag(args),
+        invariants: await invariantsByName(named ? [...named, ...args.positional] : undefined),
+        expect: {},
+      }),
+    });
     const budget = budgetFlags(args);
+    if (!args.flags.has('max-states') && plan.maxStates !== undefined) budget.maxStates = plan.maxStates;
+    if (!args.flags.has('max-memory') && plan.maxMemory !== undefined) budget.maxMemory = plan.maxMemory;
+    // The progress line goes to stderr on a terminal only, never in CI: reports stay clean.
     const progress = progressReporter();
-    const dc = checkDesign(design, devices, invariants, { ...budget, onProgress: progress.onProgress, progressEvery: 1 << 14 });
+    const runs = runPlan(plan, { ...budget, onProgress: progress.onProgress, progressEvery: 1 << 14 });
     progress.done();
-    process.stdout.write(format === 'json' ? JSON.stringify(checkJson(dc), null, 2) + '\n' : checkText(dc));
-    if (dc.verdicts.some((v) => v.verdict === 'violated')) return EXIT.VIOLATED;
-    if (!dc.result.complete) return EXIT.INCOMPLETE;
-    return EXIT.OK;
+    for (const [fmt, file] of reports) {
+      try {
+        writeFileSync(file, renderReport(fmt, runs, plan.source));
+      } catch (e) {
+        throw new InputError(`--report ${fmt}=${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    process.stdout.write(renderReport(format, runs, plan.source));
+    return exitCodeOf(runs);
   },
 };

@@ -1,0 +1,139 @@
+import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { updateDesignDocs } from '../diagram/designDocs';
+import { SELF_LOOP_CHOICES, type SelfLoops } from '../diagram/labels';
+import { reachableDot } from '../diagram/reachableDot';
+import { reachableGraph, REACHABLE_MAX_EDGES, REACHABLE_MAX_STATES } from '../diagram/reachableGraph';
+import { reachableMermaid } from '../diagram/reachableMermaid';
+import { renderSvg } from '../diagram/renderSvg';
+import { sequenceMermaid } from '../diagram/sequenceMermaid';
+import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
+import { statechartDot } from '../diagram/statechartDot';
+import { statechartMermaid } from '../diagram/statechartMermaid';
+import { InputError } from '../errors';
+import { checkDesign } from '../iommu/checkDesign';
+import { loadDesigns } from '../iommu/designRegistry';
+import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
+import { flagChoice, flagInt, flagList, flagString, parseArgs } from './args';
+import { EXIT, type Command } from './command';
+import { designByName, invariantsByName } from './common';
+
+const FORMATS = ['mermaid', 'dot', 'svg'] as const;
+
+export const diagramCommand: Command = {
+  name: 'diagram',
+  summary: "draw a design's statechart, its reachable states, or a counterexample",
+  help: `usage: dmaown diagram --design NAME [--format mermaid|dot|svg] [--out FILE] [--devices N]
+                      [--self-loops none|errors|all]
+       dmaown diagram --design NAME --reachable [--devices N] [--depth D] [--invariant NAME]
+                      [--format mermaid|dot|svg] [--out FILE]
+       dmaown diagram --design NAME --sequence [--invariant NAME] [--devices N] [--out FILE]
+       dmaown diagram --update-docs [--check]
+
+The statechart (default): the group's four states and the calls between them, each labelled
+'call [guard]' with the guard of the machine's alternative that fired. The machine handles
+every kernel call at its root, so the edges are derived by running it: every state reachable
+at N devices (default ${STATECHART_DEVICES}) is walked and every caller action run. The edges are what
+the machine does at that bound. Calls that leave a state unchanged are listed in the state
+(--self-loops: none, errors = those that fail or warn, all; default errors, none for mermaid).
+
+--reachable draws the reachable states within D calls of the start (default: the length of the
+highlighted counterexample, else all), marks the states that break an invariant, and highlights
+the shortest counterexample of --invariant (default: the first violated). Only calls one step
+deeper are drawn. More than ${REACHABLE_MAX_STATES} states or ${REACHABLE_MAX_EDGES} drawn calls is refused: nobody can read it.
+
+--sequence prints the counterexample of --invariant (default: the first violated) as a Mermaid
+sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.
+
+--update-docs regenerates the diagram between the markers of each docs/designs/<name>.md and
+docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any is stale.
+
+  --format mermaid|dot|svg   mermaid (for GitHub markdown; default), Graphviz dot, or svg
+                             (rendered in-process by Graphviz compiled to WebAssembly)
+  --out FILE                 write to FILE instead of standard output
+
+exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input`,
+  async run(argv) {
+    const args = parseArgs(argv, [
+      { name: 'design', kind: 'string' },
+      { name: 'devices', kind: 'string' },
+      { name: 'format', kind: 'string' },
+      { name: 'out', kind: 'string' },
+      { name: 'self-loops', kind: 'string' },
+      { name: 'reachable', kind: 'bool' },
+      { name: 'sequence', kind: 'bool' },
+      { name: 'depth', kind: 'string' },
+      { name: 'invariant', kind: 'list' },
+      { name: 'update-docs', kind: 'bool' },
+      { name: 'check', kind: 'bool' },
+    ], 'diagram');
+    if (args.positional.length > 0) throw new InputError(`diagram: unexpected argument '${args.positional[0]}'`);
+    const bool = (n: string) => {
+      const v = flagString(args, n);
+      if (v !== undefined && v !== 'true' && v !== 'false') throw new InputError(`--${n} takes no value, got '${v}'`);
+      return v === 'true';
+    };
+
+    if (bool('update-docs')) {
+      const others = [...args.flags.keys()].filter((k) => k !== 'update-docs' && k !== 'check');
+      if (others.length) throw new InputError(`diagram --update-docs takes only --check, got --${others[0]}`);
+      const check = bool('check');
+      const status = await updateDesignDocs(await loadDesigns(), check);
+      const rel = (p: string) => relative(process.cwd(), p);
+      for (const n of status.unmarked) process.stderr.write(`dmaown: docs/designs/${n}.md is missing or has no '<!-- BEGIN GENERATED DIAGRAM -->' / '<!-- END GENERATED DIAGRAM -->' lines: skipped\n`);
+      for (const p of status.stale) process.stdout.write(`${check ? 'stale' : 'updated'}: ${rel(p)}\n`);
+      return check && status.stale.length > 0 ? EXIT.VIOLATED : EXIT.OK;
+    }
+    if (bool('check')) throw new InputError('--check goes with --update-docs');
+
+    const name = flagString(args, 'design');
+    if (name === undefined) throw new InputError('diagram: --design NAME is needed (dmaown designs lists them)');
+    const design = await designByName(name);
+    const devices = flagInt(args, 'devices', STATECHART_DEVICES, MIN_DEVICES, MAX_DEVICES, 'the number of devices');
+    const format = flagChoice(args, 'format', FORMATS, 'mermaid');
+    const reachable = bool('reachable');
+    const sequence = bool('sequence');
+    if (reachable && sequence) throw new InputError('--reachable and --sequence draw different things: pick one');
+    const invariantNames = flagList(args, 'invariant');
+    if (invariantNames && invariantNames.length > 1) throw new InputError(`--invariant names the one counterexample to show, got ${invariantNames.length}`);
+    const invariantName = invariantNames?.[0];
+    if (!reachable && !sequence) {
+      for (const f of ['depth', 'invariant']) if (args.flags.has(f)) throw new InputError(`--${f} goes with --reachable or --sequence`);
+    }
+    if (!reachable && args.flags.has('depth')) throw new InputError('--depth goes with --reachable');
+    if ((reachable || sequence) && args.flags.has('self-loops')) throw new InputError('--self-loops goes with the statechart');
+
+    let text: string;
+    if (sequence) {
+      if (format !== 'mermaid') throw new InputError('--sequence is drawn in mermaid only');
+      const invariants = await invariantsByName(undefined);
+      if (invariantName !== undefined) await invariantsByName([invariantName]);
+      const dc = checkDesign(design, devices, invariants);
+      const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
+      if (!v) throw new InputError(`${design.name} at ${devices} devices violates no invariant: no counterexample to draw`);
+      if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${devices} devices: no counterexample to draw`);
+      text = sequenceMermaid(design, devices, v);
+    } else if (reachable) {
+      const invariants = await invariantsByName(undefined);
+      if (invariantName !== undefined) await invariantsByName([invariantName]);
+      const depth = args.flags.has('depth') ? flagInt(args, 'depth', 0, 0, 1000, 'the depth') : undefined;
+      const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth });
+      text = format === 'mermaid' ? reachableMermaid(design, g) : reachableDot(design, g);
+    } else {
+      const sc = deriveStatechart(design, devices);
+      const selfLoops = flagChoice(args, 'self-loops', SELF_LOOP_CHOICES, format === 'mermaid' ? 'none' : 'errors') as SelfLoops;
+      text = format === 'mermaid' ? statechartMermaid(sc, selfLoops) : statechartDot(sc, selfLoops);
+    }
+    if (format === 'svg' && !sequence) text = await renderSvg(text);
+    const out = flagString(args, 'out');
+    if (out === undefined) process.stdout.write(text);
+    else {
+      try {
+        writeFileSync(out, text);
+      } catch (e) {
+        throw new InputError(`--out ${out}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    return EXIT.OK;
+  },
+};

@@ -1,0 +1,32 @@
+import type { Expected } from './expectations';
+
+/** The file names `dmaown check` looks for in the current directory, in this order. */
+export const CONFIG_FILES = ['dmaown.config.json', 'dmaown.config.js', 'dmaown.config.cjs', 'dmaown.config.mjs', 'dmaown.config.ts'] as const;
+
+/** One entry of `checks`: a design (or several) at one or more bounds. */
+export interface ConfigCheck {
+  /** Design name, or several (`dmaown designs` lists them). */
+  readonly design: string | readonly string[];
+  /** Devices in the group, 1 to 8, or several bounds (default 3). */
+  readonly devices?: number | readonly number[];
+  /** Invariants to check (default: all). */
+  readonly invariants?: readonly string[];
+  /** Verdicts the project expects other than `holds`, e.g. `{ "no-warn": "violated" }`. */
+  readonly expect?: Readonly<Record<string, Expected>>;
+}
+
+/** The contents of `dmaown.config.json` (or the default export of `.js` / `.ts`). */
+export interface DmaownConfig {
+  /** Ignored: lets an editor find a JSON schema. */
+  readonly $schema?: string;
+  readonly checks: readonly ConfigCheck[];
+  /** Stop each search after this many distinct states (`--max-states` overrides it). */
+  readonly maxStates?: number;
+  /** Memory budget of each search, like "512M" or "8G" (`--max-memory` overrides it). */
+  readonly maxMemory?: string;
+}
+
+/** Identity function that type-checks a `dmaown.config.ts` / `.js` export. */
+export function defineConfig(c: DmaownConfig): DmaownConfig {
+  return c;
+}

@@ -1,0 +1,39 @@
+import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
+
+/** What a project expects of an invariant: that it holds (the default) or that it is violated. */
+export type Expected = 'holds' | 'violated';
+
+/** One design checked at one bound, with what the project expects of each invariant. */
+export interface CheckRun {
+  readonly dc: DesignCheck;
+  /** Invariants expected to be violated (a known flaw of the design); every other one must hold. */
+  readonly expect: Readonly<Record<string, Expected>>;
+}
+
+/**
+ * How a verdict compares with the expectation: `pass` (as expected; n/a passes unless a
+ * violation was expected), `fail`, or `incomplete` (a budget stopped the search first).
+ */
+export type Outcome = 'pass' | 'fail' | 'incomplete';
+
+export function outcomeOf(v: InvariantVerdict, expected: Expected = 'holds'): Outcome {
+  if (v.verdict === 'unknown') return 'incomplete';
+  if (v.verdict === 'n/a') return expected === 'holds' ? 'pass' : 'fail';
+  return v.verdict === expected ? 'pass' : 'fail';
+}
+
+export const expectedOf = (run: CheckRun, name: string): Expected => run.expect[name] ?? 'holds';
+
+/** Exit code of a set of runs: 1 if a verdict is not what was expected, else 3 if one is undecided, else 0. */
+export function exitCodeOf(runs: readonly CheckRun[]): 0 | 1 | 3 {
+  let incomplete = false;
+  for (const r of runs) {
+    for (const v of r.dc.verdicts) {
+      const o = outcomeOf(v, expectedOf(r, v.name));
+      if (o === 'fail') return 1;
+      if (o === 'incomplete') incomplete = true;
+    }
+    if (!r.dc.result.complete) incomplete = true;
+  }
+  return incomplete ? 3 : 0;
+}

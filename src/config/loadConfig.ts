@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InputError } from '../errors';
+import { CONFIG_FILES } from './configSchema';
+
+/** The config file in `dir`, or null. Two of them at once is an InputError (which one would win?). */
+export function findConfigFile(dir: string): string | null {
+  const found = CONFIG_FILES.filter((f) => existsSync(resolve(dir, f)));
+  if (found.length > 1) throw new InputError(`${found.join(' and ')} both exist in ${dir}: keep one`);
+  return found.length === 1 ? found[0] : null;
+}
+
+/** Registers ts-node (if installed) so that a `.ts` config can be required from the compiled CLI. */
+function ensureTypeScript(path: string): void {
+  const req = typeof require === 'function' ? require : null;
+  if (!req || req.extensions?.['.ts']) return;
+  try {
+    (req('ts-node') as { register(o: object): void }).register({ transpileOnly: true, compilerOptions: { module: 'commonjs' } });
+  } catch {
+    throw new InputError(`${path}: a .ts config needs ts-node (npm install --save-dev ts-node), or use dmaown.config.json`);
+  }
+}
+
+/**
+ * Reads a config file (`path` relative to `dir`, and named so in messages): JSON for `.json`; for `.js` / `.cjs` / `.mjs` / `.ts` the module's
+ * default export (or its `config` export). An unreadable or malformed file is an InputError.
+ */
+export async function readConfigFile(path: string, dir = process.cwd()): Promise<unknown> {
+  const full = resolve(dir, path);
+  if (!existsSync(full)) throw new InputError(`config file '${path}' not found`);
+  if (path.endsWith('.json')) {
+    let text: string;
+    try {
+      text = readFileSync(full, 'utf8');
+    } catch (e) {
+      throw new InputError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new InputError(`${path}: malformed JSON (${(e as Error).message})`);
+    }
+  }
+  if (!/\.(c|m)?js$|\.ts$/.test(path)) throw new InputError(`${path}: a config file must end in .json, .js, .cjs, .mjs or .ts`);
+  if (path.endsWith('.ts')) ensureTypeScript(path);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(full)) as Record<string, unknown>;
+  } catch (e) {
+    throw new InputError(`${path}: cannot load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
+  }
+  const value = mod.default ?? mod.config;
+  // A CommonJS module imported as ESM nests its exports under `default`.
+  if (value && typeof value === 'object' && 'default' in (value as object) && !('checks' in (value as object))) return (value as { default: unknown }).default;
+  if (value === undefined) throw new InputError(`${path}: export the config as the default export (or as 'config')`);
+  return value;
+}

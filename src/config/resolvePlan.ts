@@ -1,0 +1,31 @@
+import { InputError } from '../errors';
+import { loadDesigns } from '../iommu/designRegistry';
+import { loadInvariants } from '../iommu/invariantRegistry';
+import { findConfigFile, readConfigFile } from './loadConfig';
+import { validateConfig, type CheckPlan, type PlannedRun } from './validateConfig';
+
+export interface PlanSources {
+  /** `--config FILE`, if given. */
+  readonly configFlag?: string;
+  /** The command line named the run itself (`--design`, `--devices` or `--invariant`). */
+  readonly runFlags: boolean;
+  /** Where to look for a config file. */
+  readonly cwd: string;
+  /** The run the command-line flags describe (their defaults when none is given). */
+  single(): Promise<PlannedRun>;
+}
+
+/**
+ * What `dmaown check` runs: the config file given with `--config`; else, when the command line
+ * names no run, `dmaown.config.*` in the current directory if there is one; else the one run of
+ * the flags. A config and run flags together are an InputError: they would name the runs twice.
+ */
+export async function resolvePlan(s: PlanSources): Promise<CheckPlan> {
+  if (s.configFlag !== undefined && s.runFlags) {
+    throw new InputError('check: --config names the designs, bounds and invariants; drop --design, --devices and --invariant, or drop --config');
+  }
+  const path = s.configFlag ?? (s.runFlags ? null : findConfigFile(s.cwd));
+  if (path === null) return { source: null, runs: [await s.single()] };
+  const raw = await readConfigFile(path, s.cwd);
+  return validateConfig(raw, path, await loadDesigns(), await loadInvariants());
+}

@@ -1,0 +1,108 @@
+import { InputError } from '../errors';
+import { parseBytes } from '../core/memoryBudget';
+import type { Design } from '../iommu/design';
+import type { Invariant } from '../iommu/invariant';
+import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
+import type { Expected } from './expectations';
+
+/** Devices a config entry checks when it names none (as `dmaown check`). */
+export const CONFIG_DEFAULT_DEVICES = 3;
+
+/** One design at one bound, with the invariants to check and what is expected of them. */
+export interface PlannedRun {
+  readonly design: Design;
+  readonly devices: number;
+  readonly invariants: readonly Invariant[];
+  readonly expect: Readonly<Record<string, Expected>>;
+}
+
+/** Everything one `dmaown check` does: where it came from and the runs, in order. */
+export interface CheckPlan {
+  /** The config file read, or null when the command line named the run. */
+  readonly source: string | null;
+  readonly runs: readonly PlannedRun[];
+  readonly maxStates?: number;
+  readonly maxMemory?: number;
+}
+
+const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory'];
+const CHECK_KEYS = ['design', 'devices', 'invariants', 'expect'];
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+const asList = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
+
+/**
+ * Checks a parsed config (`where` names the file in messages) and resolves its names against the
+ * known designs and invariants. Anything malformed or unknown is one InputError naming the entry,
+ * e.g. `dmaown.config.json: checks[1].devices: 9 is out of range (1 to 8)`.
+ */
+export function validateConfig(raw: unknown, where: string, designs: readonly Design[], invariants: readonly Invariant[]): CheckPlan {
+  const fail = (path: string, msg: string): never => {
+    throw new InputError(`${where}: ${path}${path ? ': ' : ''}${msg}`);
+  };
+  if (!isObject(raw)) fail('', `must be a JSON object with a "checks" list, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+  const top = raw as Record<string, unknown>;
+  for (const k of Object.keys(top)) if (!TOP_KEYS.includes(k)) fail('', `unknown key '${k}' (known: ${TOP_KEYS.join(', ')})`);
+  if (!Array.isArray(top.checks) || top.checks.length === 0) fail('checks', 'must be a non-empty list of {"design": ..., "devices": ..., "invariants": [...]}');
+
+  let maxStates: number | undefined;
+  if (top.maxStates !== undefined) {
+    if (typeof top.maxStates !== 'number' || !Number.isInteger(top.maxStates) || top.maxStates < 1) fail('maxStates', `must be a positive whole number, got ${JSON.stringify(top.maxStates)}`);
+    maxStates = top.maxStates as number;
+  }
+  let maxMemory: number | undefined;
+  if (top.maxMemory !== undefined) {
+    maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : Number.NaN;
+    if (!Number.isFinite(maxMemory) || maxMemory < 1 << 20) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${JSON.stringify(top.maxMemory)}`);
+  }
+
+  const runs: PlannedRun[] = [];
+  const seen = new Set<string>();
+  (top.checks as unknown[]).forEach((entry, i) => {
+    const at = `checks[${i}]`;
+    if (!isObject(entry)) fail(at, `must be an object like {"design": "v7", "devices": 3}, got ${JSON.stringify(entry)}`);
+    const e = entry as Record<string, unknown>;
+    for (const k of Object.keys(e)) if (!CHECK_KEYS.includes(k)) fail(at, `unknown key '${k}' (known: ${CHECK_KEYS.join(', ')})`);
+    if (e.design === undefined) fail(at, 'needs a "design" (a name or a list of names)');
+    const ds = asList(e.design).map((n, j) => {
+      if (typeof n !== 'string') fail(`${at}.design`, `must be a design name or a list of them, got ${JSON.stringify(n)}`);
+      const d = designs.find((x) => x.name === n);
+      if (!d) fail(`${at}.design${Array.isArray(e.design) ? `[${j}]` : ''}`, `unknown design '${n}' (known: ${designs.map((x) => x.name).join(', ')})`);
+      return d!;
+    });
+    if (ds.length === 0) fail(`${at}.design`, 'names no design');
+    const bounds = e.devices === undefined ? [CONFIG_DEFAULT_DEVICES] : asList(e.devices).map((n) => {
+      if (typeof n !== 'number' || !Number.isInteger(n)) fail(`${at}.devices`, `must be a whole number or a list of them, got ${JSON.stringify(n)}`);
+      if ((n as number) < MIN_DEVICES || (n as number) > MAX_DEVICES) fail(`${at}.devices`, `${n} is out of range (${MIN_DEVICES} to ${MAX_DEVICES})`);
+      return n as number;
+    });
+    if (bounds.length === 0) fail(`${at}.devices`, 'names no bound');
+    let invs: Invariant[] = [...invariants];
+    if (e.invariants !== undefined) {
+      if (!Array.isArray(e.invariants) || e.invariants.length === 0) fail(`${at}.invariants`, `must be a non-empty list of invariant names, got ${JSON.stringify(e.invariants)}`);
+      invs = (e.invariants as unknown[]).map((n) => {
+        const inv = invariants.find((x) => x.name === n);
+        if (!inv) fail(`${at}.invariants`, `unknown invariant ${JSON.stringify(n)} (known: ${invariants.map((x) => x.name).join(', ')})`);
+        return inv!;
+      });
+    }
+    const expect: Record<string, Expected> = {};
+    if (e.expect !== undefined) {
+      if (!isObject(e.expect)) fail(`${at}.expect`, `must be an object like {"no-warn": "violated"}, got ${JSON.stringify(e.expect)}`);
+      for (const [name, v] of Object.entries(e.expect as Record<string, unknown>)) {
+        if (!invs.some((x) => x.name === name)) fail(`${at}.expect`, `'${name}' is not an invariant this entry checks (${invs.map((x) => x.name).join(', ')})`);
+        if (v !== 'holds' && v !== 'violated') fail(`${at}.expect.${name}`, `must be "holds" or "violated", got ${JSON.stringify(v)}`);
+        expect[name] = v as Expected;
+      }
+    }
+    for (const design of ds) {
+      for (const devices of bounds) {
+        const key = `${design.name}@${devices}`;
+        if (seen.has(key)) fail(at, `${design.name} at ${devices} devices is already checked by an earlier entry`);
+        seen.add(key);
+        runs.push({ design, devices, invariants: invs, expect });
+      }
+    }
+  });
+  return { source: where, runs, maxStates, maxMemory };
+}

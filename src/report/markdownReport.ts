@@ -1,0 +1,90 @@
+import { sequenceMermaid } from '../diagram/sequenceMermaid';
+import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
+import type { InvariantVerdict } from '../iommu/checkDesign';
+import { traceText } from './checkReport';
+
+const num = (n: number) => n.toLocaleString('en-US');
+const ICON = { pass: '✅', fail: '❌', incomplete: '⚠️' } as const;
+/** Markdown table cell text: pipes and newlines would break the table. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const title = (r: CheckRun) => `${r.dc.design.name} at ${r.dc.devices} device${r.dc.devices === 1 ? '' : 's'}`;
+
+function verdictText(r: CheckRun, v: InvariantVerdict): string {
+  const expected = expectedOf(r, v.name);
+  const o = outcomeOf(v, expected);
+  const note = v.verdict === 'violated' && expected === 'violated' ? ' (expected)' : o === 'fail' && v.verdict !== 'violated' ? ` (expected ${expected})` : '';
+  return `${ICON[o]} ${v.verdict}${note}`;
+}
+
+function detailCell(v: InvariantVerdict): string {
+  switch (v.verdict) {
+    case 'holds': return '';
+    case 'unknown': return 'search stopped early; nothing found so far';
+    case 'n/a': return v.reason;
+    case 'violated': return `${v.explanation} (${v.counterexample.length} call${v.counterexample.length === 1 ? '' : 's'})`;
+  }
+}
+
+function counterexample(r: CheckRun, v: Extract<InvariantVerdict, { verdict: 'violated' }>, open: boolean): string[] {
+  const out = [`#### ${title(r)}: ${v.name} ${open ? 'violated' : 'violated, as expected'}`, '', `${v.explanation}.`, ''];
+  const body = [
+    '```mermaid',
+    sequenceMermaid(r.dc.design, r.dc.devices, v).trimEnd(),
+    '```',
+    '',
+    '<details><summary>Trace and replay events</summary>',
+    '',
+    '```text',
+    ...traceText(r.dc, v.trace),
+    '```',
+    '',
+    `Replay with \`dmaown replay --design ${r.dc.design.name} --devices ${r.dc.devices}\`:`,
+    '',
+    '```json',
+    JSON.stringify(v.counterexample),
+    '```',
+    '',
+    '</details>',
+  ];
+  if (open) return [...out, ...body, ''];
+  return [...out, '<details><summary>Counterexample</summary>', '', ...body, '', '</details>', ''];
+}
+
+/**
+ * The markdown report of `dmaown check --format md`, one for any number of runs (designs and
+ * bounds): a summary table, each run's verdicts, and each counterexample as a Mermaid sequence
+ * diagram with its trace and replay events. Made for a CI step summary ($GITHUB_STEP_SUMMARY);
+ * it carries no timings, so the same check gives the same report.
+ */
+export function checkMarkdown(runs: readonly CheckRun[]): string {
+  const out = ['## dmaown check', ''];
+  let failed = 0;
+  let incomplete = 0;
+  for (const r of runs) for (const v of r.dc.verdicts) {
+    const o = outcomeOf(v, expectedOf(r, v.name));
+    if (o === 'fail') failed++;
+    if (o === 'incomplete') incomplete++;
+  }
+  const total = runs.reduce((n, r) => n + r.dc.verdicts.length, 0);
+  out.push(failed > 0 ? `❌ **${failed} of ${total} verdicts are not as expected.**` : incomplete > 0 ? `⚠️ **${incomplete} of ${total} verdicts are undecided** (a budget stopped the search).` : `✅ **All ${total} verdicts are as expected.**`, '');
+  out.push('| design | devices | states | transitions | depth | holds | violated | n/a | result |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  for (const r of runs) {
+    const count = (k: InvariantVerdict['verdict']) => r.dc.verdicts.filter((v) => v.verdict === k).length;
+    const outcomes = r.dc.verdicts.map((v) => outcomeOf(v, expectedOf(r, v.name)));
+    const res = outcomes.includes('fail') ? ICON.fail : outcomes.includes('incomplete') || !r.dc.result.complete ? ICON.incomplete : ICON.pass;
+    const res2 = r.dc.result;
+    out.push(`| ${r.dc.design.name} | ${r.dc.devices} | ${num(res2.states)}${res2.complete ? '' : ' (incomplete)'} | ${num(res2.transitions)} | ${res2.depth} | ${count('holds')} | ${count('violated')} | ${count('n/a')} | ${res} |`);
+  }
+  out.push('');
+  for (const r of runs) {
+    out.push(`### ${title(r)}`, '', `${cell(r.dc.design.title)} (${cell(r.dc.design.source)}).`, '');
+    if (!r.dc.result.complete) out.push(`Stopped early: ${r.dc.result.stopReason}; the verdicts are for the states explored so far.`, '');
+    out.push('| invariant | verdict | states | |', '| --- | --- | ---: | --- |');
+    for (const v of r.dc.verdicts) out.push(`| ${v.name} | ${verdictText(r, v)} | ${v.verdict === 'n/a' ? '' : num(v.states)} | ${cell(detailCell(v))} |`);
+    out.push('');
+    for (const v of r.dc.verdicts) {
+      if (v.verdict === 'violated') out.push(...counterexample(r, v, expectedOf(r, v.name) !== 'violated'));
+    }
+  }
+  return out.join('\n').trimEnd() + '\n';
+}
