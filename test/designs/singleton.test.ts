@@ -37,6 +37,10 @@ describe('singleton: hot-plug and the driver core (no ownership calls exist)', (
     const s = last([probe(0), bindV(0), claim(), probe(1)]);
     expect([s.ret, s.warn, s.context.devices[1].domain]).toEqual([0, true, 'default']);
   });
+  it('a device joining a group attached to a user domain gets the default domain next to it (and the dev_WARN)', () => {
+    const s = last([probe(0), bindV(0), claim(), attachG(), probe(1)]);
+    expect([s.warn, s.context.domain, s.context.devices.map((d) => d.domain)]).toEqual([true, 'dom1', ['dom1', 'default']]);
+  });
   it('binding a kernel driver counts nothing and calls nothing', () => {
     const s = last([probe(0), bindK(0)]);
     expect([s.ret, s.warn, s.context.owner_cnt, s.context.devices[0].counted, s.state]).toEqual([0, false, 0, false, 'dma-api']);
