@@ -113,7 +113,7 @@ export const machine = setup({
     // No free vfio-pci member: the user has no device to bind (one opened through its cdev
     // cannot be opened again, vfio_df_open()). The event is then a dry run, see `dryRunClaim`.
     'bind_iommufd:no free vfio-pci member': ({ context }: Args) => freeVfioMembers(context).length === 0,
-    // the user has no bound device to attach, detach or close.
+    // the user has no bound device to attach, detach or close (or the domain is no user's).
     'user:no device bound': ({ context, event }: Args) => {
       const u = ownerOf(event) ?? domainOwner(event);
       return u === undefined || devicesOf(context, u).length === 0;
@@ -216,7 +216,10 @@ export const machine = setup({
       { actions: ['ret0', 'attachFirst'] },
     ],
     // VFIO cdev user: VFIO_DEVICE_DETACH_IOMMUFD_PT for each bound device.
-    detach_group: { actions: ['ret0', 'detachAll'] },
+    detach_group: [
+      { guard: 'user:no device bound', actions: ['ret0'] },
+      { actions: ['ret0', 'detachAll'] },
+    ],
   } as any,
   states: groupStates(),
 });

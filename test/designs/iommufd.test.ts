@@ -90,6 +90,12 @@ describe('iommufd attach / detach: iommufd_device_attach() / _detach() for each 
     const s = last([bindV(0), bindV(1), claim(), attachG(), detachG()]);
     expect([s.context.domain, domains(s), s.context.users[0].phase]).toEqual(['blocking', ['blocking', 'blocking'], 'claimed']);
   });
+  it('a domain no user owns (priv): there is no device to issue the ioctl on', () => {
+    const a = last([bindV(0), claim(), { type: 'attach_group', domain: 'priv' }], 1);
+    expect([a.ret, ...group(a)]).toEqual([Errno.EINVAL, 1, 'file1', 'blocking']);
+    const d = last([bindV(0), claim(), attachG(), { type: 'detach_group', domain: 'priv' }], 1);
+    expect([d.ret, ...group(d), d.context.users[0].phase]).toEqual([0, 1, 'file1', 'dom1', 'attached']);
+  });
   it('a user with no device bound: -EINVAL, nothing attached', () => {
     const s = last([bindV(0), attachG()], 1);
     expect([s.ret, ...group(s)]).toEqual([Errno.EINVAL, 0, null, 'default']);
