@@ -22,6 +22,43 @@ export interface PackedModel {
   /** Names of the transition flags, bit by bit (for example `['warn']`). */
   readonly transitionFlags: readonly string[];
   readonly properties: readonly Property[];
+  /** A symmetry the checker may reduce by when asked (`CheckOptions.symmetry`). */
+  readonly symmetry?: Symmetry;
+  /**
+   * How a worker thread builds the same model (`CheckOptions.workers`). Without a recipe the
+   * model is checked on the calling thread only.
+   */
+  readonly recipe?: ModelRecipe;
+}
+
+/**
+ * A symmetry of a model: a group of permutations of states under which the model looks the same,
+ * given by a function that maps every state to one representative of its orbit. The checker
+ * then stores one state per orbit.
+ *
+ * Rules the model must keep for the reduction to be sound: the set of initial states is closed
+ * under the group; for every permutation g, a transition s -> t by some action has a matching
+ * transition g(s) -> g(t) by some action, with the same flags; every property gives the same
+ * answer on s and g(s) (and a recoverable property's `via` actions map to `via` actions).
+ */
+export interface Symmetry {
+  /** What is permuted, for reports (for example `devices, users`). */
+  readonly description: string;
+  /**
+   * Replaces the row at `rows[off..]` by its orbit's representative, in place. Every member of
+   * an orbit must give the same representative, and a representative must map to itself.
+   */
+  canonicalize(rows: Uint32Array, off: number): void;
+}
+
+/**
+ * How to build a model in another thread: `require(module)[exportName](args)` returns the model
+ * or a promise of it. `args` must survive structured cloning.
+ */
+export interface ModelRecipe {
+  readonly module: string;
+  readonly exportName: string;
+  readonly args: unknown;
 }
 
 /** A property checked over every reachable state or transition. */

@@ -1,100 +1,188 @@
+import { PAGE_BITS, PAGE_SIZE } from './growable';
 import { MemoryBudget } from './memoryBudget';
 
+const PAGE_MASK = PAGE_SIZE - 1;
+/** The index grows when more than this share of its slots is taken. */
+const MAX_LOAD = 0.75;
+
 /**
- * The visited set: every distinct state row once, numbered in insertion order (which is BFS
- * order), in one flat Uint32Array, with an open-addressing hash index of ids. About
- * 4*words + 8 bytes a state at the default load factor, plus growth headroom.
+ * A 32-bit hash of the `words`-word row at `buf[off..]` (MurmurHash3's block mix and final mix).
+ * The store and the worker threads use the same function, so a worker can hash for the store.
+ */
+export function hashRow(buf: Uint32Array, off: number, words: number): number {
+  let h = Math.imul(words, 0x9e3779b9);
+  for (let i = 0; i < words; i++) {
+    let k = Math.imul(buf[off + i], 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * The visited set: every distinct state row once, numbered in insertion order (BFS order).
+ * Rows live in pages of `PAGE_SIZE` rows (growing adds a page, never copies); an open-addressing
+ * index of 32-bit slots maps a row's hash to its id. A slot holds the id (plus one) in its low
+ * bits and, in the bits the id does not need, a tag of the hash's high bits, so that a probe
+ * reads a stored row only when the tags match.
+ *
+ * Bytes per state: 4 * words for the row, plus 4 / load for the index (between 5.3 and 10.7 at
+ * the 0.75 maximum load; 16 for a moment while the index doubles). Every allocation is reserved
+ * from the budget first, so the budget stops the store before it allocates, and an add that
+ * throws BudgetExceeded leaves the store unchanged.
  */
 export class StateStore {
   count = 0;
-  rows: Uint32Array;
-  private index: Int32Array;
+  private readonly pages: Uint32Array[] = [];
+  private index: Uint32Array;
   private mask: number;
+  /** Bits of a slot that hold id + 1; the rest hold the tag. */
+  private idBits: number;
+  private limit: number;
 
   constructor(readonly words: number, initialCapacity = 1 << 12, private readonly budget = new MemoryBudget()) {
-    let cap = 1 << 4;
-    while (cap < initialCapacity) cap <<= 1;
-    budget.reserve(cap * words * 4 + cap * 2 * 4);
-    this.rows = new Uint32Array(cap * words);
-    this.index = new Int32Array(cap * 2).fill(-1);
-    this.mask = cap * 2 - 1;
+    let bits = 4;
+    while (1 << bits < initialCapacity / MAX_LOAD && bits < 30) bits++;
+    budget.reserve((1 << bits) * 4);
+    this.index = new Uint32Array(1 << bits);
+    this.mask = (1 << bits) - 1;
+    this.idBits = bits;
+    this.limit = Math.floor((1 << bits) * MAX_LOAD);
   }
 
   /** Bytes held by the store's arrays. */
-  get bytes(): number { return this.rows.byteLength + this.index.byteLength; }
+  get bytes(): number { return this.pages.length * PAGE_SIZE * this.words * 4 + this.index.byteLength; }
 
-  private hash(buf: Uint32Array, off: number): number {
-    let h = 0x811c9dc5 ^ this.words;
-    for (let i = 0; i < this.words; i++) {
-      h = Math.imul(h ^ buf[off + i], 0x01000193);
-      h ^= h >>> 15;
-      h = Math.imul(h, 0x2c1b3c6d);
-    }
-    h ^= h >>> 13;
-    return h >>> 0;
-  }
+  hash(buf: Uint32Array, off: number): number { return hashRow(buf, off, this.words); }
 
   private same(id: number, buf: Uint32Array, off: number): boolean {
-    const base = id * this.words;
-    for (let i = 0; i < this.words; i++) if (this.rows[base + i] !== buf[off + i]) return false;
+    const page = this.pages[id >>> PAGE_BITS];
+    const base = (id & PAGE_MASK) * this.words;
+    for (let i = 0; i < this.words; i++) if (page[base + i] !== buf[off + i]) return false;
     return true;
   }
 
   /** The id of the row at `buf[off..]`, or -1 if it was never added. */
-  find(buf: Uint32Array, off = 0): number {
-    let slot = this.hash(buf, off) & this.mask;
+  find(buf: Uint32Array, off = 0, h = this.hash(buf, off)): number {
+    const k = this.idBits;
+    const tag = h >>> k;
+    const idMask = this.mask;
+    let slot = h & this.mask;
     for (;;) {
-      const id = this.index[slot];
-      if (id < 0) return -1;
-      if (this.same(id, buf, off)) return id;
+      const e = this.index[slot];
+      if (e === 0) return -1;
+      if (e >>> k === tag) {
+        const id = (e & idMask) - 1;
+        if (this.same(id, buf, off)) return id;
+      }
       slot = (slot + 1) & this.mask;
     }
   }
 
-  /** Adds the row if new. Returns its id if it was added, or -(id + 1) if it was already there. */
-  add(buf: Uint32Array, off = 0): number {
-    let slot = this.hash(buf, off) & this.mask;
+  /**
+   * Adds the row at `buf[off..]` (whose hash is `h`) if new. Returns its id if it was added, or
+   * -(id + 1) if it was already there.
+   */
+  add(buf: Uint32Array, off = 0, h = this.hash(buf, off)): number {
+    const k = this.idBits;
+    const tag = h >>> k;
+    const idMask = this.mask;
+    let slot = h & this.mask;
     for (;;) {
-      const id = this.index[slot];
-      if (id < 0) break;
-      if (this.same(id, buf, off)) return -(id + 1);
+      const e = this.index[slot];
+      if (e === 0) break;
+      if (e >>> k === tag) {
+        const id = (e & idMask) - 1;
+        if (this.same(id, buf, off)) return -(id + 1);
+      }
       slot = (slot + 1) & this.mask;
     }
     const id = this.count;
-    if ((id + 1) * this.words > this.rows.length) this.growRows();
-    if ((this.count + 1) * 2 > this.index.length) { this.growIndex(); return this.add(buf, off); }
-    this.rows.set(buf.subarray(off, off + this.words), id * this.words);
-    this.index[slot] = id;
-    this.count++;
+    if (id >>> PAGE_BITS === this.pages.length) {
+      this.budget.reserve(PAGE_SIZE * this.words * 4);
+      this.pages.push(new Uint32Array(PAGE_SIZE * this.words));
+    }
+    if (id + 1 > this.limit) {
+      this.growIndex();
+      return this.add(buf, off, h);
+    }
+    const page = this.pages[id >>> PAGE_BITS];
+    const base = (id & PAGE_MASK) * this.words;
+    for (let i = 0; i < this.words; i++) page[base + i] = buf[off + i];
+    this.index[slot] = ((tag << k) | (id + 1)) >>> 0;
+    this.count = id + 1;
     return id;
+  }
+
+  /**
+   * Reads the index slots (and, for slots in use, the rows) that `add` or `find` of these
+   * hashes will read first, so that their cache misses overlap instead of coming one by one.
+   * Returns a value of no meaning (so the reads are not optimized away).
+   */
+  touch(hashes: Uint32Array, n: number): number {
+    let x = 0;
+    const index = this.index;
+    const mask = this.mask;
+    for (let k = 0; k < n; k++) x ^= index[hashes[k] & mask];
+    const idMask = this.mask;
+    const W = this.words;
+    for (let k = 0; k < n; k++) {
+      const e = index[hashes[k] & mask];
+      if (e !== 0) {
+        const id = (e & idMask) - 1;
+        x ^= this.pages[id >>> PAGE_BITS][(id & PAGE_MASK) * W];
+      }
+    }
+    return x;
   }
 
   /** Copies row `id` into `out` (at `off`). */
   read(id: number, out: Uint32Array, off = 0): void {
-    const base = id * this.words;
-    for (let i = 0; i < this.words; i++) out[off + i] = this.rows[base + i];
+    const page = this.pages[id >>> PAGE_BITS];
+    const base = (id & PAGE_MASK) * this.words;
+    for (let i = 0; i < this.words; i++) out[off + i] = page[base + i];
   }
 
-  private growRows(): void {
-    this.budget.reserve(this.rows.byteLength * 2);
-    const next = new Uint32Array(this.rows.length * 2);
-    this.budget.release(this.rows.byteLength);
-    next.set(this.rows);
-    this.rows = next;
+  /** Copies rows `from` to `to` (exclusive) into `out`, one after the other. */
+  readRange(from: number, to: number, out: Uint32Array): void {
+    const W = this.words;
+    let o = 0;
+    for (let id = from; id < to;) {
+      const page = this.pages[id >>> PAGE_BITS];
+      const start = id & PAGE_MASK;
+      const n = Math.min(to - id, PAGE_SIZE - start);
+      out.set(page.subarray(start * W, (start + n) * W), o);
+      o += n * W;
+      id += n;
+    }
   }
 
   private growIndex(): void {
-    const size = this.index.length * 2;
+    const bits = this.idBits + 1;
+    if (bits > 31) throw new RangeError('the visited set is full (2^31 slots)');
+    const size = 2 ** bits;
     this.budget.reserve(size * 4);
-    const index = new Int32Array(size).fill(-1);
-    this.budget.release(this.index.byteLength);
+    const index = new Uint32Array(size);
     const mask = size - 1;
+    const row = new Uint32Array(this.words);
     for (let id = 0; id < this.count; id++) {
-      let slot = this.hash(this.rows, id * this.words) & mask;
-      while (index[slot] >= 0) slot = (slot + 1) & mask;
-      index[slot] = id;
+      this.read(id, row);
+      const h = this.hash(row, 0);
+      let slot = h & mask;
+      while (index[slot] !== 0) slot = (slot + 1) & mask;
+      index[slot] = (((h >>> bits) << bits) | (id + 1)) >>> 0;
     }
+    this.budget.release(this.index.byteLength);
     this.index = index;
     this.mask = mask;
+    this.idBits = bits;
+    this.limit = Math.floor(size * MAX_LOAD);
   }
 }

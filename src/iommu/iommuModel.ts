@@ -1,4 +1,5 @@
-import type { PackedModel, Property } from '../core/model';
+import { DecisionTree, type Trace } from '../core/decisionTree';
+import type { ModelRecipe, PackedModel, Property, Symmetry } from '../core/model';
 import { Successors } from '../core/model';
 import { compileMachine, type CompiledMachine } from '../machine/compileMachine';
 import { cloneContext, type GroupContext } from '../model/context';
@@ -7,7 +8,7 @@ import { GROUP_STATES, USERS, type GroupStateName } from '../model/vocabulary';
 import { callerActions, type CallerAction } from './callers';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
-import type { Invariant, Probe } from './invariant';
+import type { Invariant, Probe, StateInfo } from './invariant';
 
 /** An invariant that cannot apply to a design, and why. */
 export interface NotApplicable {
@@ -26,6 +27,23 @@ export interface IommuModel extends PackedModel {
   readonly notApplicable: readonly NotApplicable[];
   /** The context and finite state of a packed row. */
   decode(row: Uint32Array): { state: GroupStateName; context: GroupContext };
+  /**
+   * The successors as `successors` computes them, but by running every caller's precondition
+   * and the compiled machine on a view, without the memo: the reference the fast path is tested
+   * against.
+   */
+  referenceSuccessors(state: Uint32Array, out: Successors): void;
+}
+
+/** How `buildIommuModel` builds the model. */
+export interface IommuModelOptions {
+  /**
+   * Memoize transitions and invariants in decision trees (default true). Off, every successor
+   * runs the caller's precondition and the compiled machine on a view.
+   */
+  readonly memoize?: boolean;
+  /** How worker threads rebuild this model (set by `iommuRecipe`). */
+  readonly recipe?: ModelRecipe;
 }
 
 const FLAG_WARN = 0;
@@ -51,14 +69,118 @@ export function stepContext(design: Design, state: GroupStateName, c: GroupConte
 }
 
 /**
+ * A tracing view and a probe over it, sharing one record of the row's fields read: a field is
+ * recorded the first time it is read while it still holds the row's value (in the view, or in
+ * the probe's copy, which is reset at each `tryEvent`).
+ */
+class Tracer {
+  readonly view: PackedView;
+  readonly probe: Probe;
+  private readonly probeView: PackedView;
+  private readonly logged: Uint8Array;
+  private readonly written: Uint8Array;
+  private readonly probeWritten: Uint8Array;
+  private log: number[] = [];
+  readonly writtenSlots: number[] = [];
+
+  constructor(layout: PackedLayout, compiled: CompiledMachine) {
+    const n = layout.slots.length;
+    this.logged = new Uint8Array(n);
+    this.written = new Uint8Array(n);
+    this.probeWritten = new Uint8Array(n);
+    this.view = layout.createTracingView({
+      read: (i, raw) => { if (!this.written[i] && !this.logged[i]) { this.logged[i] = 1; this.log.push(i, raw); } },
+      write: (i) => { if (!this.written[i]) { this.written[i] = 1; this.writtenSlots.push(i); } },
+    });
+    this.probeView = layout.createTracingView({
+      read: (i, raw) => { if (!this.probeWritten[i] && !this.logged[i]) { this.logged[i] = 1; this.log.push(i, raw); } },
+      write: (i) => { this.probeWritten[i] = 1; },
+    });
+    const pv = this.probeView;
+    this.probe = {
+      context: this.view,
+      tryEvent: (event) => {
+        // Copy the row without reading through the view (nothing is read yet).
+        (pv.buf as Uint32Array).set(this.view.buf);
+        this.probeWritten.fill(0);
+        pv.ret = 0;
+        pv.warn = false;
+        pv.$state = compiled.step(pv.$state, pv, event);
+        return { ret: pv.ret, warn: pv.warn };
+      },
+    };
+  }
+
+  /** Loads a row and forgets what was read and written. */
+  start(row: Uint32Array, off: number, words: number): void {
+    for (let i = 0; i < words; i++) (this.view.buf as Uint32Array)[i] = row[off + i];
+    this.logged.fill(0);
+    this.written.fill(0);
+    this.writtenSlots.length = 0;
+    this.log = [];
+    this.view.ret = 0;
+    this.view.warn = false;
+  }
+
+  finish(leaf: number): Trace {
+    return { reads: this.log, leaf };
+  }
+}
+
+/** Growable leaf payloads of the transition trees: AND and OR masks per word, and flags (-1: disabled). */
+class TransitionLeaves {
+  and: Uint32Array;
+  or: Uint32Array;
+  flags: Int32Array;
+  count = 0;
+  private readonly index = new Map<string, number>();
+  constructor(private readonly W: number) {
+    this.and = new Uint32Array(64 * W);
+    this.or = new Uint32Array(64 * W);
+    this.flags = new Int32Array(64);
+    this.add(null, null, -1); // 0: disabled
+    this.add(null, null, 0); // 1: scratch, rewritten by every direct evaluation
+  }
+  /** The leaf with these masks and flags (shared between paths and actions). */
+  intern(and: Uint32Array, or: Uint32Array, flags: number): number {
+    const key = `${flags}:${and.join(',')}:${or.join(',')}`;
+    let id = this.index.get(key);
+    if (id === undefined) { id = this.add(and, or, flags); this.index.set(key, id); }
+    return id;
+  }
+  private add(and: Uint32Array | null, or: Uint32Array | null, flags: number): number {
+    const id = this.count++;
+    if (id >= this.flags.length) {
+      const a = new Uint32Array(this.and.length * 2); a.set(this.and); this.and = a;
+      const o = new Uint32Array(this.or.length * 2); o.set(this.or); this.or = o;
+      const f = new Int32Array(this.flags.length * 2); f.set(this.flags); this.flags = f;
+    }
+    if (and) this.and.set(and, id * this.W);
+    if (or) this.or.set(or, id * this.W);
+    this.flags[id] = flags;
+    return id;
+  }
+}
+
+const LEAF_DISABLED = 0;
+const LEAF_SCRATCH = 1;
+
+/**
  * Builds the checker's model of `design` at `devices` devices: the modelled callers' actions
  * drive the compiled machine over packed states; each applicable invariant becomes a property.
+ *
+ * Speed: each caller action (precondition, then the machine's step) and each invariant is a pure
+ * function of the row, memoized in a decision tree on the fields it reads (core/decisionTree), so
+ * the machine's guards and effects run once per distinct outcome, not once per state. The
+ * model still derives everything from the machine definition; `referenceSuccessors` runs the
+ * machine directly and is what the memo is tested against.
  */
-export function buildIommuModel(design: Design, devices: number, invariants: readonly Invariant[]): IommuModel {
+export function buildIommuModel(design: Design, devices: number, invariants: readonly Invariant[], options: IommuModelOptions = {}): IommuModel {
   const compiled = compiledOf(design);
   const layout = new PackedLayout(design.schema(devices), devices, USERS.length, compiled.stateNames);
   const actions = design.callers?.(devices) ?? callerActions(devices);
   const W = layout.words;
+  const memoize = (options.memoize ?? true) && layout.slots.every((s) => s.bits <= 16);
 
   const notApplicable: NotApplicable[] = [];
   const applicable: Invariant[] = [];
@@ -68,20 +190,43 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     else applicable.push(inv);
   }
 
+  // Fast views for direct evaluation; a tracer for growing the trees.
   const work = layout.createView();
   const look = layout.createView();
   const probeView = layout.createView();
   const stateName = (v: PackedView) => compiled.stateNames[v.$state] as GroupStateName;
-
   const probe: Probe = {
     context: look,
     tryEvent(event) {
       probeView.buf.set(look.buf);
       probeView.ret = 0;
       probeView.warn = false;
-      compiled.step(probeView.$state, probeView, event);
+      probeView.$state = compiled.step(probeView.$state, probeView, event);
       return { ret: probeView.ret, warn: probeView.warn };
     },
+  };
+  const info = { design, state: 'unowned' as GroupStateName };
+  const infoOf = (v: PackedView): StateInfo => { info.state = stateName(v); return info; };
+  const loadLook = (row: Uint32Array, off: number) => {
+    const b = look.buf;
+    for (let i = 0; i < W; i++) b[i] = row[off + i];
+  };
+  const tracer = new Tracer(layout, compiled);
+  const fields = layout.slots;
+
+  /** A boolean function of a row, memoized when `memoize`. */
+  const predicate = (direct: (v: PackedView) => boolean, traced: (v: PackedView, p: Probe) => boolean): ((row: Uint32Array) => boolean) => {
+    const plain = (row: Uint32Array) => { loadLook(row, 0); return direct(look); };
+    if (!memoize) return plain;
+    const tree = new DecisionTree(fields, {
+      trace(row, off) {
+        tracer.start(row, off, W);
+        return tracer.finish(traced(tracer.view, tracer.probe) ? 1 : 0);
+      },
+      direct(row, off) { loadLook(row, off); return direct(look) ? 1 : 0; },
+      maxNodes: 1 << 16,
+    });
+    return (row) => tree.lookup(row, 0) === 1;
   };
 
   const properties: Property[] = applicable.map((inv): Property => {
@@ -90,7 +235,7 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
         return {
           kind: 'always',
           name: inv.name,
-          holds: (row) => { look.buf.set(row); return inv.holds(look, { design, state: stateName(look) }); },
+          holds: predicate((v) => inv.holds(v, infoOf(v)), (v) => inv.holds(v, { design, state: stateName(v) })),
         };
       case 'never-flag':
         return { kind: 'never-flag', name: inv.name, flag: FLAG_WARN };
@@ -99,13 +244,77 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
           kind: 'recoverable',
           name: inv.name,
           via: (a) => inv.via(actions[a]),
-          goal: (row) => { look.buf.set(row); return inv.goal(probe); },
+          goal: predicate(() => inv.goal(probe), (_v, p) => inv.goal(p)),
         };
     }
   });
 
   const init = new Uint32Array(W);
   layout.encode(compiled.stateNames[compiled.initialState], design.initialContext(devices), init);
+
+  const referenceSuccessors = (state: Uint32Array, out: Successors) => {
+    for (let a = 0; a < actions.length; a++) {
+      work.buf.set(state);
+      const act = actions[a];
+      if (!act.enabled(work)) continue;
+      work.ret = 0;
+      work.warn = false;
+      work.$state = compiled.step(work.$state, work, act.event);
+      const off = out.push(a, work.warn ? 1 << FLAG_WARN : 0);
+      out.states.set(work.buf, off);
+    }
+  };
+
+  let successors = referenceSuccessors;
+  if (memoize) {
+    const leaves = new TransitionLeaves(W);
+    const andMask = new Uint32Array(W);
+    const orMask = new Uint32Array(W);
+    const trees = actions.map((act) => new DecisionTree(fields, {
+      trace(row, off) {
+        tracer.start(row, off, W);
+        const v = tracer.view;
+        if (!act.enabled(v)) return tracer.finish(LEAF_DISABLED);
+        v.ret = 0;
+        v.warn = false;
+        v.$state = compiled.step(v.$state, v, act.event);
+        andMask.fill(0xffffffff);
+        for (const i of tracer.writtenSlots) {
+          const s = fields[i];
+          andMask[s.word] &= ~(((s.bits === 32 ? 0xffffffff : (1 << s.bits) - 1) << s.shift) >>> 0);
+        }
+        for (let i = 0; i < W; i++) orMask[i] = v.buf[i] & ~andMask[i];
+        return tracer.finish(leaves.intern(andMask, orMask, v.warn ? 1 << FLAG_WARN : 0));
+      },
+      direct(row, off) {
+        // The tree is full: run the machine and hand the whole row back as the scratch leaf.
+        for (let i = 0; i < W; i++) work.buf[i] = row[off + i];
+        if (!act.enabled(work)) return LEAF_DISABLED;
+        work.ret = 0;
+        work.warn = false;
+        work.$state = compiled.step(work.$state, work, act.event);
+        for (let i = 0; i < W; i++) { leaves.and[LEAF_SCRATCH * W + i] = 0; leaves.or[LEAF_SCRATCH * W + i] = work.buf[i]; }
+        leaves.flags[LEAF_SCRATCH] = work.warn ? 1 << FLAG_WARN : 0;
+        return LEAF_SCRATCH;
+      },
+    }));
+    const n = actions.length;
+    successors = (state: Uint32Array, out: Successors) => {
+      for (let a = 0; a < n; a++) {
+        const leaf = trees[a].lookup(state, 0);
+        const flags = leaves.flags[leaf];
+        if (flags < 0) continue;
+        const off = out.push(a, flags);
+        const and = leaves.and;
+        const or = leaves.or;
+        const dst = out.states;
+        const base = leaf * W;
+        for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
+      }
+    };
+  }
+
+  const symmetry: Symmetry | undefined = undefined;
 
   return {
     design,
@@ -120,18 +329,10 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     transitionFlags: ['warn'],
     properties,
     initialStates: () => init.slice(),
-    successors(state: Uint32Array, out: Successors) {
-      for (let a = 0; a < actions.length; a++) {
-        work.buf.set(state);
-        const act = actions[a];
-        if (!act.enabled(work)) continue;
-        work.ret = 0;
-        work.warn = false;
-        work.$state = compiled.step(work.$state, work, act.event);
-        const off = out.push(a, work.warn ? 1 << FLAG_WARN : 0);
-        out.states.set(work.buf, off);
-      }
-    },
+    successors,
+    referenceSuccessors,
+    symmetry,
+    recipe: options.recipe,
     decode(row) {
       const { state, context } = layout.decode(row);
       return { state: state as GroupStateName, context: cloneContext(context) };

@@ -1,0 +1,250 @@
+import { PagedActions, PagedBits, PagedInt32 } from './growable';
+import type { MemoryBudget } from './memoryBudget';
+import { Successors, type PackedModel, type Property, type Symmetry } from './model';
+import { StateStore } from './stateStore';
+
+/** A path from an initial state: which initial state, then the actions taken in order. */
+export interface Path {
+  readonly init: number;
+  readonly actions: readonly number[];
+}
+
+export type Verdict = 'holds' | 'violated' | 'example' | 'no-example' | 'unknown';
+
+export interface PropertyResult {
+  readonly name: string;
+  readonly kind: Property['kind'];
+  /**
+   * `holds` / `violated` for always, never-flag and recoverable properties; `example` /
+   * `no-example` for sometimes properties; `unknown` when the search stopped early (a budget)
+   * before deciding.
+   */
+  readonly verdict: Verdict;
+  /** Distinct states stored when the verdict was reached (all of them for holds). */
+  readonly states: number;
+  /** Shortest counterexample (violated) or example (sometimes), from an initial state. */
+  readonly path?: Path;
+}
+
+type StateProp = Extract<Property, { kind: 'always' | 'sometimes' }>;
+type FlagProp = Extract<Property, { kind: 'never-flag' }>;
+type RecProp = Extract<Property, { kind: 'recoverable' }>;
+
+/** The properties of a search, split by how they are checked. */
+export class PropertySet {
+  readonly state: readonly StateProp[];
+  readonly flag: readonly FlagProp[];
+  readonly rec: readonly RecProp[];
+  readonly flagMask: number;
+  constructor(readonly all: readonly Property[]) {
+    this.state = all.filter((p): p is StateProp => p.kind === 'always' || p.kind === 'sometimes');
+    this.flag = all.filter((p): p is FlagProp => p.kind === 'never-flag');
+    this.rec = all.filter((p): p is RecProp => p.kind === 'recoverable');
+    if (this.state.length + this.rec.length > 32) throw new RangeError('at most 32 state and recoverable properties can be checked in one search');
+    let m = 0;
+    for (const p of this.flag) m |= 1 << p.flag;
+    this.flagMask = m;
+  }
+
+  /**
+   * One bit per state property that fires on `row` (an `always` that fails, a `sometimes` that
+   * holds), then one per recoverable property whose goal holds. `row` is exactly one row.
+   */
+  bits(row: Uint32Array): number {
+    let b = 0;
+    const s = this.state;
+    for (let i = 0; i < s.length; i++) {
+      const p = s[i];
+      if (p.holds(row) !== (p.kind === 'always')) b |= 1 << i;
+    }
+    const r = this.rec;
+    for (let j = 0; j < r.length; j++) if (r[j].goal(row)) b |= 1 << (s.length + j);
+    return b;
+  }
+}
+
+/**
+ * Everything a breadth-first search keeps: the visited set, each state's BFS parent and the
+ * action from it, the first state (or transition) that decides each property, and for each
+ * recoverable property which states are known to reach its goal. States are numbered in BFS
+ * order; each state is `visit`ed (its properties evaluated) just before it is expanded, and its
+ * successors are then added in the model's action order. Fed in the same order, it gives the same
+ * numbering and the same counterexamples, whoever computes the successors.
+ */
+export class SearchState {
+  readonly store: StateStore;
+  readonly parent: PagedInt32;
+  readonly via: PagedActions;
+  transitions = 0;
+  private readonly found = new Map<string, PropertyResult>();
+  /** Per recoverable property: states known to reach its goal by `via` actions. */
+  private readonly good: PagedBits[];
+  private readonly viaCache: Int8Array[];
+  private readonly W: number;
+
+  constructor(readonly model: PackedModel, readonly props: PropertySet, readonly budget: MemoryBudget, readonly symmetry: Symmetry | null) {
+    this.W = model.words;
+    this.store = new StateStore(this.W, 1 << 12, budget);
+    this.parent = new PagedInt32(budget);
+    this.via = new PagedActions(budget);
+    this.good = props.rec.map(() => new PagedBits(budget));
+    this.viaCache = props.rec.map(() => new Int8Array(0));
+  }
+
+  get count(): number { return this.store.count; }
+
+  /** Adds the initial states (canonicalized when reducing by symmetry). */
+  addInitial(init: Uint32Array): void {
+    const W = this.W;
+    const row = new Uint32Array(W);
+    for (let i = 0; i * W < init.length; i++) {
+      row.set(init.subarray(i * W, (i + 1) * W));
+      this.symmetry?.canonicalize(row, 0);
+      this.insert(row, 0, this.store.hash(row, 0), -1, i);
+    }
+  }
+
+  /** Stores a row if new and records its parent; returns the store's answer (see StateStore.add). */
+  private insert(buf: Uint32Array, off: number, h: number, parent: number, action: number): number {
+    // Room for a new state first, so that a budget stop leaves nothing half added.
+    const next = this.store.count + 1;
+    this.parent.ensure(next);
+    this.via.ensure(next);
+    for (const g of this.good) g.ensure(next);
+    const id = this.store.add(buf, off, h);
+    if (id >= 0) {
+      this.parent.push(parent);
+      this.via.push(action);
+    }
+    return id;
+  }
+
+  /** Records the properties of state `id`, given `PropertySet.bits` of its row. */
+  visit(id: number, bits: number): void {
+    if (bits === 0) return;
+    const s = this.props.state;
+    for (let i = 0; i < s.length; i++) {
+      if ((bits & (1 << i)) === 0) continue;
+      const p = s[i];
+      if (this.found.has(p.name)) continue;
+      this.found.set(p.name, { name: p.name, kind: p.kind, verdict: p.kind === 'always' ? 'violated' : 'example', states: id + 1, path: this.pathTo(id) });
+    }
+    for (let j = 0; j < this.good.length; j++) if ((bits & (1 << (s.length + j))) !== 0) this.good[j].set(id);
+  }
+
+  /**
+   * Adds one successor of state `from`: the row at `buf[off..]` (already canonicalized when
+   * reducing by symmetry), whose hash is `h`, reached by `action` with `flags`.
+   */
+  addSuccessor(from: number, action: number, flags: number, buf: Uint32Array, off: number, h: number): void {
+    const fl = flags & this.props.flagMask;
+    if (fl !== 0) this.flagged(from, action, fl);
+    let id = this.insert(buf, off, h, from, action);
+    this.transitions++;
+    if (this.good.length === 0) return;
+    if (id < 0) id = -id - 1;
+    for (let j = 0; j < this.good.length; j++) {
+      if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
+    }
+  }
+
+  private flagged(from: number, action: number, fl: number): void {
+    for (const p of this.props.flag) {
+      if ((fl & (1 << p.flag)) !== 0 && !this.found.has(p.name)) {
+        const base = this.pathTo(from);
+        this.found.set(p.name, { name: p.name, kind: p.kind, verdict: 'violated', states: this.store.count, path: { init: base.init, actions: [...base.actions, action] } });
+      }
+    }
+  }
+
+  private isVia(j: number, action: number): boolean {
+    let c = this.viaCache[j];
+    if (action >= c.length) {
+      const n = new Int8Array(Math.max(action + 1, c.length * 2, 16));
+      n.set(c);
+      c = this.viaCache[j] = n;
+    }
+    if (c[action] === 0) c[action] = this.props.rec[j].via(action) ? 1 : -1;
+    return c[action] === 1;
+  }
+
+  /** The BFS path to state `id`. */
+  pathTo(id: number): { init: number; actions: number[] } {
+    const actions: number[] = [];
+    while (this.parent.get(id) >= 0) { actions.push(this.via.get(id)); id = this.parent.get(id); }
+    return { init: this.via.get(id), actions: actions.reverse() };
+  }
+
+  /**
+   * The verdict of every property after the search. `complete` says whether every stored state
+   * was expanded; if so, each recoverable property is decided by propagating "reaches the goal"
+   * backwards over the `via` transitions until nothing changes (successors are recomputed, so
+   * nothing per transition is kept during the search).
+   */
+  results(complete: boolean): PropertyResult[] {
+    const out: PropertyResult[] = [];
+    const n = this.store.count;
+    for (const p of this.props.all) {
+      const f = this.found.get(p.name);
+      if (f) { out.push(f); continue; }
+      if (p.kind === 'recoverable') {
+        if (!complete) { out.push({ name: p.name, kind: p.kind, verdict: 'unknown', states: n }); continue; }
+        const stuck = this.firstStuck(this.props.rec.indexOf(p));
+        out.push(stuck < 0
+          ? { name: p.name, kind: p.kind, verdict: 'holds', states: n }
+          : { name: p.name, kind: p.kind, verdict: 'violated', states: n, path: this.pathTo(stuck) });
+        continue;
+      }
+      const verdict = !complete ? 'unknown' : p.kind === 'sometimes' ? 'no-example' : 'holds';
+      out.push({ name: p.name, kind: p.kind, verdict, states: n });
+    }
+    return out;
+  }
+
+  /**
+   * The smallest state id from which no path of `via` transitions reaches a goal state, or -1.
+   * States marked good during the search are skipped; for each other state, in id order, a
+   * depth-first search over `via` transitions (successors recomputed) looks for a good state.
+   * When it finds one, every state on the way there is marked good; when it runs out, every
+   * state it saw is stuck, the first of them being the candidate itself: that is the answer.
+   */
+  private firstStuck(j: number): number {
+    const good = this.good[j];
+    const n = this.store.count;
+    const W = this.W;
+    const row = new Uint32Array(W);
+    const succ = new Successors(W);
+    const viaSuccessors = (id: number): number[] => {
+      this.store.read(id, row);
+      succ.reset();
+      this.model.successors(row, succ);
+      const out: number[] = [];
+      for (let k = 0; k < succ.count; k++) {
+        if (!this.isVia(j, succ.actions[k])) continue;
+        this.symmetry?.canonicalize(succ.states, k * W);
+        const t = this.store.find(succ.states, k * W);
+        if (t < 0) throw new Error(`internal: a successor of state ${id} is not in the visited set`);
+        out.push(t);
+      }
+      return out;
+    };
+    for (let s = 0; s < n; s++) {
+      if (good.get(s)) continue;
+      const seen = new Set<number>([s]);
+      const stack: { id: number; next: number[]; at: number }[] = [{ id: s, next: viaSuccessors(s), at: 0 }];
+      let reached = false;
+      while (stack.length > 0 && !reached) {
+        const top = stack[stack.length - 1];
+        if (top.at === top.next.length) { stack.pop(); continue; }
+        const t = top.next[top.at++];
+        if (good.get(t)) { reached = true; break; }
+        if (seen.has(t)) continue;
+        seen.add(t);
+        stack.push({ id: t, next: viaSuccessors(t), at: 0 });
+      }
+      if (!reached) return s;
+      for (const f of stack) good.set(f.id);
+    }
+    return -1;
+  }
+}
