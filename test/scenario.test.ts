@@ -168,6 +168,22 @@ describe('runScenario on v7', () => {
     if (r.verdict === 'fails') expect(r.failure.problem).toBe('returned 0, but then group domain is null, expected "default"');
   });
 
+  it('skips an optional step the driver core cannot make, and numbers steps as the scenario does', () => {
+    const s = parseScenario({
+      summary: 'a device probed twice, the second time only if possible', source: 'test',
+      steps: [{ type: 'probe_device', dev: 0 }, { type: 'probe_device', dev: 0, optional: true }, { type: 'bind_driver', dev: 0, driver: 'vfio' }],
+    }, 'fixture');
+    const r = runScenario(v7, 1, s);
+    expect(r.verdict).toBe('passes');
+    if (r.verdict !== 'passes') return;
+    expect(r.skipped).toEqual([1]);
+    expect(r.trace.map((t) => t.step)).toEqual([0, 2]);
+    // Without `optional`, the same step fails as a call the driver core cannot make.
+    const strict = parseScenario({ summary: 'x', source: 'y', steps: [{ type: 'probe_device', dev: 0 }, { type: 'probe_device', dev: 0 }] }, 'fixture');
+    const r2 = runScenario(v7, 1, strict);
+    expect(r2.verdict === 'fails' && failureText(r2.failure)).toBe('step 1: probe_device(dev=0) cannot be made: device 0 is already in the group');
+  });
+
   it('is n/a when the group is too small', () => {
     const r = runScenario(v7, 1, byName('vfio-takeover'));
     expect(r).toEqual({ name: 'vfio-takeover', verdict: 'n/a', reason: 'needs 2 devices, the group has 1' });
@@ -216,7 +232,7 @@ describe('runScenario on a design that refuses everything', () => {
     expect(r.verdict).toBe('fails');
     if (r.verdict !== 'fails') return;
     expect(r.failure).toMatchObject({ step: 2, ret: null });
-    expect(r.failure.problem).toBe('cannot be made: unbind_driver: device 0 has no driver bound');
+    expect(failureText(r.failure)).toBe('step 2: unbind_driver(dev=0) cannot be made: device 0 has no driver bound');
     expect(r.trace).toHaveLength(2);
   });
 });

@@ -1,8 +1,8 @@
 import type { GroupContext } from '../model/context';
 import { errnoName } from '../model/vocabulary';
 import type { Design } from './design';
-import { formatEvent, InputError, type IommuEvent } from './events';
-import { replayEvents, type TraceStep } from './replay';
+import { formatEvent, type IommuEvent } from './events';
+import { driverCoreProblem, initialTraceState, replayEvents, type TraceStep } from './replay';
 
 /**
  * Usage scenarios: safety alone is not enough, since a design that refuses every call keeps
@@ -30,6 +30,11 @@ export interface ScenarioStep {
   readonly ret: readonly number[];
   /** Checked on the state after the step, when given. */
   readonly after?: StateExpectation;
+  /**
+   * Skip the step when the driver core cannot make it on this design (e.g. a late
+   * `probe_device` on a design whose bind already put the device in its group).
+   */
+  readonly optional?: boolean;
 }
 
 /**
@@ -66,13 +71,22 @@ export interface ScenarioFailure {
 }
 
 export type ScenarioResult =
-  | { readonly name: string; readonly verdict: 'passes'; readonly variant: string | null; readonly trace: readonly TraceStep[] }
+  | {
+      readonly name: string;
+      readonly verdict: 'passes';
+      readonly variant: string | null;
+      /** Optional steps left out because the driver core could not make them. */
+      readonly skipped: readonly number[];
+      /** Every step played, numbered as in the scenario. */
+      readonly trace: readonly TraceStep[];
+    }
   | {
       readonly name: string;
       readonly verdict: 'fails';
       readonly variant: string | null;
       readonly failure: ScenarioFailure;
-      /** The steps up to and including the failing one (empty when the call could not be made). */
+      readonly skipped: readonly number[];
+      /** The steps played up to and including the failing one (without it when it could not be made). */
       readonly trace: readonly TraceStep[];
     }
   | { readonly name: string; readonly verdict: 'n/a'; readonly reason: string };
@@ -123,16 +137,12 @@ export function expectationProblem(c: GroupContext, e: StateExpectation): string
 
 const expectedText = (codes: readonly number[]) => codes.map(errnoName).join(' or ');
 
-/** Stops a replay at the first step that does not go as the scenario expects. */
-class Stop {
-  constructor(readonly failure: ScenarioFailure) {}
-}
-
 /**
  * Plays `scenario` on `design` with a group of `devices` devices. The result is n/a (with the
  * reason) when the design has none of the scenario's variants' calls or the group is too small;
  * otherwise `passes`, or `fails` naming the first step whose return code, WARN_ON or state is not
- * what the step expects.
+ * what the step expects, or that the driver core cannot make. Each step is replayed with
+ * `replayEvents` from the start (scenarios are short), so it runs exactly as `dmaown replay`.
  */
 export function runScenario(design: Design, devices: number, scenario: Scenario): ScenarioResult {
   const variant = scenario.variants.find((v) => missingCalls(design, v).length === 0);
@@ -147,28 +157,31 @@ export function runScenario(design: Design, devices: number, scenario: Scenario)
   if (need > devices) return { name: scenario.name, verdict: 'n/a', reason: `needs ${need} devices, the group has ${devices}` };
 
   const trace: TraceStep[] = [];
-  try {
-    replayEvents(design, devices, variant.steps.map((s) => s.event), (t) => {
-      trace.push(t);
-      const s = variant.steps[t.step];
-      const base = { step: t.step, event: t.event, ret: t.ret, warn: t.warn, expected: s.ret };
-      if (!s.ret.includes(t.ret)) throw new Stop({ ...base, problem: `returned ${errnoName(t.ret)}, expected ${expectedText(s.ret)}` });
-      if (t.warn) throw new Stop({ ...base, problem: `returned ${errnoName(t.ret)} but a WARN_ON fired` });
-      const p = s.after ? expectationProblem(t.context, s.after) : null;
-      if (p) throw new Stop({ ...base, problem: `returned ${errnoName(t.ret)}, but then ${p}` });
-    });
-  } catch (e) {
-    if (e instanceof Stop) return { name: scenario.name, verdict: 'fails', variant: variant.name, failure: e.failure, trace };
-    if (e instanceof InputError) {
-      // The driver core cannot make the next call (e.g. unbind a driver whose bind failed).
-      const i = trace.length;
-      const s = variant.steps[i];
-      const failure: ScenarioFailure = { step: i, event: s.event, ret: null, warn: false, expected: s.ret, problem: `cannot be made: ${e.message.replace(/^step \d+: /, '')}` };
-      return { name: scenario.name, verdict: 'fails', variant: variant.name, failure, trace };
+  const skipped: number[] = [];
+  const played: IommuEvent[] = [];
+  let context = initialTraceState(design, devices).context;
+  const fails = (failure: ScenarioFailure): ScenarioResult => ({ name: scenario.name, verdict: 'fails', variant: variant.name, failure, skipped, trace });
+  for (let i = 0; i < variant.steps.length; i++) {
+    const s = variant.steps[i];
+    const impossible = driverCoreProblem(context, s.event);
+    if (impossible && s.optional) {
+      skipped.push(i);
+      continue;
     }
-    throw e;
+    // The driver core cannot make the call (e.g. unbind a driver whose bind failed).
+    if (impossible) return fails({ step: i, event: s.event, ret: null, warn: false, expected: s.ret, problem: `cannot be made: ${impossible}` });
+    played.push(s.event);
+    const replayed = replayEvents(design, devices, played);
+    const t: TraceStep = { ...replayed[replayed.length - 1], step: i };
+    trace.push(t);
+    context = t.context;
+    const base = { step: i, event: t.event, ret: t.ret, warn: t.warn, expected: s.ret };
+    if (!s.ret.includes(t.ret)) return fails({ ...base, problem: `returned ${errnoName(t.ret)}, expected ${expectedText(s.ret)}` });
+    if (t.warn) return fails({ ...base, problem: `returned ${errnoName(t.ret)} but a WARN_ON fired` });
+    const p = s.after ? expectationProblem(t.context, s.after) : null;
+    if (p) return fails({ ...base, problem: `returned ${errnoName(t.ret)}, but then ${p}` });
   }
-  return { name: scenario.name, verdict: 'passes', variant: variant.name, trace };
+  return { name: scenario.name, verdict: 'passes', variant: variant.name, skipped, trace };
 }
 
 /** `step 4: attach_device(domain=priv, dev=0) returned -EINVAL, expected 0` */

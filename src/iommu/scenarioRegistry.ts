@@ -20,8 +20,10 @@ export const SCENARIOS_DIR = [join(__dirname, '..', '..', 'scenarios'), join(__d
  * Each step is a replay event (docs of `dmaown replay`), optionally with `ret` (the return code
  * or codes it accepts, as numbers or names like "-EBUSY"; default 0) and `after` (expected state
  * fields: `{"group": {"owner": null}, "devices": {"1": {"domain": {"not": "default"}}}}`, a
- * value, `{"not": v}` or `{"oneOf": [...]}`). Instead of `steps`, `variants` lists
- * `{"name", "steps"}` alternatives; the first whose calls a design has is run.
+ * value, `{"not": v}` or `{"oneOf": [...]}`), and `optional: true` (skip the step when the
+ * driver core cannot make it on a design, e.g. a late probe of a device that its bind already
+ * put in the group). Instead of `steps`, `variants` lists `{"name", "steps"}` alternatives; the
+ * first whose calls a design has is run.
  */
 export function parseScenario(raw: unknown, name: string): Scenario {
   const where = `scenarios/${name}.json`;
@@ -96,11 +98,13 @@ function parseSteps(v: unknown, where: string): ScenarioStep[] {
   if (!Array.isArray(v) || v.length === 0) throw new InputError(`${where}: 'steps' must be a non-empty array`);
   return v.map((raw, i) => {
     const at = `${where}: step ${i}`;
-    const { ret, after, ...event } = asObject(raw, at);
+    const { ret, after, optional, ...event } = asObject(raw, at);
+    if (optional !== undefined && typeof optional !== 'boolean') throw new InputError(`${at}: 'optional' must be true or false`);
     return {
       event: parseEvent(event, MAX_DEVICES, at),
       ret: ret === undefined ? [0] : parseRet(ret, at),
       ...(after === undefined ? {} : { after: parseAfter(after, at) }),
+      ...(optional ? { optional: true } : {}),
     };
   });
 }

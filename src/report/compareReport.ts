@@ -74,7 +74,10 @@ function invariantCell(v: InvariantVerdict, design: string, notes: Notes): strin
 
 function scenarioCell(r: ScenarioResult, design: string, notes: Notes): string {
   switch (r.verdict) {
-    case 'passes': return r.variant ? `passes (${r.variant})` : 'passes';
+    case 'passes': {
+      const notes = [...(r.variant ? [r.variant] : []), ...(r.skipped.length ? [`step${r.skipped.length > 1 ? 's' : ''} ${r.skipped.join(', ')} skipped`] : [])];
+      return notes.length ? `passes (${notes.join('; ')})` : 'passes';
+    }
     case 'fails': {
       const f = r.failure;
       let what: string;
@@ -169,12 +172,13 @@ function invariantJson(v: InvariantVerdict): Record<string, unknown> {
 function scenarioJson(r: ScenarioResult): Record<string, unknown> {
   switch (r.verdict) {
     case 'passes':
-      return { verdict: 'passes', variant: r.variant, steps: r.trace.length };
+      return { verdict: 'passes', variant: r.variant, steps: r.trace.length, skipped: r.skipped };
     case 'fails': {
       const f = r.failure;
       return {
         verdict: 'fails',
         variant: r.variant,
+        skipped: r.skipped,
         failure: { step: f.step, event: f.event, ret: f.ret, warn: f.warn, expected: f.expected, problem: f.problem },
       };
     }
