@@ -9,14 +9,17 @@ import { stateLines } from './stateLabel';
 const PATH_COLOR = '#1f5fbf';
 const BROKEN_FILL = '#f6d5d1';
 
-/** The title line of a reachable-graph diagram. */
+/** The title of a reachable-graph diagram, as short lines. */
 export function reachableTitle(g: ReachableGraph): string {
   const scope = g.whole ? 'every reachable state' : `states within ${g.depth} calls of the start`;
-  let s = `${g.design} at ${g.devices} device${g.devices === 1 ? '' : 's'}: ${scope} (${g.nodes.length} states; ${g.edges.length} calls one step deeper drawn, ${g.omittedEdges} back or sideways not)`;
+  const lines = [
+    `${g.design} at ${g.devices} device${g.devices === 1 ? '' : 's'}: ${scope}`,
+    `(${g.nodes.length} states; ${g.edges.length} calls one step deeper drawn, ${g.omittedEdges} back or sideways not)`,
+  ];
   const h = g.highlighted;
-  if (h?.verdict === 'violated') s += `; shortest ${h.name} counterexample (${h.pathLength} calls) highlighted: ${h.explanation}`;
-  else if (h) s += `; ${h.name} ${h.verdict === 'n/a' ? 'does not apply' : h.verdict === 'holds' ? 'holds' : 'is undecided'}: no counterexample`;
-  return s;
+  if (h?.verdict === 'violated') lines.push(`shortest ${h.name} counterexample (${h.pathLength} calls) highlighted:`, `${h.explanation}`);
+  else if (h) lines.push(`${h.name} ${h.verdict === 'n/a' ? 'does not apply' : h.verdict === 'holds' ? 'holds' : 'is undecided'}: no counterexample`);
+  return lines.join('\n');
 }
 
 function nodeAttrs(design: Design, g: ReachableGraph, n: ReachableNode, last: boolean): string {
@@ -51,11 +54,17 @@ export function reachableDot(design: Design, g: ReachableGraph): string {
     '  edge [fontname="Courier", fontsize=9, arrowsize=0.5, color="#9a9a9a"];',
   ];
   for (const n of g.nodes) out.push(`  s${n.id} [${nodeAttrs(design, g, n, n.id === g.pathEnd)}];`);
+  // One column per depth, so that a path step back to an earlier state does not drag it right.
+  const byDepth = new Map<number, number[]>();
+  for (const n of g.nodes) byDepth.set(n.depth, [...(byDepth.get(n.depth) ?? []), n.id]);
+  for (const ids of byDepth.values()) out.push(`  { rank=same; ${ids.map((i) => `s${i};`).join(' ')} }`);
+  const depthOf = (id: number) => g.nodes[id].depth;
   for (const e of g.edges) {
     const call = formatEvent(e.event);
     const outcome = `${call} → ${errnoName(e.ret)}${e.warn ? ' WARN' : ''}${e.guard ? ` [${e.guard}]` : ''}`;
     const attrs = [`tooltip=${dotString(outcome)}`];
     if (e.pathStep >= 0) {
+      if (depthOf(e.dst) !== depthOf(e.src) + 1) attrs.push('constraint=false');
       attrs.push(`label=${dotString(`${e.pathStep}: ${call}${e.ret !== 0 ? ` → ${errnoName(e.ret)}` : ''}${e.warn ? ' WARN' : ''}`)}`, `color=${dotString(e.warn ? WARN_COLOR : PATH_COLOR)}`, `fontcolor=${dotString(e.warn ? WARN_COLOR : PATH_COLOR)}`, 'penwidth=2.5', 'arrowsize=0.9', 'weight=10');
     } else if (e.warn) {
       attrs.push(`color=${dotString(WARN_COLOR)}`);

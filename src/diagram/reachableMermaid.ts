@@ -13,7 +13,7 @@ import { stateLines } from './stateLabel';
  */
 export function reachableMermaid(design: Design, g: ReachableGraph): string {
   const schema = design.schema(g.devices);
-  const out = ['---', `title: ${mermaidText(reachableTitle(g))}`, '---', 'flowchart LR'];
+  const out = ['---', `title: ${JSON.stringify(reachableTitle(g).replace(/\n/g, ' '))}`, '---', 'flowchart LR'];
   out.push('  classDef broken fill:#f6d5d1,stroke:#c0392b', '  classDef path fill:#e3ecfa,stroke:#1f5fbf,stroke-width:2px', '  classDef pathend fill:#f6d5d1,stroke:#c0392b,stroke-width:3px');
   for (const n of g.nodes) {
     if (n.onPath || n.broken.length > 0) {

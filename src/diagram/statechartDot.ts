@@ -1,4 +1,4 @@
-import { changingEdges, dotHtml, dotLines, dotString, selfLoopLabels, transitionLine, type SelfLoops } from './labels';
+import { changingEdges, dotHtml, dotString, selfLoopLabels, transitionLine, type SelfLoops } from './labels';
 import type { Statechart, StatechartState } from './statechart';
 
 /** Colour of a WARN_ON. */
@@ -8,7 +8,7 @@ export const WARN_COLOR = '#c0392b';
 function stateNode(sc: Statechart, s: StatechartState, selfLoops: SelfLoops): string {
   const title = s.reached ? `<B>${dotHtml(s.name)}</B>` : `<B>${dotHtml(s.name)}</B><BR/><FONT POINT-SIZE="10">(not reached at ${sc.devices} devices)</FONT>`;
   const loops = selfLoopLabels(sc, s.name, selfLoops);
-  const rows = [`<TR><TD>${title}</TD></TR>`];
+  const rows = [`<TR><TD WIDTH="150">${title}</TD></TR>`]; // a minimum width: bold names run wider than Graphviz estimates
   if (loops.length > 0) {
     const head = selfLoops === 'errors' ? 'unchanged by (failing or warning):' : 'unchanged by:';
     const lines = loops.map((l) => {
@@ -38,8 +38,10 @@ export function statechartDot(sc: Statechart, selfLoops: SelfLoops = 'none'): st
   for (const s of sc.states) out.push(stateNode(sc, s, selfLoops));
   out.push(`  start -> ${dotString(sc.initial)};`);
   for (const e of changingEdges(sc)) {
-    const attrs = [`label=${dotLines(e.labels.map(transitionLine))}`];
-    if (e.labels.some((l) => l.warn)) attrs.push(`color=${dotString(WARN_COLOR)}`, `fontcolor=${dotString(WARN_COLOR)}`);
+    // One line per alternative, left-aligned; a line whose WARN_ON fires is red, and so is the edge.
+    const lines = e.labels.map((l) => (l.warn ? `<FONT COLOR="${WARN_COLOR}">${dotHtml(transitionLine(l))}</FONT>` : dotHtml(transitionLine(l))));
+    const attrs = [`label=<${lines.join('<BR ALIGN="LEFT"/>')}<BR ALIGN="LEFT"/>>`];
+    if (e.labels.some((l) => l.warn)) attrs.push(`color=${dotString(WARN_COLOR)}`);
     out.push(`  ${dotString(e.from)} -> ${dotString(e.to)} [${attrs.join(', ')}];`);
   }
   out.push('}');

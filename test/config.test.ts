@@ -1,0 +1,151 @@
+/**
+ * dmaown.config.json (src/config/): validation with one-line errors, discovery by `dmaown check`,
+ * several designs and bounds in one report, and expectations deciding the exit code.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { validateConfig } from '../src/config/validateConfig';
+import { main } from '../src/cli/main';
+import type { Design } from '../src/iommu/design';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import type { Invariant } from '../src/iommu/invariant';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+
+let designs: Design[];
+let invariants: Invariant[];
+const dir = mkdtempSync(join(tmpdir(), 'dmaown-config-'));
+const home = process.cwd();
+
+beforeAll(async () => {
+  designs = await loadDesigns();
+  invariants = await loadInvariants();
+});
+afterAll(() => {
+  process.chdir(home);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in-process in `cwd`; returns the exit code and what it printed. */
+async function run(args: string[], cwd = dir) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
+  process.chdir(cwd);
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    process.chdir(home);
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+const errorOf = (raw: unknown) => {
+  try {
+    validateConfig(raw, 'dmaown.config.json', designs, invariants);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return null;
+};
+
+describe('config validation', () => {
+  it('expands designs x bounds in order, with all invariants by default', () => {
+    const plan = validateConfig({ checks: [{ design: ['v7', 'v8'], devices: [1, 2] }, { design: 'v7', devices: 3, invariants: ['no-warn'], expect: { 'no-warn': 'violated' } }], maxStates: 1000, maxMemory: '64M' }, 'c.json', designs, invariants);
+    expect(plan.runs.map((r) => `${r.design.name}@${r.devices}`)).toEqual(['v7@1', 'v7@2', 'v8@1', 'v8@2', 'v7@3']);
+    expect(plan.runs[0].invariants.length).toBe(invariants.length);
+    expect(plan.runs[4].invariants.map((i) => i.name)).toEqual(['no-warn']);
+    expect(plan.runs[4].expect).toEqual({ 'no-warn': 'violated' });
+    expect([plan.maxStates, plan.maxMemory]).toEqual([1000, 64 * 1024 * 1024]);
+  });
+
+  it('refuses anything malformed or unknown in one line naming the entry', () => {
+    const cases: [unknown, string][] = [
+      [[], 'dmaown.config.json: must be a JSON object with a "checks" list, got an array'],
+      [{ checks: [] }, 'dmaown.config.json: checks: must be a non-empty list'],
+      [{ checks: [{ design: 'v7' }], extra: 1 }, "dmaown.config.json: unknown key 'extra'"],
+      [{ checks: [{ design: 'v7', devics: 2 }] }, "dmaown.config.json: checks[0]: unknown key 'devics' (known: design, devices, invariants, expect)"],
+      [{ checks: [{ devices: 2 }] }, 'dmaown.config.json: checks[0]: needs a "design"'],
+      [{ checks: [{ design: 'v99' }] }, "dmaown.config.json: checks[0].design: unknown design 'v99' (known: "],
+      [{ checks: [{ design: ['v7', 'nope'] }] }, "dmaown.config.json: checks[0].design[1]: unknown design 'nope'"],
+      [{ checks: [{ design: 'v7', devices: 9 }] }, 'dmaown.config.json: checks[0].devices: 9 is out of range (1 to 8)'],
+      [{ checks: [{ design: 'v7', devices: '2' }] }, 'dmaown.config.json: checks[0].devices: must be a whole number or a list of them, got "2"'],
+      [{ checks: [{ design: 'v7', invariants: ['no-such'] }] }, 'dmaown.config.json: checks[0].invariants: unknown invariant "no-such"'],
+      [{ checks: [{ design: 'v7', invariants: ['no-warn'], expect: { 'type-ok': 'violated' } }] }, "dmaown.config.json: checks[0].expect: 'type-ok' is not an invariant this entry checks (no-warn)"],
+      [{ checks: [{ design: 'v7', expect: { 'no-warn': 'broken' } }] }, 'dmaown.config.json: checks[0].expect.no-warn: must be "holds" or "violated", got "broken"'],
+      [{ checks: [{ design: 'v7' }, { design: 'v7', devices: 3 }] }, 'dmaown.config.json: checks[1]: v7 at 3 devices is already checked by an earlier entry'],
+      [{ checks: [{ design: 'v7' }], maxMemory: 12 }, 'dmaown.config.json: maxMemory: must be a size of at least 1M'],
+    ];
+    for (const [raw, msg] of cases) {
+      const m = errorOf(raw);
+      expect(m, JSON.stringify(raw)).not.toBeNull();
+      expect(m!.startsWith(msg), `${m} should start with ${msg}`).toBe(true);
+      expect(m).not.toContain('\n');
+    }
+  });
+});
+
+describe('dmaown check with a config file', () => {
+  it('reads dmaown.config.json from the current directory: one report over every run', async () => {
+    writeFileSync(join(dir, 'dmaown.config.json'), JSON.stringify({
+      checks: [
+        { design: 'v7', devices: [1, 2], invariants: ['no-warn', 'owned-isolation'], expect: { 'no-warn': 'violated' } },
+      ],
+    }));
+    const json = await run(['check', '--format', 'json']);
+    expect(json.err).toBe('');
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.out);
+    expect(doc.config).toBe('dmaown.config.json');
+    expect(doc.runs.map((r: { design: string; devices: number }) => `${r.design}@${r.devices}`)).toEqual(['v7@1', 'v7@2']);
+    expect(doc.runs[0].expect).toEqual({ 'no-warn': 'violated' });
+    expect(doc.runs[1].invariants.map((i: { verdict: string }) => i.verdict)).toEqual(['violated', 'holds']);
+
+    const junit = await run(['check', '--format', 'junit', '--report', `md=${join(dir, 'summary.md')}`]);
+    expect(junit.code).toBe(0);
+    expect(junit.out).toContain('<testsuite name="v7 (1 device)"');
+    expect(junit.out).toContain('<testsuite name="v7 (2 devices)"');
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8')).toContain('✅ **All 4 verdicts are as expected.**');
+
+    // Command-line run flags win over the file found here.
+    const flags = await run(['check', '--devices', '1', '--invariant', 'no-warn']);
+    expect(flags.code).toBe(1);
+    expect(flags.out).toContain('no-warn violated');
+  });
+
+  it('--config FILE: an unexpected verdict exits 1; malformed or conflicting input exits 2 in one line', async () => {
+    const f = join(dir, 'strict.json');
+    writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 1, invariants: ['no-warn'] }] }));
+    const r = await run(['check', '--config', f, '--format', 'md']);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('❌ **1 of 1 verdicts are not as expected.**');
+
+    writeFileSync(join(dir, 'bad.json'), '{"checks": [');
+    const bad = await run(['check', '--config', 'bad.json']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^dmaown: bad\.json: malformed JSON \(.*\)\n$/);
+
+    const both = await run(['check', '--config', f, '--design', 'v7']);
+    expect(both.code).toBe(2);
+    expect(both.err).toMatch(/^dmaown: check: --config names the designs, bounds and invariants; drop --design/);
+
+    const missing = await run(['check', '--config', 'nope.json']);
+    expect(missing.err).toBe("dmaown: config file 'nope.json' not found\n");
+
+    const unknown = await run(['check', '--format', 'xml']);
+    expect(unknown.code).toBe(2);
+  });
+
+  it('reads a .js config (default export)', async () => {
+    const sub = mkdtempSync(join(dir, 'js-'));
+    writeFileSync(join(sub, 'dmaown.config.js'), "module.exports = { checks: [{ design: 'v7', devices: 1, invariants: ['owned-isolation'] }] };\n");
+    const r = await run(['check', '--format', 'json'], sub);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).config).toBe('dmaown.config.js');
+  });
+});

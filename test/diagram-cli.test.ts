@@ -1,0 +1,65 @@
+/** `dmaown diagram` as a user runs it (in-process): formats, --out, one-line errors. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/main';
+
+const dir = mkdtempSync(join(tmpdir(), 'dmaown-diagram-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(args: string[]) {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out += String(s); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => { err += String(s); return true; });
+  try {
+    return { code: await main(args), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('dmaown diagram', () => {
+  it('prints the statechart in mermaid by default, dot on request, svg to a file', async () => {
+    const m = await run(['diagram', '--design', 'v7']);
+    expect(m.code).toBe(0);
+    expect(m.out).toMatch(/^stateDiagram-v2\n/);
+    const d = await run(['diagram', '--design', 'v7', '--format', 'dot', '--self-loops', 'all']);
+    expect(d.out).toMatch(/^digraph "v7 group statechart" \{/);
+    expect(d.out).toContain('bind_driver [bind:driver_managed_dma]');
+    const svg = join(dir, 'v7.svg');
+    const s = await run(['diagram', '--design', 'v7', '--format', 'svg', '--out', svg]);
+    expect([s.code, s.out]).toEqual([0, '']);
+    expect(readFileSync(svg, 'utf8')).toMatch(/<svg[\s>]/);
+  });
+
+  it('--reachable and --sequence', async () => {
+    const r = await run(['diagram', '--design', 'v7', '--reachable', '--devices', '2', '--format', 'dot']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('shortest no-mixed-dma counterexample (5 calls) highlighted');
+    const q = await run(['diagram', '--design', 'v7', '--sequence', '--devices', '2', '--invariant', 'viability']);
+    expect(q.code).toBe(0);
+    expect(q.out).toContain('KD->>IO: 2. attach_device(domain=priv, dev=0)');
+  });
+
+  it('bad input: one line, exit 2', async () => {
+    const cases: [string[], RegExp][] = [
+      [['diagram'], /--design NAME is needed/],
+      [['diagram', '--design', 'nope'], /unknown design 'nope'/],
+      [['diagram', '--design', 'v7', '--format', 'png'], /--format must be one of mermaid, dot, svg/],
+      [['diagram', '--design', 'v7', '--reachable', '--devices', '3'], /more than the 150 a diagram can show readably/],
+      [['diagram', '--design', 'v7', '--depth', '3'], /--depth goes with --reachable/],
+      [['diagram', '--design', 'v7', '--sequence', '--invariant', 'owned-isolation', '--devices', '2'], /owned-isolation is not violated by v7 at 2 devices/],
+      [['diagram', '--design', 'v7', '--sequence', '--format', 'svg'], /--sequence is drawn in mermaid only/],
+      [['diagram', '--update-docs', '--design', 'v7'], /--update-docs takes only --check/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await run(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err).toMatch(/^dmaown: [^\n]*\n$/);
+      expect(r.err).toMatch(msg);
+    }
+  });
+});

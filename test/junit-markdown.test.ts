@@ -1,0 +1,75 @@
+/**
+ * CI reports of `dmaown check`: JUnit XML (src/report/junitReport.ts) and the markdown summary
+ * (src/report/markdownReport.ts), over several runs, with expectations.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { design as v7 } from '../machines/v7';
+import { exitCodeOf, type CheckRun } from '../src/config/expectations';
+import { checkDesign } from '../src/iommu/checkDesign';
+import type { Invariant } from '../src/iommu/invariant';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { checkJunit } from '../src/report/junitReport';
+import { checkMarkdown } from '../src/report/markdownReport';
+
+let invariants: Invariant[];
+let runs: CheckRun[];
+const pick = (...names: string[]) => invariants.filter((i) => names.includes(i.name));
+/** v7 with one invariant declared not applicable, to see a skipped test case. */
+const v7na = { ...v7, notApplicable: { 'owned-isolation': 'for the test' } };
+
+beforeAll(async () => {
+  invariants = await loadInvariants();
+  runs = [
+    { dc: checkDesign(v7, 2, invariants), expect: {} },
+    { dc: checkDesign(v7na, 1, pick('no-warn', 'owned-isolation', 'type-ok')), expect: { 'no-warn': 'violated' } },
+  ];
+});
+
+/** The XML with the time attributes, the only thing allowed to vary, blanked. */
+const timeless = (xml: string) => xml.replace(/ time="[\d.]+"/g, ' time=""');
+
+describe('JUnit report', () => {
+  it('has one suite per run and one case per invariant, with the counterexample in the failure', () => {
+    const xml = checkJunit(runs);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="dmaown check" tests="10" failures="5" errors="0" skipped="1"')).toBe(true);
+    expect(xml).toContain('<testsuite name="v7 (2 devices)" tests="7" failures="5" errors="0" skipped="0"');
+    expect(xml).toContain('<testsuite name="v7 (1 device)" tests="3" failures="0" errors="0" skipped="1"');
+    expect(xml).toContain('<testcase classname="dmaown.v7.devices-2" name="type-ok" time="0"/>');
+    const noWarn = xml.slice(xml.indexOf('name="no-warn"'), xml.indexOf('</testcase>', xml.indexOf('name="no-warn"')));
+    expect(noWarn).toContain('<failure type="violated" message="WARN_ON fired in unbind_driver (unuse:WARN_ON(!owner_cnt))">');
+    expect(noWarn).toContain('2     unbind_driver(dev=0)               0    WARN');
+    expect(noWarn).toContain('replay: [{"type":"bind_driver","dev":0,"driver":"kernel"}');
+    // An expected violation passes and keeps its counterexample in system-out; n/a is skipped.
+    expect(xml).toMatch(/classname="dmaown\.v7\.devices-1" name="no-warn" time="0">\n\s+<system-out>violated, as expected\n/);
+    expect(xml).toContain('<skipped message="n/a: for the test"/>');
+    expect(timeless(checkJunit(runs))).toBe(timeless(xml));
+  });
+
+  it('fails a case whose expected violation does not happen, and marks an undecided one an error', () => {
+    const holds = { dc: checkDesign(v7, 1, pick('owned-isolation')), expect: { 'owned-isolation': 'violated' as const } };
+    expect(checkJunit([holds])).toContain('<failure type="holds" message="expected violated, got holds">');
+    const cut = { dc: checkDesign(v7, 2, pick('owned-isolation'), { maxStates: 10 }), expect: {} };
+    expect(checkJunit([cut])).toMatch(/<error type="incomplete" message="undecided: --max-states 10 reached"\/>/);
+    expect(exitCodeOf([holds])).toBe(1);
+    expect(exitCodeOf([cut])).toBe(3);
+    expect(exitCodeOf([runs[1]])).toBe(0);
+    expect(exitCodeOf(runs)).toBe(1);
+  });
+});
+
+describe('markdown report', () => {
+  it('summarises every run and embeds each counterexample as a sequence diagram, without timings', () => {
+    const md = checkMarkdown(runs);
+    expect(md).toBe(checkMarkdown(runs));
+    expect(md.startsWith('## dmaown check\n\n❌ **5 of 10 verdicts are not as expected.**\n')).toBe(true);
+    expect(md).toContain('| v7 | 2 | 3,387 | 21,526 | 23 | 2 | 5 | 0 | ❌ |');
+    expect(md).toContain('| no-warn | ✅ violated (expected) |');
+    expect(md).toContain('| owned-isolation | ✅ n/a |');
+    expect(md).toContain('#### v7 at 2 devices: no-mixed-dma violated\n\ndevice 1 has a kernel DMA-API driver bound while file1 owns the group.\n\n```mermaid\nsequenceDiagram\n');
+    // The expected violation's counterexample is folded away.
+    expect(md).toContain('#### v7 at 1 device: no-warn violated, as expected\n\nWARN_ON fired in unbind_driver (unuse:WARN_ON(!owner_cnt)).\n\n<details><summary>Counterexample</summary>');
+    expect(md).toContain('Replay with `dmaown replay --design v7 --devices 2`:');
+    expect(md).not.toMatch(/\d+(\.\d+)? ?(ms|s)\b/);
+    expect(md).not.toMatch(/states\/s/);
+  });
+});
