@@ -148,6 +148,15 @@ describe('explore API', () => {
     }
   });
 
+  it("serves src/diagram's Graphviz statechart as SVG", async () => {
+    const r = await get('/api/statechart.svg?design=v7');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+    expect(r.body).toMatch(/<svg[\s\S]*<title>user&#45;owned<\/title>/);
+    expect(r.body).toContain('claim [claim:domain]');
+    expect((await get('/api/statechart.svg?design=nope')).status).toBe(400);
+  });
+
   it('draws the statechart from the reachable states: claim leads from unowned to user-owned', async () => {
     const r = JSON.parse((await get('/api/statechart?design=v7&devices=2')).body);
     expect(r.states.map((s: { name: string }) => s.name)).toEqual(['unowned', 'dma-api', 'private-domain', 'user-owned']);

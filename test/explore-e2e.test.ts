@@ -115,6 +115,12 @@ describe.skipIf(SKIP)('dmaown explore in headless Chromium', () => {
     await page.locator('#last').click();
     await page.locator('.broken-list li[data-invariant="no-mixed-dma"]').waitFor();
     await page.locator('button.action').first().waitFor();
+
+    // The statechart with guards (src/diagram's Graphviz SVG) marks the current state.
+    await page.locator('#gv > summary').click();
+    await page.locator('#gv-svg g.node.current').waitFor();
+    expect(await page.locator('#gv-svg g.node.current > title').textContent()).toBe('user-owned');
+    expect(await page.locator('#gv-svg g.edge.hot > title').textContent()).toBe('unowned->user-owned');
     mkdirSync(join(ARTIFACT, '..'), { recursive: true });
     await page.screenshot({ path: ARTIFACT, fullPage: true });
     expect(existsSync(ARTIFACT)).toBe(true);

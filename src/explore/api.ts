@@ -1,3 +1,6 @@
+import { renderSvg } from '../diagram/renderSvg';
+import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
+import { statechartDot } from '../diagram/statechartDot';
 import { InputError } from '../errors';
 import { callerActions, type CallerAction } from '../iommu/callers';
 import { checkDesign } from '../iommu/checkDesign';
@@ -35,6 +38,8 @@ export async function designsApi() {
     invariants: invariants.map((i) => ({ name: i.name, kind: i.kind, summary: i.summary })),
     devices: { min: MIN_DEVICES, max: EXPLORE_MAX_DEVICES, default: EXPLORE_DEFAULT_DEVICES },
     ghostFields: GHOST_FIELDS,
+    /** The bound the Graphviz statechart (`/api/statechart.svg`) is drawn at. */
+    statechartDevices: STATECHART_DEVICES,
   };
 }
 
@@ -105,6 +110,23 @@ export async function statechartApi(designName: unknown, devicesRaw: unknown): P
     chartCache.set(key, chart);
   }
   return chart;
+}
+
+const svgCache = new Map<string, string>();
+
+/**
+ * GET /api/statechart.svg?design=: the statechart with each branch's guard, return codes and
+ * WARN_ONs, exactly as `dmaown diagram --design NAME --format svg` draws it (src/diagram/, at
+ * its default bound of STATECHART_DEVICES devices).
+ */
+export async function statechartSvgApi(designName: unknown): Promise<{ devices: number; svg: string }> {
+  const design = await designNamed(designName);
+  let svg = svgCache.get(design.name);
+  if (!svg) {
+    svg = await renderSvg(statechartDot(deriveStatechart(design, STATECHART_DEVICES), 'errors'));
+    svgCache.set(design.name, svg);
+  }
+  return { devices: STATECHART_DEVICES, svg };
 }
 
 /** One state on a path, with the call that led to it (absent for the initial state). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InputError } from '../errors';
-import { checkApi, designsApi, statechartApi, successorsApi } from './api';
+import { checkApi, designsApi, statechartApi, statechartSvgApi, successorsApi } from './api';
 import { PAGE_FILES, pageDir, readPageFile } from './pageAssets';
 
 /** The only address the explorer listens on: it is a local tool, never exposed to a network. */
@@ -80,7 +80,12 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number): P
     if (p === '/api/designs') return sendJson(res, 200, await designsApi());
     if (p === '/api/check') return sendJson(res, 200, await checkApi(q('design'), q('devices')));
     if (p === '/api/statechart') return sendJson(res, 200, await statechartApi(q('design'), q('devices')));
-    throw new HttpError(404, `no API endpoint ${p} (endpoints: /api/designs, /api/check, /api/statechart, /api/successors)`);
+    if (p === '/api/statechart.svg') {
+      const { svg } = await statechartSvgApi(q('design'));
+      res.writeHead(200, { 'Content-Type': 'image/svg+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(svg), ...SECURITY_HEADERS });
+      return void res.end(svg);
+    }
+    throw new HttpError(404, `no API endpoint ${p} (endpoints: /api/designs, /api/check, /api/statechart, /api/statechart.svg, /api/successors)`);
   }
   const asset = PAGE_FILES[p];
   if (!asset) throw new HttpError(404, `not found: ${p}`);

@@ -23,8 +23,15 @@ function plainProbe(design: Design, state: GroupStateName, c: GroupContext): Pro
     context: c,
     tryEvent(event) {
       const copy = cloneContext(c);
-      stepContext(design, state, copy, event);
-      return { ret: copy.ret, warn: copy.warn };
+      let s = state;
+      let ret = 0;
+      let warn = false;
+      for (const e of Array.isArray(event) ? event : [event]) {
+        s = stepContext(design, s, copy, e);
+        if (ret === 0) ret = copy.ret;
+        warn ||= copy.warn;
+      }
+      return { ret, warn };
     },
   };
 }

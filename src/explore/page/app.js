@@ -24,6 +24,7 @@ const ui = {
   states: [], // states along `path` (index 0: the initial state), from the server
   cursor: 0, // how many events of `path` have been applied
   actions: [], // caller actions from the state at the cursor
+  gv: null, // {design, svg: SVGElement} once the Graphviz statechart is loaded
   seq: 0, // path request counter: stale answers are dropped
   loadSeq: 0, // design/bound load counter
   busy: false,
@@ -111,6 +112,8 @@ async function loadDesignAndBound(initialPath = [], at = null, cex = null) {
     if (load !== ui.loadSeq) return;
     ui.chart = chart;
     renderChart();
+    $('gv-note').textContent = `Derived from the states reachable at ${ui.meta.statechartDevices} devices, whatever the bound above.`;
+    loadGraphviz();
     setStatus(`${check.complete ? '' : 'INCOMPLETE: '}${fmt(check.states)} states, ${fmt(check.transitions)} transitions, depth ${check.depth}, checked in ${(check.elapsedMs / 1000).toFixed(2)} s`);
   } catch (e) {
     if (load !== ui.loadSeq) return;
@@ -333,7 +336,48 @@ function renderActions() {
   }
 }
 
+/** The Graphviz statechart (src/diagram), loaded when its section is opened. */
+async function loadGraphviz() {
+  if (!$('gv').open || (ui.gv && ui.gv.design === ui.design)) { highlightGraphviz(); return; }
+  const design = ui.design;
+  const url = `/api/statechart.svg?design=${encodeURIComponent(design)}`;
+  $('gv-open').href = url;
+  $('gv-svg').textContent = 'drawing…';
+  try {
+    const res = await fetch(url);
+    const text = await res.text();
+    if (!res.ok) throw new Error(JSON.parse(text).error || `HTTP ${res.status}`);
+    if (design !== ui.design) return;
+    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const svg = document.importNode(doc.documentElement, true);
+    // Natural size as the widest it gets; the CSS scales it down to the card.
+    svg.style.width = svg.getAttribute('width') || '';
+    svg.removeAttribute('height');
+    $('gv-svg').textContent = '';
+    $('gv-svg').append(svg);
+    ui.gv = { design, svg };
+    highlightGraphviz();
+  } catch (e) {
+    $('gv-svg').textContent = '';
+    showError(e.message);
+  }
+}
+
+/** Marks the current state and the last move in the Graphviz statechart (by their titles). */
+function highlightGraphviz() {
+  if (!ui.gv || ui.gv.design !== ui.design) return;
+  const st = ui.states[ui.cursor];
+  const prev = ui.cursor > 0 ? ui.states[ui.cursor - 1] : null;
+  const move = st && prev && prev.view.state !== st.view.state ? `${prev.view.state}->${st.view.state}` : null;
+  for (const g of ui.gv.svg.querySelectorAll('g.node, g.edge')) {
+    const title = g.querySelector('title')?.textContent ?? '';
+    g.classList.toggle('current', g.classList.contains('node') && st != null && title === st.view.state);
+    g.classList.toggle('hot', g.classList.contains('edge') && title === move);
+  }
+}
+
 function renderChart() {
+  highlightGraphviz();
   if (!ui.chart) return;
   const st = ui.states[ui.cursor];
   const prev = ui.cursor > 0 ? ui.states[ui.cursor - 1] : null;
@@ -377,6 +421,7 @@ async function start() {
   $('last').addEventListener('click', () => goTo(ui.path.length));
   $('restart').addEventListener('click', () => setPath([], 0, { kind: 'walk' }).catch((e) => showError(e.message)));
   $('show-disabled').addEventListener('change', renderActions);
+  $('gv').addEventListener('toggle', loadGraphviz);
   document.addEventListener('keydown', (ev) => {
     if (ev.target instanceof HTMLSelectElement || ev.target instanceof HTMLInputElement || ev.altKey || ev.ctrlKey || ev.metaKey) return;
     if (ev.key === 'ArrowLeft' && ui.cursor > 0) goTo(ui.cursor - 1);
