@@ -47,8 +47,8 @@ export const jggGuards = {
   'unbind:!kernel': ({ context, event }: Args) => context.devices[dev(event)].driver !== 'kernel',
   // iommu_device_unuse_dma_api() == v4's iommu_device_release_dma_owner(dev, DMA_OWNER_DMA_API): `if (!group) return;`
   'unuse:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
-  // v4's `WARN_ON(group->dma_owner != DMA_OWNER_DMA_API)`: the group is in DMA-API mode iff
-  // owner_cnt != 0 and no file owns it.
+  // v4's `WARN_ON(!group->owner_cnt || group->dma_owner != owner)` with owner DMA_API: without
+  // the enum, a DMA-API holder is a count with no file.
   'unuse:WARN_ON(!owner_cnt || owner)': ({ context }: Args) => context.owner_cnt === 0 || context.owner !== null,
   // iommu_group_set_dma_owner(): `if (group->owner_cnt != 0) { if (group->owner != owner) goto err_unlock;`
   'set_owner:owner_cnt != 0 && owner != file': ({ context, event }: Args) => context.owner_cnt !== 0 && context.owner !== ownerOf(event),
