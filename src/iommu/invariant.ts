@@ -41,8 +41,12 @@ export interface TransitionInvariant extends Common {
 /** Lets a recoverable invariant try a call on a copy of a state. */
 export interface Probe {
   readonly context: GroupContext;
-  /** The kernel's return value and WARN for `event` from this state (the state is not changed). */
-  tryEvent(event: IommuEvent): { ret: number; warn: boolean };
+  /**
+   * Runs `event` (or the events in order) on a copy of this state, which is not changed. `ret`
+   * is the first non-zero return value (0 when every call returned 0); `warn` whether any
+   * WARN_ON fired.
+   */
+  tryEvent(event: IommuEvent | readonly IommuEvent[]): { ret: number; warn: boolean };
 }
 
 /**
