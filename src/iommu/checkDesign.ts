@@ -39,7 +39,7 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
       return `WARN_ON fired in ${last.event.type}${g ? ` (${g})` : ''}`;
     }
     case 'recoverable':
-      return 'from this state no sequence of unbinding, detaching and releasing lets a user claim the group again';
+      return 'from this state no sequence of unbinding, detaching and releasing lets VFIO take the group again (bind vfio-pci, claim, attach its domain)';
     case 'always': {
       const info = { design: model.design, state: last ? last.state : (model.compiled.stateNames[model.compiled.initialState] as never) };
       const c = last ? last.context : model.design.initialContext(model.devices);
