@@ -1,0 +1,454 @@
+/**
+ * `npm run bench`: dmaown against SPIN and the XState baselines, side by side, in one run on one
+ * machine. See bench/results.md for a full run and what each column means.
+ *
+ *   npm run build && npm run bench               full run (well under 30 minutes on 2 cores)
+ *   npm run bench -- --quick                     tiny bounds, seconds (the smoke test's run)
+ *   npm run bench -- --json out.json             also write every raw result as JSON
+ *   options: --budget-states N (default 20000000)  --spin-seconds S (120)  --spin-memory MB (6144)
+ *            --xstate-seconds S (60)  --growth-max N (10)  --designs v7,v8
+ *
+ * Every count is what the tool printed or returned; ratios are computed from those numbers.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { designNamed, runDmaownChild, runDmaownHere, supports, type DmaownParams, type DmaownResult, type InvariantSet } from './dmaownRun';
+import { int, mib, rate, ratio, secs, table } from './format';
+import { hasPromela } from './promela';
+import { ensureSpin, gccVersion, runSpin, type SpinResult } from './spin';
+import { runXStateBaseline, type XStateMethod, type XStateResult } from './xstateBaselines';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Run dmaown and XState in this process instead of child processes (tests; peak memory is then shared). */
+  readonly inProcess: boolean;
+  readonly budgetStates: number;
+  readonly spinSeconds: number;
+  readonly spinMemoryMB: number;
+  readonly xstateSeconds: number;
+  readonly growthMax: number;
+  readonly designs: readonly string[];
+  /** Skip SPIN (when it is missing and cannot be installed, this happens anyway). */
+  readonly noSpin: boolean;
+  /** Where the report goes (default stdout) and where progress goes (default stderr). */
+  readonly out: (text: string) => void;
+  readonly progress: (text: string) => void;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  quick: false,
+  inProcess: false,
+  budgetStates: 20_000_000,
+  spinSeconds: 120,
+  spinMemoryMB: 6144,
+  xstateSeconds: 60,
+  growthMax: 10,
+  designs: ['v7', 'v8'],
+  noSpin: false,
+  out: (t) => process.stdout.write(t + '\n'),
+  progress: (t) => process.stderr.write(t + '\n'),
+};
+
+export interface MachineInfo {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryBytes: number;
+  readonly node: string;
+  readonly gcc: string | null;
+  readonly spin: string | null;
+  readonly loadAtStart: readonly number[];
+  loadAtEnd?: readonly number[];
+  readonly date: string;
+}
+
+export type XStateRow = XStateResult | { readonly method: XStateMethod; readonly design: string; readonly devices: number; readonly timedOut: true; readonly limitSeconds: number };
+
+export interface AgreementRow {
+  readonly design: string;
+  readonly devices: number;
+  readonly dmaown: number;
+  readonly spin: number;
+  readonly dmaownTransitions: number;
+  /** SPIN's transitions count the initial state as a transition: stored + matched. */
+  readonly spinTransitions: number;
+  readonly agree: boolean;
+}
+
+export interface Ratio {
+  readonly name: string;
+  readonly value: number;
+  /** How `value` reads: a ratio (`2.5x`) or bytes. */
+  readonly unit: 'x' | 'B';
+  /** `=`: measured; `<=` / `>=`: a bound (one side stopped by its budget); `~`: uses an estimate. */
+  readonly relation: '=' | '<=' | '>=' | '~';
+  readonly target: string;
+  readonly met: boolean | null;
+  readonly detail: string;
+}
+
+export interface BenchReport {
+  readonly options: { quick: boolean; budgetStates: number; spinSeconds: number; spinMemoryMB: number; xstateSeconds: number };
+  readonly machine: MachineInfo;
+  readonly features: { readonly symmetry: boolean; readonly workers: boolean; readonly symmetryWhy?: string; readonly workersWhy?: string };
+  readonly dmaown: DmaownResult[];
+  readonly spin: SpinResult[];
+  readonly spinMissing: boolean;
+  readonly agreement: AgreementRow[];
+  readonly xstate: XStateRow[];
+  readonly growth: DmaownResult[];
+  readonly ratios: Ratio[];
+  readonly seconds: number;
+}
+
+function machineInfo(spin: string | null): MachineInfo {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryBytes: totalmem(),
+    node: process.version,
+    gcc: gccVersion(),
+    spin,
+    loadAtStart: loadavg(),
+    date: new Date().toISOString(),
+  };
+}
+
+function xstateChild(method: XStateMethod, design: string, devices: number, limitSeconds: number): Promise<XStateRow> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'xstateBaselines.js'), method, design, String(devices)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let timedOut = false;
+    const timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, limitSeconds * 1000);
+    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    child.stderr.on('data', (b: Buffer) => { err += b.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (timedOut) { resolve({ method, design, devices, timedOut: true, limitSeconds }); return; }
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) { reject(new Error(`xstate ${method} ${design} ${devices}: exit ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`)); return; }
+      resolve(JSON.parse(line) as XStateResult);
+    });
+  });
+}
+
+const label = (r: { symmetry: boolean; workers: number }) => `${r.symmetry ? 'sym' : 'no sym'}, ${r.workers} worker${r.workers > 1 ? 's' : ''}`;
+
+/** Runs the whole benchmark and prints its report as it goes. */
+export async function runBench(partial: Partial<BenchOptions> = {}): Promise<BenchReport> {
+  const o: BenchOptions = { ...DEFAULT_OPTIONS, ...partial };
+  const started = performance.now();
+  const say = o.out;
+  const note = o.progress;
+
+  const spinVer = o.noSpin ? null : ensureSpin(note);
+  const machine = machineInfo(spinVer);
+  const sym = await supports('symmetry');
+  const wrk = o.inProcess ? { ok: false, why: 'in-process run (tests)' } : await supports('workers');
+  const features = { symmetry: sym.ok, workers: wrk.ok, symmetryWhy: sym.why, workersWhy: wrk.why };
+
+  say(`dmaown benchmark${o.quick ? ' (--quick: tiny bounds, a smoke run; not a measurement)' : ''}`);
+  say(`machine: ${machine.cpus} x ${machine.cpuModel}, ${mib(machine.memoryBytes)} RAM, node ${machine.node}, ${machine.gcc ?? 'gcc missing'}, ${machine.spin ?? 'spin missing'}`);
+  say(`load average at start: ${machine.loadAtStart.map((x) => x.toFixed(2)).join(' ')} (the machine is shared: timings are noisy)`);
+  say(`checker features: symmetry ${features.symmetry ? 'yes' : `no (${features.symmetryWhy})`}, workers ${features.workers ? 'yes' : `no (${features.workersWhy})`}`);
+  say(`dmaown runs check every invariant but viability (state invariants and the WARN flag; viability stores every edge), each in a child process${o.inProcess ? ' (here: in process)' : ''}; state budget ${int(o.budgetStates)} states.`);
+  say(`SPIN: spin -a; gcc -O2 -DNOREDUCE -DSAFETY [-DMEMLIM=${o.spinMemoryMB} for the big bounds]; pan -m<depth> -w<hash bits>; budget ${o.spinSeconds} s and ${o.spinMemoryMB} MB for the big bounds.`);
+  say('');
+
+  const bounds = o.quick ? [2, 3] : [4, 5, 6, 7, 8];
+  const countBounds = o.quick ? [2, 3] : [2, 3, 4, 5, 6, 7, 8];
+  const symOptions = features.symmetry ? [false, true] : [false];
+  const workerOptions = features.workers ? [1, 2] : [1];
+  const invariants: InvariantSet = 'safety';
+  const dmaown: DmaownResult[] = [];
+  const spin: SpinResult[] = [];
+
+  const runOne = async (p: DmaownParams): Promise<DmaownResult> => {
+    note(`  dmaown ${p.design} ${p.devices} devices, ${label(p)}${p.invariants !== 'safety' ? `, invariants: ${p.invariants}` : ''} ...`);
+    const r = o.inProcess ? await runDmaownHere(p) : await runDmaownChild(p);
+    note(`    ${int(r.states)} states${r.complete ? '' : ' (partial)'} in ${secs(r.seconds)}`);
+    return r;
+  };
+  const find = (design: string, devices: number, s: boolean, w: number, inv: InvariantSet = invariants) =>
+    dmaown.find((r) => r.design === design && r.devices === devices && r.symmetry === s && r.workers === w && r.invariants === inv);
+
+  for (const name of o.designs) {
+    const design = await designNamed(name);
+    // 1. dmaown without symmetry, one worker, at every bound (the counts SPIN must match).
+    for (const n of countBounds) dmaown.push(await runOne({ design: name, devices: n, symmetry: false, workers: 1, maxStates: o.budgetStates, invariants }));
+    // 2. SPIN at the same bounds.
+    if (spinVer && hasPromela(design)) {
+      let lastComplete: number | undefined;
+      for (const n of countBounds) {
+        const d = find(name, n, false, 1)!;
+        const big = !d.complete;
+        const growthGuess = lastComplete !== undefined ? lastComplete * 10 : o.budgetStates;
+        const expected = d.complete ? d.states : Math.min(growthGuess * 10, o.spinSeconds * 1_000_000);
+        note(`  SPIN ${name} ${n} devices${big ? ' (budget)' : ''} ...`);
+        const s = await runSpin(design, n, {
+          expectedStates: expected,
+          budget: big ? { seconds: o.spinSeconds, memoryMB: o.spinMemoryMB } : { seconds: o.spinSeconds * 2 },
+        });
+        note(`    ${int(s.states)} states${s.complete ? '' : ` (stopped: ${s.stopReason})`} in ${secs(s.seconds)}`);
+        spin.push(s);
+        if (d.complete) lastComplete = d.states;
+      }
+    }
+    // 3. dmaown's other variants at the table's bounds.
+    for (const n of bounds) {
+      for (const s of symOptions) {
+        for (const w of workerOptions) {
+          if (find(name, n, s, w)) continue;
+          dmaown.push(await runOne({ design: name, devices: n, symmetry: s, workers: w, maxStates: o.budgetStates, invariants }));
+        }
+      }
+    }
+  }
+  // The headline rate also without any invariant (pure state enumeration, as SPIN does here).
+  const headN = o.quick ? 3 : 7;
+  if (o.designs.includes('v7')) dmaown.push(await runOne({ design: 'v7', devices: headN, symmetry: false, workers: 1, maxStates: o.budgetStates, invariants: 'none' }));
+
+  // 4. XState baselines (v7), bound by bound until one does not finish within the limit.
+  const xstate: XStateRow[] = [];
+  const xDesign = o.designs.includes('v7') ? 'v7' : o.designs[0];
+  for (const method of ['getAdjacencyMap', 'transition-bfs'] as const) {
+    for (let n = 1; n <= (o.quick ? 1 : 4); n++) {
+      note(`  XState ${method} ${xDesign} ${n} devices ...`);
+      const row: XStateRow = o.inProcess
+        ? runXStateBaseline(method, await designNamed(xDesign), n)
+        : await xstateChild(method, xDesign, n, o.xstateSeconds);
+      xstate.push(row);
+      if ('timedOut' in row) break;
+      note(`    ${int(row.states)} states in ${secs(row.seconds)}`);
+      // The state count grows about tenfold a device: stop when the next bound cannot finish in time.
+      if (row.seconds * 8 > o.xstateSeconds) break;
+    }
+  }
+
+  // 5. Growth with symmetry.
+  const growth: DmaownResult[] = [];
+  if (features.symmetry) {
+    for (const name of o.designs) {
+      for (let n = o.quick ? 2 : 4; n <= (o.quick ? 4 : o.growthMax); n++) {
+        const r = find(name, n, true, 1) ?? (await runOne({ design: name, devices: n, symmetry: true, workers: 1, maxStates: o.budgetStates, invariants }));
+        growth.push(r);
+        if (!r.complete) break;
+        const prev = growth.length > 1 ? growth[growth.length - 2] : undefined;
+        const factor = prev && prev.design === name && prev.seconds > 0 ? r.seconds / prev.seconds : 10;
+        // Stop before a bound projected to take more than five minutes.
+        if (r.seconds * Math.max(factor, 2) > 300) break;
+      }
+    }
+  }
+
+  // ---- report ----
+  machine.loadAtEnd = loadavg();
+  const agreement: AgreementRow[] = [];
+  for (const s of spin) {
+    const d = find(s.design, s.devices, false, 1);
+    if (!d || !d.complete || !s.complete) continue;
+    agreement.push({ design: s.design, devices: s.devices, dmaown: d.states, spin: s.states, dmaownTransitions: d.transitions, spinTransitions: s.transitions, agree: d.states === s.states && d.transitions + 1 === s.transitions });
+  }
+
+  say('== State counts: dmaown and SPIN on the same model (both complete) ==');
+  say(table(['design', 'devices', 'dmaown states', 'SPIN states', 'dmaown transitions', 'SPIN transitions - 1', 'agree'],
+    agreement.map((a) => [a.design, String(a.devices), int(a.dmaown), int(a.spin), int(a.dmaownTransitions), int(a.spinTransitions - 1), a.agree ? 'yes' : 'NO'])));
+  if (!spinVer) say('(SPIN is not installed: no SPIN figures in this run)');
+  say('SPIN counts the initial state as a transition (transitions = stored + matched); dmaown does not.');
+  say('');
+
+  say('== dmaown exhaustive ==');
+  say(table(['design', 'devices', 'variant', 'states', 'transitions', 'depth', 'states/s', 'wall', 'peak arrays', 'peak RSS', 'B/state', 'complete'],
+    dmaown.filter((r) => r.invariants === invariants).map((r) => [
+      r.design, String(r.devices), label(r), int(r.states), int(r.transitions), String(r.depth), rate(r.states / r.seconds), secs(r.seconds),
+      mib(r.peakBytes), mib(r.maxRssBytes), (r.storeBytes / r.states).toFixed(1), r.complete ? 'yes' : `PARTIAL (${r.stopReason ?? 'budget'})`,
+    ])));
+  say('B/state: the checker\'s arrays at the end (visited set, parents, BFS order) per stored state; peak arrays includes growth copies; peak RSS is the whole node process.');
+  const none = dmaown.filter((r) => r.invariants === 'none');
+  if (none.length) {
+    say('Pure enumeration (no invariant checked):');
+    say(table(['design', 'devices', 'variant', 'states', 'states/s', 'wall', 'B/state', 'complete'],
+      none.map((r) => [r.design, String(r.devices), label(r), int(r.states), rate(r.states / r.seconds), secs(r.seconds), (r.storeBytes / r.states).toFixed(1), r.complete ? 'yes' : 'PARTIAL'])));
+  }
+  say('');
+
+  if (spin.length) {
+    say('== SPIN (pan -DNOREDUCE -DSAFETY, depth-first) ==');
+    say(table(['design', 'devices', 'states stored', 'transitions', 'DFS depth', 'vector', 'states/s', 'pan time', 'pan wall', 'compile', 'pan memory', 'B/state', 'options', 'complete'],
+      spin.map((s) => [
+        s.design, String(s.devices), int(s.states), int(s.transitions), int(s.depth), `${s.stateVectorBytes} B`, rate(s.states / s.seconds), secs(s.seconds), secs(s.panWallSeconds), secs(s.compileSeconds),
+        `${int(s.memoryMB)} MB`, ((s.memoryMB * 2 ** 20) / s.states).toFixed(0), `-m${s.depthLimit} -w${s.hashBits}`, s.complete ? 'yes' : `PARTIAL (${s.stopReason})`,
+      ])));
+    say('pan time: pan\'s own "elapsed time" (the search); pan wall includes allocating its hash table and DFS stack. B/state: pan\'s total memory per stored state (hash table and DFS stack included).');
+    say('');
+  }
+
+  say('== XState baselines (v7; a bound is tried only if the previous one suggests it can finish) ==');
+  say(table(['method', 'devices', 'states', 'transitions', 'time', 'states/s'],
+    xstate.map((x) => ('timedOut' in x
+      ? [x.method, String(x.devices), '-', '-', `> ${x.limitSeconds} s (killed)`, '-']
+      : [x.method, String(x.devices), int(x.states), int(x.transitions), secs(x.seconds), rate(x.states / x.seconds)]))));
+  say('');
+
+  if (growth.length) {
+    say('== Growth with symmetry (1 worker) ==');
+    const rows: string[][] = [];
+    for (let i = 0; i < growth.length; i++) {
+      const r = growth[i];
+      const prev = i > 0 && growth[i - 1].design === r.design ? growth[i - 1] : undefined;
+      rows.push([r.design, String(r.devices), int(r.states), prev ? ratio(r.states / prev.states) : '', secs(r.seconds), prev ? ratio(r.seconds / prev.seconds) : '', rate(r.states / r.seconds), r.complete ? 'yes' : 'PARTIAL']);
+    }
+    say(table(['design', 'devices', 'states (orbits)', 'x prev', 'time', 'x prev', 'states/s', 'complete'], rows));
+    for (const name of o.designs) {
+      const g = growth.filter((r) => r.design === name && r.complete);
+      if (g.length >= 2) {
+        const f = Math.pow(g[g.length - 1].states / g[0].states, 1 / (g[g.length - 1].devices - g[0].devices));
+        say(`${name}: states grow ${ratio(f)} per device from ${g[0].devices} to ${g[g.length - 1].devices} devices (geometric mean).`);
+      }
+    }
+    say('');
+  }
+
+  const ratios = computeRatios(o, dmaown, spin, xstate, agreement);
+  say(`== Ratios the issue targets${o.quick ? ' (at the --quick bounds: meaningless, structure only)' : ''} ==`);
+  say(table(['ratio', 'value', 'target', 'met', 'from'], ratios.map((r) => [r.name, `${r.relation === '=' ? '' : r.relation + ' '}${r.unit === 'B' ? `${r.value.toFixed(1)} B` : ratio(r.value)}`, r.target, r.met === null ? '?' : r.met ? 'yes' : 'NO', r.detail])));
+  say('');
+  const seconds = (performance.now() - started) / 1000;
+  say(`load average at end: ${machine.loadAtEnd.map((x) => x.toFixed(2)).join(' ')}; bench wall time ${secs(seconds)}`);
+  return {
+    options: { quick: o.quick, budgetStates: o.budgetStates, spinSeconds: o.spinSeconds, spinMemoryMB: o.spinMemoryMB, xstateSeconds: o.xstateSeconds },
+    machine, features, dmaown, spin, spinMissing: !spinVer, agreement, xstate, growth, ratios, seconds,
+  };
+}
+
+/** The ratios of issue 4's targets, from this run's numbers. */
+export function computeRatios(o: Pick<BenchOptions, 'quick' | 'designs'>, dmaown: readonly DmaownResult[], spin: readonly SpinResult[], xstate: readonly XStateRow[], agreement: readonly AgreementRow[]): Ratio[] {
+  const out: Ratio[] = [];
+  const rateN = o.quick ? 3 : 7;
+  const symN = o.quick ? 3 : 8;
+  const d = (n: number, s: boolean, inv: InvariantSet = 'safety') => dmaown.find((r) => r.design === 'v7' && r.devices === n && r.symmetry === s && r.workers === 1 && r.invariants === inv);
+  const sp = (n: number) => spin.find((r) => r.design === 'v7' && r.devices === n);
+
+  // 1. states/s, no symmetry, one worker, v7 at 7 devices.
+  const s7 = sp(rateN);
+  for (const inv of ['safety', 'none'] as const) {
+    const d7 = d(rateN, false, inv);
+    if (d7 && s7) {
+      const v = d7.states / d7.seconds / (s7.states / s7.seconds);
+      out.push({
+        name: `states/s dmaown/SPIN, v7 ${rateN} dev, no sym, 1 worker${inv === 'none' ? ', no invariants' : ''}`,
+        value: v, unit: 'x', relation: '=', target: '>= 1', met: v >= 1,
+        detail: `dmaown ${int(d7.states)} states in ${secs(d7.seconds)}${d7.complete ? '' : ' (budget)'}; SPIN ${int(s7.states)} in ${secs(s7.seconds)}${s7.complete ? '' : ' (budget)'}`,
+      });
+    }
+  }
+
+  // 2. time with symmetry against SPIN's time at 8 devices.
+  const d8 = d(symN, true);
+  const s8 = sp(symN);
+  if (d8 && s8) {
+    if (s8.complete) {
+      const v = d8.seconds / s8.seconds;
+      out.push({ name: `time dmaown(sym)/SPIN, v7 ${symN} dev`, value: v, unit: 'x', relation: '=', target: '<= 0.05', met: d8.complete && v <= 0.05, detail: `dmaown ${secs(d8.seconds)} (${int(d8.states)} orbits); SPIN ${secs(s8.seconds)} (${int(s8.states)} states)` });
+    } else {
+      // SPIN did not finish: its full time is more than the time it ran, so this is an upper bound.
+      const v = d8.seconds / s8.seconds;
+      out.push({ name: `time dmaown(sym)/SPIN, v7 ${symN} dev`, value: v, unit: 'x', relation: '<=', target: '<= 0.05', met: d8.complete && v <= 0.05 ? true : null, detail: `dmaown ${secs(d8.seconds)}${d8.complete ? '' : ' (budget)'}; SPIN stopped after ${secs(s8.seconds)} (${s8.stopReason}) with ${int(s8.states)} states, so its full time is longer` });
+      // An estimate of SPIN's full time: the state count extrapolated from the complete bounds at its measured rate.
+      const full = agreement.filter((a) => a.design === 'v7').sort((a, b) => a.devices - b.devices);
+      if (full.length >= 2) {
+        const a = full[full.length - 2];
+        const b = full[full.length - 1];
+        const g = b.spin / a.spin;
+        const est = b.spin * Math.pow(g, symN - b.devices);
+        const spinFull = est / (s8.states / s8.seconds);
+        out.push({ name: `time dmaown(sym)/SPIN, v7 ${symN} dev (estimate)`, value: d8.seconds / spinFull, unit: 'x', relation: '~', target: '<= 0.05', met: null, detail: `SPIN's full time estimated at ${secs(spinFull)}: ~${int(est)} states (x${g.toFixed(2)}/device from ${b.devices} devices) at its rate at ${symN} devices` });
+      }
+    }
+  }
+
+  // 3. bytes per stored state, 8 devices, no symmetry.
+  const b8 = d(symN, false);
+  if (b8) {
+    const v = b8.storeBytes / b8.states;
+    out.push({ name: `bytes/state, v7 ${symN} dev, no sym`, value: v, unit: 'B', relation: '=', target: '<= 40', met: v <= 40, detail: `${int(b8.storeBytes)} B of arrays for ${int(b8.states)} states${b8.complete ? '' : ' (budget)'}; peak arrays ${(b8.peakBytes / b8.states).toFixed(1)} B/state, peak RSS ${(b8.maxRssBytes / b8.states).toFixed(1)} B/state` });
+  }
+
+  // 4. dmaown against each XState baseline, at the largest bound the baseline finished.
+  for (const method of ['getAdjacencyMap', 'transition-bfs'] as const) {
+    const done = xstate.filter((x): x is XStateResult => x.method === method && !('timedOut' in x));
+    const x = done[done.length - 1];
+    if (!x) continue;
+    const same = dmaown.find((r) => r.design === x.design && r.devices === x.devices && !r.symmetry && r.workers === 1 && r.invariants === 'safety');
+    if (same) {
+      const v = same.states / same.seconds / (x.states / x.seconds);
+      out.push({ name: `states/s dmaown/${method}, ${x.design} ${x.devices} dev`, value: v, unit: 'x', relation: '=', target: '>= 100', met: v >= 100, detail: `dmaown ${rate(same.states / same.seconds)} (${secs(same.seconds)}); ${method} ${rate(x.states / x.seconds)} (${secs(x.seconds)})` });
+    }
+    const big = d(rateN, false);
+    if (big) {
+      const v = big.states / big.seconds / (x.states / x.seconds);
+      out.push({ name: `states/s dmaown(v7 ${rateN} dev)/${method}(${x.devices} dev)`, value: v, unit: 'x', relation: '=', target: '>= 100', met: v >= 100, detail: `dmaown at the bound it is used at, against the baseline's largest finished bound` });
+    }
+  }
+  return out;
+}
+
+type Args = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] } & { json?: string };
+
+function parseArgs(argv: readonly string[]): Args {
+  const o: Args = {};
+  const mut = o as Record<string, unknown>;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const n = () => {
+      const v = Number(val());
+      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      return v;
+    };
+    switch (a) {
+      case '--quick': mut.quick = true; break;
+      case '--in-process': mut.inProcess = true; break;
+      case '--no-spin': mut.noSpin = true; break;
+      case '--budget-states': mut.budgetStates = n(); break;
+      case '--spin-seconds': mut.spinSeconds = n(); break;
+      case '--spin-memory': mut.spinMemoryMB = n(); break;
+      case '--xstate-seconds': mut.xstateSeconds = n(); break;
+      case '--growth-max': mut.growthMax = n(); break;
+      case '--designs': mut.designs = val().split(',').filter(Boolean); break;
+      case '--json': o.json = val(); break;
+      default: throw new Error(`unknown option ${a} (see the top of bench/bench.ts)`);
+    }
+  }
+  return o;
+}
+
+if (require.main === module) {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  if (args.quick) {
+    args.budgetStates ??= 1_000_000;
+    args.spinSeconds ??= 30;
+    args.xstateSeconds ??= 20;
+  }
+  runBench(args).then(
+    (report) => {
+      if (args.json) writeFileSync(args.json, JSON.stringify(report, (k, v) => (k === 'output' ? undefined : v), 2) + '\n');
+      process.exit(0);
+    },
+    (e: Error) => { process.stderr.write(`bench: ${e.stack ?? e.message}\n`); process.exit(1); },
+  );
+}
+

@@ -1,0 +1,31 @@
+/** Plain-text tables and number formatting for the bench's report. */
+
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ').trimEnd();
+  return [line(header), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** 1234567 -> "1,234,567" */
+export function int(n: number): string {
+  return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-';
+}
+
+/** Seconds with 2 significant decimals below 10 s. */
+export function secs(s: number): string {
+  if (!Number.isFinite(s)) return '-';
+  return s < 10 ? `${s.toFixed(2)} s` : `${s.toFixed(1)} s`;
+}
+
+export function rate(statesPerSecond: number): string {
+  return Number.isFinite(statesPerSecond) ? `${int(statesPerSecond)}/s` : '-';
+}
+
+export function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB` : '-';
+}
+
+export function ratio(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  return x >= 100 ? `${x.toFixed(0)}x` : x >= 10 ? `${x.toFixed(1)}x` : `${x.toFixed(2)}x`;
+}
