@@ -31,7 +31,7 @@ function reportFlags(args: ReturnType<typeof parseArgs>): [ReportFormat, string]
  */
 function renderReport(format: ReportFormat, runs: readonly CheckRun[], source: string | null): string {
   switch (format) {
-    case 'text': return runs.map((r) => checkText(r.dc)).join('\n');
+    case 'text': return (source === null ? '' : `config ${source}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n\n`) + runs.map((r) => checkText(r.dc)).join('\n');
     case 'junit': return checkJunit(runs);
     case 'md': return checkMarkdown(runs);
     case 'json': {
