@@ -53,7 +53,7 @@ describe('explore API', () => {
     }
   });
 
-  it("marks the last state of every counterexample as breaking its invariant, and the initial state as breaking none", async () => {
+  it("marks the last state of every counterexample as breaking its invariant (explained as check explains it), and the initial state as breaking none", async () => {
     const dc = checkDesign(await v7(), 2, await loadInvariants());
     const init = await post({ design: 'v7', devices: 2, path: [] });
     expect(init.json.states).toHaveLength(1);
@@ -65,8 +65,24 @@ describe('explore API', () => {
       expect(states).toHaveLength(v.counterexample.length + 1);
       const last = states[states.length - 1].invariants.find((i: { name: string }) => i.name === v.name);
       expect(last.status, v.name).toBe('broken');
+      expect(last.detail, v.name).toBe(v.explanation);
       // Shortest: no earlier state on the path breaks it.
       for (const s of states.slice(0, -1)) expect(s.invariants.find((i: { name: string }) => i.name === v.name).status, v.name).toBe('ok');
+    }
+  });
+
+  it('agrees with check on every design: each counterexample ends in a state the page shows breaking it', async () => {
+    for (const d of await loadDesigns()) {
+      const check = JSON.parse((await get(`/api/check?design=${d.name}&devices=2`)).body);
+      for (const v of check.verdicts.filter((x: { verdict: string }) => x.verdict === 'violated')) {
+        const r = await post({ design: d.name, devices: 2, path: v.counterexample });
+        const last = r.json.states.at(-1).invariants.find((i: { name: string }) => i.name === v.name);
+        expect(last, `${d.name} ${v.name}`).toEqual({ name: v.name, status: 'broken', detail: v.explanation });
+      }
+      for (const v of check.verdicts.filter((x: { verdict: string }) => x.verdict === 'n/a')) {
+        const r = await post({ design: d.name, devices: 2, path: [] });
+        expect(r.json.states[0].invariants.find((i: { name: string }) => i.name === v.name), `${d.name} ${v.name}`).toEqual({ name: v.name, status: 'n/a', detail: v.reason });
+      }
     }
   });
 

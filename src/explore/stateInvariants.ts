@@ -93,7 +93,8 @@ export function invariantStatuses(
       }
       case 'recoverable':
         if (recoverable(design, actions, inv, state, context)) return { name: inv.name, status: 'ok' };
-        return { name: inv.name, status: 'broken', detail: 'from this state no sequence of unbinding, detaching and releasing lets a user claim the group again' };
+        // Worded as checkDesign words a recoverable counterexample's last state.
+        return { name: inv.name, status: 'broken', detail: 'from this state no sequence of unbinding, detaching and releasing lets VFIO take the group again (bind vfio-pci, claim, attach its domain)' };
     }
   });
 }
