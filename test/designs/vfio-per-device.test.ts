@@ -140,7 +140,8 @@ describe('vfio-per-device verdicts, found by the checker', async () => {
   it('at 2 and 3 devices: the same verdicts as attach-cnt', () => {
     // attach-cnt's own violations (late join; a claim WARNing past a foreign domain) come first
     // and are the shortest; viability holds because v4's claim returns 0 even on a foreign
-    // domain (05/13: `!WARN_ON(group->domain != group->default_domain)`), stuck or not.
+    // domain (05/13: `!WARN_ON(group->domain != group->default_domain)`), stuck or not, and the
+    // user whose domain is stuck there can attach it again (Lu's attach counts a matching domain).
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
       'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'holds',
