@@ -94,6 +94,11 @@ describe('dmaown CLI', () => {
     expect(r.out).toMatch(/type-ok\s+holds/);
   });
 
+  it('the package entry points resolve: dmaown, dmaown/testing, dmaown/config', () => {
+    const r = spawnSync(process.execPath, ['-e', "const a=require('dmaown'),b=require('dmaown/testing'),c=require('dmaown/config');console.log(typeof a.check,typeof a.machineModel,typeof b.dmaownMatchers,typeof c.defineConfig)"], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('function function function function');
+  });
+
   it('help', () => {
     expect(run(['--help']).code).toBe(0);
     const h = run(['check', '--help']);
