@@ -173,7 +173,10 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
       for (let k = 0; k < succ.count; k++) {
         const off = k * W;
         if (sym) sym.canonicalize(states, off);
-        search.addSuccessor(id, succ.actions[k], succ.flags[k], states, off, store.hash(states, off));
+        let self = true;
+        for (let i = 0; i < W; i++) if (states[off + i] !== cur[i]) { self = false; break; }
+        if (self) search.addSelfLoop(id, succ.actions[k], succ.flags[k]);
+        else search.addSuccessor(id, succ.actions[k], succ.flags[k], states, off, store.hash(states, off));
       }
       if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
         cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });

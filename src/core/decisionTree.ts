@@ -56,6 +56,8 @@ export class DecisionTree {
   private readonly maxNodes: number;
   private readonly traceFn: DecisionTreeOptions['trace'];
   private readonly directFn: (row: Uint32Array, off: number) => number;
+  /** Grows by one each time the tree grows (for callers that cache what they derive from it). */
+  version = 0;
   /** Walks that ended on an unseen branch after the tree was full, and all walks since. */
   misses = 0;
   private fullLookups = 0;
@@ -125,6 +127,7 @@ export class DecisionTree {
       if (i < r.length || -2 - k !== t.leaf) throw new ImpureFunctionError('a memoized function gave another result for the same values');
       return;
     }
+    this.version++;
     for (; i < r.length; i += 2) {
       const node = this.addNode(this.fields[r[i]]);
       this.setChild(at, node);

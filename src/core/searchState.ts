@@ -1,4 +1,4 @@
-import { PagedActions, PagedBits, PagedInt32 } from './growable';
+import { PAGE_SIZE, PagedActions, PagedBits, PagedInt32 } from './growable';
 import type { MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel, type Property, type Symmetry } from './model';
 import { StateStore } from './stateStore';
@@ -81,6 +81,15 @@ export class SearchState {
   private readonly good: PagedBits[];
   private readonly viaCache: Int8Array[];
   private readonly W: number;
+  /** States the per-state arrays have room for. */
+  private room = 0;
+  /**
+   * Recently added rows and their ids, direct-mapped by hash: successors of states close in BFS
+   * order are often the same states, and this finds them without a cache miss in the store.
+   * Entry e: the row at e * (W + 1), then id + 1 (0: empty).
+   */
+  private readonly recent: Uint32Array;
+  private readonly recentMask: number;
 
   constructor(readonly model: PackedModel, readonly props: PropertySet, readonly budget: MemoryBudget, readonly symmetry: Symmetry | null) {
     this.W = model.words;
@@ -89,6 +98,8 @@ export class SearchState {
     this.via = new PagedActions(budget);
     this.good = props.rec.map(() => new PagedBits(budget));
     this.viaCache = props.rec.map(() => new Int8Array(0));
+    this.recentMask = (1 << 16) - 1;
+    this.recent = new Uint32Array((this.recentMask + 1) * (this.W + 1));
   }
 
   get count(): number { return this.store.count; }
@@ -108,9 +119,12 @@ export class SearchState {
   private insert(buf: Uint32Array, off: number, h: number, parent: number, action: number): number {
     // Room for a new state first, so that a budget stop leaves nothing half added.
     const next = this.store.count + 1;
-    this.parent.ensure(next);
-    this.via.ensure(next);
-    for (const g of this.good) g.ensure(next);
+    if (next > this.room) {
+      this.room = next + PAGE_SIZE - 1;
+      this.parent.ensure(this.room);
+      this.via.ensure(this.room);
+      for (const g of this.good) g.ensure(this.room);
+    }
     const id = this.store.add(buf, off, h);
     if (id >= 0) {
       this.parent.push(parent);
@@ -139,13 +153,29 @@ export class SearchState {
   addSuccessor(from: number, action: number, flags: number, buf: Uint32Array, off: number, h: number): void {
     const fl = flags & this.props.flagMask;
     if (fl !== 0) this.flagged(from, action, fl);
-    let id = this.insert(buf, off, h, from, action);
     this.transitions++;
+    const W = this.W;
+    const recent = this.recent;
+    const e = (h & this.recentMask) * (W + 1);
+    let id = recent[e + W] - 1;
+    for (let i = 0; i < W && id >= 0; i++) if (recent[e + i] !== buf[off + i]) id = -1;
+    if (id < 0) {
+      id = this.insert(buf, off, h, from, action);
+      if (id < 0) id = -id - 1;
+      for (let i = 0; i < W; i++) recent[e + i] = buf[off + i];
+      recent[e + W] = id + 1;
+    }
     if (this.good.length === 0) return;
-    if (id < 0) id = -id - 1;
     for (let j = 0; j < this.good.length; j++) {
       if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
     }
+  }
+
+  /** Adds a transition from state `from` to itself. */
+  addSelfLoop(from: number, action: number, flags: number): void {
+    const fl = flags & this.props.flagMask;
+    if (fl !== 0) this.flagged(from, action, fl);
+    this.transitions++;
   }
 
   private flagged(from: number, action: number, fl: number): void {

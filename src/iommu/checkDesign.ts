@@ -4,6 +4,8 @@ import type { IommuEvent } from './events';
 import type { Invariant } from './invariant';
 import { buildIommuModel, type IommuModel } from './iommuModel';
 import { replayEvents, type TraceStep } from './replay';
+import { iommuRecipe, modelFingerprint } from '../parallel/iommuRecipe';
+import { concretePath } from '../symmetry/concretePath';
 
 /** The verdict on one invariant for one design at one bound. */
 export type InvariantVerdict =
@@ -29,6 +31,11 @@ export interface DesignCheck {
   readonly result: CheckResult;
   readonly verdicts: readonly InvariantVerdict[];
   readonly model: IommuModel;
+  /**
+   * With `symmetry` asked for: what the search was reduced by, or why it was not (then it ran
+   * unreduced). `result.symmetry` is set only when it was reduced.
+   */
+  readonly symmetryNote?: string;
 }
 
 function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[]): string {
@@ -51,22 +58,35 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
 /**
  * Checks `design` at `devices` devices against `invariants` (all applicable ones are checked in
  * one search) and turns each counterexample into replay events and a trace.
+ *
+ * Options are `check`'s (budgets, progress) plus:
+ * - `symmetry: true` reduces by the devices' and users' interchangeability where the design has
+ *   it (verified first; see symmetry/iommuSymmetry): `result.states` then counts orbits, and
+ *   each counterexample is mapped back to concrete calls of the same, shortest, length.
+ * - `workers: N` (N >= 2) expands states in N worker threads; the result is the same as with
+ *   one. Workers rebuild the model by name, so the design and invariants must be the ones in
+ *   machines/ and invariants/ (an error says so otherwise).
+ * `result.states`, `transitions`, `depth`, `elapsedMs`, `peakBytes` and `complete` are what a
+ * benchmark reads.
  */
 export function checkDesign(design: Design, devices: number, invariants: readonly Invariant[], options: CheckOptions = {}): DesignCheck {
-  const model = buildIommuModel(design, devices, invariants);
-  const result = check(model, options);
+  let model = buildIommuModel(design, devices, invariants, { symmetry: options.symmetry === true });
+  const reduce = options.symmetry === true && model.symmetry !== undefined;
+  if ((options.workers ?? 1) > 1) model = { ...model, recipe: iommuRecipe(design, devices, invariants, reduce ? model.symmetryGenerators! : null, modelFingerprint(model)) };
+  const result = check(model, { ...options, symmetry: reduce });
   const byName = new Map(result.properties.map((p) => [p.name, p] as const));
   const verdicts: InvariantVerdict[] = invariants.map((inv): InvariantVerdict => {
     const na = model.notApplicable.find((n) => n.name === inv.name);
     if (na) return { name: inv.name, verdict: 'n/a', reason: na.reason };
     const p = byName.get(inv.name)!;
     if (p.verdict === 'violated' && p.path) {
-      const counterexample = p.path.actions.map((a) => model.actions[a].event);
+      const path = reduce ? concretePath(model, model.symmetry!, p.path) : p.path;
+      const counterexample = path.actions.map((a) => model.actions[a].event);
       const trace = replayEvents(design, devices, counterexample);
       return { name: inv.name, verdict: 'violated', states: p.states, counterexample, trace, explanation: explain(inv, model, trace) };
     }
     if (p.verdict === 'holds') return { name: inv.name, verdict: 'holds', states: p.states };
     return { name: inv.name, verdict: 'unknown', states: p.states };
   });
-  return { design, devices, result, verdicts, model };
+  return { design, devices, result, verdicts, model, ...(options.symmetry ? { symmetryNote: model.symmetryNote } : {}) };
 }

@@ -5,6 +5,7 @@ import { compileMachine, type CompiledMachine } from '../machine/compileMachine'
 import { cloneContext, type GroupContext } from '../model/context';
 import { PackedLayout, type PackedView } from '../model/packedLayout';
 import { GROUP_STATES, USERS, type GroupStateName } from '../model/vocabulary';
+import { iommuSymmetry } from '../symmetry/iommuSymmetry';
 import { callerActions, type CallerAction } from './callers';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
@@ -33,6 +34,10 @@ export interface IommuModel extends PackedModel {
    * against.
    */
   referenceSuccessors(state: Uint32Array, out: Successors): void;
+  /** With `IommuModelOptions.symmetry`: what the symmetry permutes, or why there is none. */
+  readonly symmetryNote?: string;
+  /** With `IommuModelOptions.symmetry`: which generators the symmetry has, if any. */
+  readonly symmetryGenerators?: { readonly devices: boolean; readonly users: boolean };
 }
 
 /** How `buildIommuModel` builds the model. */
@@ -42,6 +47,16 @@ export interface IommuModelOptions {
    * runs the caller's precondition and the compiled machine on a view.
    */
   readonly memoize?: boolean;
+  /**
+   * Offer a symmetry for `check(..., { symmetry: true })` (default false): the devices' and
+   * the users' interchangeability, each verified on the design first (see symmetry/iommuSymmetry).
+   */
+  readonly symmetry?: boolean;
+  /**
+   * With `symmetry`: reduce by exactly these, without verifying them again (for worker threads,
+   * whose merging thread verified them on the same design).
+   */
+  readonly symmetryVerified?: { readonly devices: boolean; readonly users: boolean };
   /** How worker threads rebuild this model (set by `iommuRecipe`). */
   readonly recipe?: ModelRecipe;
 }
@@ -103,10 +118,16 @@ class Tracer {
         // Copy the row without reading through the view (nothing is read yet).
         (pv.buf as Uint32Array).set(this.view.buf);
         this.probeWritten.fill(0);
-        pv.ret = 0;
-        pv.warn = false;
-        pv.$state = compiled.step(pv.$state, pv, event);
-        return { ret: pv.ret, warn: pv.warn };
+        let ret = 0;
+        let warn = false;
+        for (const e of Array.isArray(event) ? event : [event]) {
+          pv.ret = 0;
+          pv.warn = false;
+          pv.$state = compiled.step(pv.$state, pv, e as IommuEvent);
+          if (ret === 0) ret = pv.ret;
+          warn ||= pv.warn;
+        }
+        return { ret, warn };
       },
     };
   }
@@ -199,10 +220,16 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     context: look,
     tryEvent(event) {
       probeView.buf.set(look.buf);
-      probeView.ret = 0;
-      probeView.warn = false;
-      probeView.$state = compiled.step(probeView.$state, probeView, event);
-      return { ret: probeView.ret, warn: probeView.warn };
+      let ret = 0;
+      let warn = false;
+      for (const e of Array.isArray(event) ? event : [event]) {
+        probeView.ret = 0;
+        probeView.warn = false;
+        probeView.$state = compiled.step(probeView.$state, probeView, e as IommuEvent);
+        if (ret === 0) ret = probeView.ret;
+        warn ||= probeView.warn;
+      }
+      return { ret, warn };
     },
   };
   const info = { design, state: 'unowned' as GroupStateName };
@@ -299,22 +326,27 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
       },
     }));
     const n = actions.length;
-    successors = (state: Uint32Array, out: Successors) => {
-      for (let a = 0; a < n; a++) {
-        const leaf = trees[a].lookup(state, 0);
-        const flags = leaves.flags[leaf];
-        if (flags < 0) continue;
-        const off = out.push(a, flags);
-        const and = leaves.and;
-        const or = leaves.or;
-        const dst = out.states;
-        const base = leaf * W;
-        for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
-      }
+    /** Emits the successor of `state` for leaf `leaf` of action `a`, from the leaf tables. */
+    const emit = (a: number, leaf: number, state: Uint32Array, out: Successors) => {
+      const flags = leaves.flags[leaf];
+      if (flags < 0) return;
+      const off = out.push(a, flags);
+      const and = leaves.and;
+      const or = leaves.or;
+      const dst = out.states;
+      const base = leaf * W;
+      for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
     };
+    const walkAll = (state: Uint32Array, out: Successors) => {
+      for (let a = 0; a < n; a++) emit(a, trees[a].lookup(state, 0), state, out);
+    };
+    successors = walkAll;
   }
 
-  const symmetry: Symmetry | undefined = undefined;
+  let symmetry: Symmetry | undefined;
+  let symmetryNote: string | undefined;
+  let symmetryGenerators: IommuModel['symmetryGenerators'];
+  if (options.symmetry) ({ symmetry, note: symmetryNote, generators: symmetryGenerators } = iommuSymmetry(design, layout, invariants, options.symmetryVerified));
 
   return {
     design,
@@ -332,6 +364,8 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     successors,
     referenceSuccessors,
     symmetry,
+    symmetryNote,
+    symmetryGenerators,
     recipe: options.recipe,
     decode(row) {
       const { state, context } = layout.decode(row);

@@ -1,0 +1,67 @@
+import { Successors, type PackedModel, type Symmetry } from '../core/model';
+import type { PropertySet } from '../core/searchState';
+import { hashRow } from '../core/stateStore';
+
+/** The expansion of consecutive states, as a worker hands it to the merging thread. */
+export interface ExpandedChunk {
+  /** Per state: `PropertySet.bits` of its row. */
+  readonly bits: Uint32Array;
+  /** Per state: how many successors it has (they follow one another in the arrays below). */
+  readonly counts: Uint32Array;
+  /** Per successor: action, flags (bit 31: the successor is the state itself), hash, row. */
+  readonly actions: Uint32Array;
+  readonly flags: Uint32Array;
+  readonly hashes: Uint32Array;
+  readonly rows: Uint32Array;
+}
+
+/** Marks a successor that is its own state (a self-loop) in `ExpandedChunk.flags`. */
+export const SELF_LOOP = 0x80000000;
+
+/**
+ * Expands `n` consecutive states (`rows`, one after the other): evaluates their properties and
+ * computes their successors, canonicalized by `symmetry` when given, hashed for the store. The
+ * same work, in the same order, as the single-threaded search does for each state.
+ */
+export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number): ExpandedChunk {
+  const W = model.words;
+  const bits = new Uint32Array(n);
+  const counts = new Uint32Array(n);
+  const succ = new Successors(W);
+  let cap = Math.max(16, n * 16);
+  let actions = new Uint32Array(cap);
+  let flags = new Uint32Array(cap);
+  let hashes = new Uint32Array(cap);
+  let out = new Uint32Array(cap * W);
+  let m = 0;
+  const cur = new Uint32Array(W);
+  for (let i = 0; i < n; i++) {
+    for (let w = 0; w < W; w++) cur[w] = rows[i * W + w];
+    bits[i] = props.bits(cur);
+    succ.reset();
+    model.successors(cur, succ);
+    counts[i] = succ.count;
+    if (m + succ.count > cap) {
+      cap = Math.max(cap * 2, m + succ.count);
+      const a = new Uint32Array(cap); a.set(actions); actions = a;
+      const f = new Uint32Array(cap); f.set(flags); flags = f;
+      const h = new Uint32Array(cap); h.set(hashes); hashes = h;
+      const o = new Uint32Array(cap * W); o.set(out); out = o;
+    }
+    const st = succ.states;
+    for (let k = 0; k < succ.count; k++, m++) {
+      const off = k * W;
+      if (symmetry) symmetry.canonicalize(st, off);
+      let self = true;
+      for (let w = 0; w < W; w++) {
+        const v = st[off + w];
+        out[m * W + w] = v;
+        if (v !== cur[w]) self = false;
+      }
+      actions[m] = succ.actions[k];
+      flags[m] = self ? (succ.flags[k] | SELF_LOOP) >>> 0 : succ.flags[k];
+      hashes[m] = self ? 0 : hashRow(st, off, W);
+    }
+  }
+  return { bits, counts, actions: actions.slice(0, m), flags: flags.slice(0, m), hashes: hashes.slice(0, m), rows: out.slice(0, m * W) };
+}

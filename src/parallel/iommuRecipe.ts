@@ -1,0 +1,53 @@
+import type { ModelRecipe } from '../core/model';
+import type { Design } from '../iommu/design';
+import { loadDesigns } from '../iommu/designRegistry';
+import type { Invariant } from '../iommu/invariant';
+import { loadInvariants } from '../iommu/invariantRegistry';
+import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
+
+/** What a worker needs to rebuild an IOMMU model: names, resolved through the registries. */
+export interface IommuRecipeArgs {
+  readonly design: string;
+  readonly devices: number;
+  readonly invariants: readonly string[];
+  /** The symmetry generators the merging thread verified, or null for no reduction. */
+  readonly symmetry: { readonly devices: boolean; readonly users: boolean } | null;
+  /** `modelFingerprint` of the model the merging thread built: the worker's must match. */
+  readonly fingerprint: string;
+}
+
+/**
+ * What identifies a model's encoding and callers: layout, actions, initial state, properties
+ * and the machine's configuration. Two threads whose models agree on it check the same thing
+ * (unless a guard or effect differs under the same name, which a design file cannot do).
+ */
+export function modelFingerprint(model: IommuModel): string {
+  return JSON.stringify([
+    model.design.name, model.devices, model.words, model.layout.slots.map((s) => [s.path, s.word, s.shift, s.bits]),
+    model.actions.map((a) => [a.event, a.cleanup]), Array.from(model.initialStates()),
+    model.properties.map((p) => p.name), model.compiled.stateNames, JSON.stringify(model.design.machine.config),
+  ]);
+}
+
+/** Builds, in a worker, the model a recipe from `iommuRecipe` describes. */
+export async function iommuModelFromRecipe(a: IommuRecipeArgs): Promise<IommuModel> {
+  const design = (await loadDesigns()).find((d) => d.name === a.design);
+  if (!design) throw new Error(`no design named '${a.design}' in machines/: workers can only check registered designs`);
+  const all = await loadInvariants();
+  const invariants = a.invariants.map((n) => {
+    const inv = all.find((i) => i.name === n);
+    if (!inv) throw new Error(`no invariant named '${n}' in invariants/: workers can only check registered invariants`);
+    return inv;
+  });
+  const model = buildIommuModel(design, a.devices, invariants, { symmetry: a.symmetry !== null, symmetryVerified: a.symmetry ?? undefined });
+  if (modelFingerprint(model) !== a.fingerprint) {
+    throw new Error(`design '${a.design}' as passed to the checker differs from machines/'s: workers can only check registered designs`);
+  }
+  return model;
+}
+
+/** The recipe for worker threads to rebuild `design` at `devices` with these invariants. */
+export function iommuRecipe(design: Design, devices: number, invariants: readonly Invariant[], symmetry: IommuRecipeArgs['symmetry'], fingerprint: string): ModelRecipe {
+  const args: IommuRecipeArgs = { design: design.name, devices, invariants: invariants.map((i) => i.name), symmetry, fingerprint };
+  return { module: __filename, exportName: 'iommuModelFromRecipe', args };
+}

@@ -1,0 +1,65 @@
+/**
+ * The body of a search worker thread: builds the model from its recipe, then expands the chunks
+ * of states the merging thread sends, in the order they come, and sends each result back on the
+ * same port, bumping the shared signal so that the (blocked) merging thread wakes up.
+ */
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { ModelRecipe, PackedModel } from '../core/model';
+import { PropertySet } from '../core/searchState';
+import { expandChunk } from './expandChunk';
+
+/** What the merging thread gives a worker when it starts it. */
+export interface WorkerSetup {
+  readonly recipe: ModelRecipe;
+  /** Names of the properties to evaluate, in the search's order. */
+  readonly properties: readonly string[];
+  readonly symmetry: boolean;
+  readonly port: MessagePort;
+  /** Int32 counter bumped after every message posted. */
+  readonly signal: SharedArrayBuffer;
+}
+
+/** A chunk to expand: `n` rows of states `first`, `first + 1`, ... */
+export interface ChunkRequest {
+  readonly chunk: number;
+  readonly first: number;
+  readonly n: number;
+  readonly rows: Uint32Array;
+}
+
+async function start(setup: WorkerSetup): Promise<void> {
+  const signal = new Int32Array(setup.signal);
+  const post = (msg: unknown, transfer: ArrayBuffer[] = []) => {
+    setup.port.postMessage(msg, transfer);
+    Atomics.add(signal, 0, 1);
+    Atomics.notify(signal, 0);
+  };
+  try {
+    const mod = require(setup.recipe.module) as Record<string, (args: unknown) => PackedModel | Promise<PackedModel>>;
+    const build = mod[setup.recipe.exportName];
+    if (typeof build !== 'function') throw new Error(`${setup.recipe.module} has no function '${setup.recipe.exportName}'`);
+    const model = await build(setup.recipe.args);
+    const byName = new Map(model.properties.map((p) => [p.name, p] as const));
+    const props = new PropertySet(setup.properties.map((n) => {
+      const p = byName.get(n);
+      if (!p) throw new Error(`the worker's model has no property '${n}'`);
+      return p;
+    }));
+    const symmetry = setup.symmetry ? model.symmetry ?? null : null;
+    if (setup.symmetry && !symmetry) throw new Error("the worker's model has no symmetry");
+    setup.port.on('message', (req: ChunkRequest) => {
+      try {
+        const r = expandChunk(model, props, symmetry, req.rows, req.n);
+        post({ chunk: req.chunk, ...r }, [r.bits.buffer, r.counts.buffer, r.actions.buffer, r.flags.buffer, r.hashes.buffer, r.rows.buffer] as ArrayBuffer[]);
+      } catch (e) {
+        post({ chunk: req.chunk, error: (e as Error)?.stack ?? String(e) });
+      }
+    });
+  } catch (e) {
+    post({ chunk: -1, error: (e as Error)?.stack ?? String(e) });
+  }
+}
+
+if (workerData && (workerData as { dmaownSearchWorker?: boolean }).dmaownSearchWorker) {
+  void start(workerData as WorkerSetup);
+}

@@ -1,0 +1,208 @@
+import { Successors } from '../core/model';
+import type { Design } from '../iommu/design';
+import type { Invariant } from '../iommu/invariant';
+import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
+import type { PackedLayout } from '../model/packedLayout';
+import { USER_DOMAIN, USERS } from '../model/vocabulary';
+import { DeviceUserSymmetry, rawValueMaps } from './deviceUserSymmetry';
+
+/** The symmetry a design admits at a bound, and what to tell the user about it. */
+export interface IommuSymmetry {
+  readonly symmetry?: DeviceUserSymmetry;
+  /** Which generators it has. */
+  readonly generators?: { readonly devices: boolean; readonly users: boolean };
+  /** What is reduced by, or why nothing is. */
+  readonly note: string;
+}
+
+/** The user swap: file1 <-> file2 and their domains dom1 <-> dom2. */
+export const USER_VALUE_PAIRS: readonly (readonly [unknown, unknown])[] = [
+  [USERS[0], USERS[1]],
+  [USER_DOMAIN[USERS[0]], USER_DOMAIN[USERS[1]]],
+];
+
+/** Bounds at which a candidate symmetry is verified exhaustively (the larger one only when small). */
+const VERIFY_DEVICES = [2, 3];
+const VERIFY_MAX_STATES = 60_000;
+
+/** A permutation of the model's rows and actions: device `d` becomes `devices[d]`, users swapped or not. */
+interface Permutation {
+  readonly name: string;
+  readonly devices: readonly number[];
+  readonly swapUsers: boolean;
+}
+
+function permuteRowFn(layout: PackedLayout, p: Permutation): (src: Uint32Array, dst: Uint32Array) => void {
+  const maps = p.swapUsers ? rawValueMaps(layout, USER_VALUE_PAIRS) : layout.slots.map(() => null);
+  const nd = layout.deviceKeys.length;
+  const nu = layout.userKeys.length;
+  const target = layout.slots.map((_, i) => {
+    if (i >= layout.deviceSlot0 && i < layout.userSlot0) {
+      const d = Math.floor((i - layout.deviceSlot0) / nd);
+      return layout.deviceSlot0 + p.devices[d] * nd + ((i - layout.deviceSlot0) % nd);
+    }
+    if (i >= layout.userSlot0 && p.swapUsers) {
+      const u = Math.floor((i - layout.userSlot0) / nu);
+      return layout.userSlot0 + (1 - u) * nu + ((i - layout.userSlot0) % nu);
+    }
+    return i;
+  });
+  return (src, dst) => {
+    dst.fill(0);
+    layout.slots.forEach((s, i) => {
+      let v = layout.raw(src, i);
+      if (maps[i]) v = maps[i]![v];
+      const t = layout.slots[target[i]];
+      dst[t.word] = (dst[t.word] | (v << t.shift)) >>> 0;
+    });
+  };
+}
+
+function eventKey(e: object): string {
+  return JSON.stringify(Object.keys(e).sort().map((k) => [k, (e as Record<string, unknown>)[k]]));
+}
+
+function permuteEvent(e: Record<string, unknown>, p: Permutation): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    let w = v;
+    if (k === 'dev' && typeof v === 'number') w = p.devices[v];
+    else if (p.swapUsers) for (const [a, b] of USER_VALUE_PAIRS) { if (v === a) w = b; else if (v === b) w = a; }
+    out[k] = w;
+  }
+  return out;
+}
+
+/** Every state reachable in `model` (rows), or null when there are more than `max`. */
+function reachable(model: IommuModel, max: number): Uint32Array[] | null {
+  const W = model.words;
+  const seen = new Set<string>();
+  const rows: Uint32Array[] = [];
+  const add = (r: Uint32Array) => {
+    const k = r.join(',');
+    if (!seen.has(k)) { seen.add(k); rows.push(r.slice()); }
+  };
+  const init = model.initialStates();
+  for (let i = 0; i * W < init.length; i++) add(init.subarray(i * W, (i + 1) * W));
+  const out = new Successors(W);
+  for (let i = 0; i < rows.length; i++) {
+    if (rows.length > max) return null;
+    out.reset();
+    model.successors(rows[i], out);
+    for (let k = 0; k < out.count; k++) add(out.states.subarray(k * W, (k + 1) * W));
+  }
+  return rows;
+}
+
+/**
+ * Why `p` is not a symmetry of `model` on the states in `rows`, or null if it is: it must map
+ * the initial state to itself, every transition s -a-> t (with its flags) to a transition
+ * p(s) -p(a)-> p(t) with the same flags, and keep every property's answer and `via` action.
+ */
+function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutation): string | null {
+  const W = model.words;
+  let permute: (src: Uint32Array, dst: Uint32Array) => void;
+  try {
+    permute = permuteRowFn(model.layout, p);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const keyToAction = new Map(model.actions.map((a, i) => [eventKey(a.event), i] as const));
+  const actionMap = model.actions.map((a) => keyToAction.get(eventKey(permuteEvent(a.event as unknown as Record<string, unknown>, p))) ?? -1);
+  const missing = actionMap.indexOf(-1);
+  if (missing >= 0) return `no caller action matches ${JSON.stringify(permuteEvent(model.actions[missing].event as unknown as Record<string, unknown>, p))}`;
+  for (const prop of model.properties) {
+    if (prop.kind !== 'recoverable') continue;
+    for (let a = 0; a < actionMap.length; a++) if (prop.via(a) !== prop.via(actionMap[a])) return `${prop.name} treats ${JSON.stringify(model.actions[a].event)} differently from its image`;
+  }
+  const g = new Uint32Array(W);
+  const gt = new Uint32Array(W);
+  const init = model.initialStates().subarray(0, W);
+  permute(init, g);
+  if (g.join() !== init.join()) return 'the initial state is not mapped to itself';
+  const a = new Successors(W);
+  const b = new Successors(W);
+  for (const s of rows) {
+    permute(s, g);
+    for (const prop of model.properties) {
+      if (prop.kind === 'always' || prop.kind === 'sometimes') {
+        if (prop.holds(s) !== prop.holds(g)) return `${prop.name} differs on ${JSON.stringify(model.decode(s))} and its image`;
+      } else if (prop.kind === 'recoverable') {
+        if (prop.goal(s) !== prop.goal(g)) return `the goal of ${prop.name} differs on ${JSON.stringify(model.decode(s))} and its image`;
+      }
+    }
+    a.reset();
+    b.reset();
+    model.successors(s, a);
+    model.successors(g, b);
+    if (a.count !== b.count) return `${JSON.stringify(model.decode(s))} and its image have ${a.count} and ${b.count} successors`;
+    const image = new Map<number, number>();
+    for (let k = 0; k < b.count; k++) image.set(b.actions[k], k);
+    for (let k = 0; k < a.count; k++) {
+      const j = image.get(actionMap[a.actions[k]]);
+      const ev = JSON.stringify(model.actions[a.actions[k]].event);
+      if (j === undefined) return `${ev} is enabled in ${JSON.stringify(model.decode(s))} but its image is not enabled in the image state`;
+      permute(a.states.subarray(k * W, (k + 1) * W), gt);
+      if (gt.join() !== b.states.subarray(j * W, (j + 1) * W).join() || a.flags[k] !== b.flags[j]) return `${ev} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
+    }
+  }
+  return null;
+}
+
+const cache = new WeakMap<Design, Map<string, { devices: string | null; users: string | null }>>();
+
+/**
+ * Checks, exhaustively on every reachable state at 2 (and, when small, 3) devices, whether the
+ * design's devices are interchangeable and whether its two users are (file1/dom1 <-> file2/dom2),
+ * for these invariants. Cached per design and invariant set. A bound-independent proof is out
+ * of reach of this test: a design that singles out device 3, say, would pass it; the soundness
+ * test (test/symmetry-soundness) compares verdicts with and without reduction up to 5 devices.
+ */
+export function interchangeable(design: Design, invariants: readonly Invariant[]): { devices: string | null; users: string | null } {
+  let byInv = cache.get(design);
+  if (!byInv) { byInv = new Map(); cache.set(design, byInv); }
+  const key = invariants.map((i) => i.name).sort().join(',');
+  const hit = byInv.get(key);
+  if (hit) return hit;
+  let devices: string | null = null;
+  let users: string | null = null;
+  for (const n of VERIFY_DEVICES) {
+    const model = buildIommuModel(design, n, invariants);
+    const rows = reachable(model, n === VERIFY_DEVICES[0] ? Number.POSITIVE_INFINITY : VERIFY_MAX_STATES);
+    if (!rows) break;
+    const id = Array.from({ length: n }, (_, d) => d);
+    const perms: Permutation[] = [];
+    if (devices === null) {
+      perms.push({ name: 'devices', devices: [1, 0, ...id.slice(2)], swapUsers: false });
+      if (n > 2) perms.push({ name: 'devices', devices: [...id.slice(1), 0], swapUsers: false });
+    }
+    if (users === null) perms.push({ name: 'users', devices: id, swapUsers: true });
+    for (const p of perms) {
+      const why = violation(model, rows, p);
+      if (why === null) continue;
+      if (p.name === 'devices') devices ??= `${n} devices: ${why}`;
+      else users ??= `${n} devices: ${why}`;
+    }
+  }
+  const result = { devices, users };
+  byInv.set(key, result);
+  return result;
+}
+
+/**
+ * The symmetry to reduce `design` by at this layout, verified for these invariants (or, when
+ * `verified` is given, the generators it names, taken as verified elsewhere).
+ */
+export function iommuSymmetry(design: Design, layout: PackedLayout, invariants: readonly Invariant[], verified?: { readonly devices: boolean; readonly users: boolean }): IommuSymmetry {
+  const why = verified
+    ? { devices: verified.devices ? null : 'not asked for', users: verified.users ? null : 'not asked for' }
+    : interchangeable(design, invariants);
+  const devices = why.devices === null && layout.deviceChunks !== null && layout.devices > 1;
+  const users = why.users === null;
+  const notes: string[] = [];
+  if (why.devices !== null) notes.push(`devices are not interchangeable (${why.devices})`);
+  if (why.users !== null) notes.push(`users are not interchangeable (${why.users})`);
+  if (!devices && !users) return { note: `no symmetry: ${notes.join('; ') || 'nothing to permute'}` };
+  const symmetry = new DeviceUserSymmetry(layout, { devices, users, valuePairs: USER_VALUE_PAIRS });
+  return { symmetry, generators: { devices, users }, note: notes.length > 0 ? `${symmetry.description}; ${notes.join('; ')}` : symmetry.description };
+}
