@@ -19,6 +19,7 @@ import { effect } from '../src/machine/effect';
 import type { GroupContext } from '../src/model/context';
 import type { IommuEvent } from '../src/iommu/events';
 import type { Design } from '../src/iommu/design';
+import { callerActions } from '../src/iommu/callers';
 import { int, oneOf } from '../src/model/schema';
 import { Errno } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
@@ -57,13 +58,64 @@ function detachGroup(c: C): void {
  */
 const inc = (n: number, max: number) => Math.min(n + 1, max);
 
+/**
+ * The Tegra-like driver of this design: v4 13/13 with `iommu_attach_device_shared()` replaced by
+ * Lu's `iommu_attach_device()`, which the proposal offers instead of it. The driver sets
+ * suppress_auto_claim_dma_owner (02/13), so it holds nothing until its attach path:
+ * `iommu_device_set_dma_owner(dev, DMA_OWNER_PRIVATE_DOMAIN, NULL)`, then the attach, releasing
+ * PRIVATE_DOMAIN when the attach fails; its detach path is the detach, then the release.
+ */
+function setPrivateDomain(c: C, d: number): number {
+  // 01/13: `if (!group) { if (owner == DMA_OWNER_DMA_API) return 0; else return -ENODEV; }`
+  if (!c.devices[d].in_group) return Errno.ENODEV;
+  // `if (group->owner_cnt && (group->dma_owner != owner || group->owner_cookie != owner_cookie)) -EBUSY`
+  if (c.owner_cnt !== 0 && (c.dma_owner !== 'PRIVATE_DOMAIN' || c.owner !== null)) return Errno.EBUSY;
+  c.dma_owner = 'PRIVATE_DOMAIN';
+  c.owner = null;
+  c.owner_cnt = inc(c.owner_cnt, c.devices.length + 1);
+  return Errno.OK;
+}
+
+/** iommu_device_release_dma_owner(dev, DMA_OWNER_PRIVATE_DOMAIN); returns whether a WARN_ON fired. */
+function releasePrivateDomain(c: C, d: number): boolean {
+  if (!c.devices[d].in_group) return true; // `WARN_ON(owner != DMA_OWNER_DMA_API)`
+  if (c.owner_cnt === 0 || c.dma_owner !== 'PRIVATE_DOMAIN') return true; // `WARN_ON(!owner_cnt || dma_owner != owner)`
+  if (--c.owner_cnt > 0) return false;
+  c.dma_owner = 'DMA_API';
+  c.owner = null;
+  return false;
+}
+
+/** Lu's iommu_attach_device() on a member (21 Dec); returns the kernel's value. */
+function luAttachDevice(c: C, domain: C['domain']): number {
+  if (c.attach_cnt !== 0) {
+    if (c.domain !== domain) return Errno.EBUSY;
+  } else {
+    if (c.domain !== null && c.domain !== 'default') return Errno.EBUSY; // __iommu_attach_group()
+    attachMembers(c, domain);
+    c.domain = domain;
+  }
+  c.attach_cnt = inc(c.attach_cnt, c.devices.length);
+  return Errno.OK;
+}
+
+/** Lu's iommu_detach_device(); returns whether a WARN_ON fired. */
+function luDetachDevice(c: C, domain: C['domain'], d: number): boolean {
+  if (!c.devices[d].in_group) return true; // `if (WARN_ON(!group)) return;`
+  if (c.attach_cnt === 0 || c.domain !== domain) return true; // `WARN_ON(!attach_cnt || domain != domain)`
+  if (--c.attach_cnt === 0) detachGroup(c);
+  return false;
+}
+
 export const machine = setup({
   types: {} as { context: C; events: E; input: { devices: number } },
   guards: {
     ...classifierGuards(standardClassify),
     // iommu_probe_device() (05/13): `if (group->default_domain && group->dma_owner != DMA_OWNER_PRIVATE_DOMAIN_USER)`
     'probe:dma_owner == USER': ({ context }: Args) => context.dma_owner === USER,
-    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver === 'vfio',
+    // 02/13 really_probe(): `if (!drv->suppress_auto_claim_dma_owner)` set DMA_API; vfio-pci (08/13)
+    // and the Tegra-like driver (13/13) set suppress_auto_claim_dma_owner.
+    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver !== 'kernel',
     // iommu_device_set_dma_owner(): `if (!group) { if (owner == DMA_OWNER_DMA_API) return 0; else return -ENODEV; }`
     'set:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
     // iommu_group_set_dma_owner(DMA_API, NULL): `if (group->owner_cnt && (group->dma_owner != owner || group->owner_cookie != owner_cookie)) -EBUSY`
@@ -104,6 +156,8 @@ export const machine = setup({
     'detach:--attach_cnt == 0 && dma_owner == USER': ({ context }: Args) => context.attach_cnt === 1 && context.dma_owner === USER,
     'detach:--attach_cnt == 0 && domain == default_domain': ({ context }: Args) => context.attach_cnt === 1 && context.domain === 'default',
     'detach:--attach_cnt == 0': ({ context }: Args) => context.attach_cnt === 1,
+    // The caller is the Tegra-like driver (its attach and detach paths wrap Lu's calls in 01/13's set/release).
+    'driver == tegra': ({ context, event }: Args) => context.devices[dev(event)].driver === 'tegra',
   },
   actions: {
     ret0: effect<C, E>((c) => { c.ret = Errno.OK; c.warn = false; }),
@@ -111,7 +165,8 @@ export const machine = setup({
     retENODEV: effect<C, E>((c) => { c.ret = Errno.ENODEV; c.warn = false; }),
     WARN_ON: effect<C, E>((c) => { c.warn = true; }),
 
-    bindVfio: effect<C, E>((c, e) => bindDriver(c, dev(e), 'vfio', false)),
+    /** vfio-pci or the Tegra-like driver: bound, nothing claimed. */
+    bindSuppressed: effect<C, E>((c, e) => bindDriver(c, dev(e), (e as { driver: 'vfio' | 'tegra' }).driver, false)),
     bindKernelUncounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', false)),
     bindKernelCounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', true)),
     unbind: effect<C, E>((c, e) => unbindDriver(c, dev(e))),
@@ -138,6 +193,22 @@ export const machine = setup({
     userDetached: effect<C, E>((c, e) => markDetached(c, dom(e))),
     privAttached: effect<C, E>((c, e) => { if (dom(e) === 'priv') c.devices[dev(e)].priv = true; }),
     privDetached: effect<C, E>((c, e) => { if (dom(e) === 'priv') c.devices[dev(e)].priv = false; }),
+    /** The Tegra-like attach path: set PRIVATE_DOMAIN, Lu's attach, release PRIVATE_DOMAIN if it failed. */
+    tegraAttach: effect<C, E>((c, e) => {
+      c.warn = false;
+      c.ret = setPrivateDomain(c, dev(e));
+      if (c.ret !== Errno.OK) return;
+      c.ret = luAttachDevice(c, dom(e));
+      if (c.ret !== Errno.OK) { if (releasePrivateDomain(c, dev(e))) c.warn = true; return; }
+      if (dom(e) === 'priv') c.devices[dev(e)].priv = true;
+    }),
+    /** The Tegra-like detach path: Lu's detach, then release PRIVATE_DOMAIN. */
+    tegraDetach: effect<C, E>((c, e) => {
+      c.ret = Errno.OK;
+      c.warn = luDetachDevice(c, dom(e), dev(e));
+      if (releasePrivateDomain(c, dev(e))) c.warn = true;
+      if (dom(e) === 'priv') c.devices[dev(e)].priv = false;
+    }),
   },
 }).createMachine({
   id: 'attach-cnt',
@@ -152,7 +223,7 @@ export const machine = setup({
 
     // really_probe() (02/13): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL).
     bind_driver: [
-      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindVfio'] },
+      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindSuppressed'] },
       { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
       { guard: 'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)', actions: ['retEBUSY'] },
       { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
@@ -192,6 +263,7 @@ export const machine = setup({
     ],
     // Lu's iommu_attach_device() (21 Dec): refcounted, no group-size and no ownership check.
     attach_device: [
+      { guard: 'driver == tegra', actions: ['tegraAttach'] },
       { guard: 'attach:!group', actions: ['retENODEV'] },
       { guard: 'attach:attach_cnt && domain != domain', actions: ['retEBUSY'] },
       { guard: 'attach:attach_cnt', actions: ['ret0', 'attach_cnt++', 'privAttached'] },
@@ -200,6 +272,7 @@ export const machine = setup({
     ],
     // Lu's iommu_detach_device() (21 Dec; posted as "iommu_detach_device_shared", corrected the same day).
     detach_device: [
+      { guard: 'driver == tegra', actions: ['tegraDetach'] },
       { guard: 'detach:WARN_ON(!group)', actions: ['ret0', 'privDetached', 'WARN_ON'] },
       { guard: 'detach:WARN_ON(!attach_cnt || domain != domain)', actions: ['ret0', 'privDetached', 'WARN_ON'] },
       { guard: 'detach:--attach_cnt == 0 && dma_owner == USER', actions: ['ret0', 'attach_cnt--', 'detachGroup', 'privDetached'] },
@@ -219,7 +292,11 @@ export const design: Design = {
   schema: (devices) => standardSchema(devices, { group: { dma_owner: oneOf(DMA_OWNERS), attach_cnt: int(0, devices) } }),
   initialContext: (devices) => standardInitialContext(devices, { dma_owner: 'DMA_API', attach_cnt: 0 }),
   classify: standardClassify,
-  // One count per counted DMA_API driver, one for VFIO's PRIVATE_DOMAIN_USER.
-  expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted).length,
+  // One count per counted DMA_API driver, one per Tegra-like driver holding PRIVATE_DOMAIN (its
+  // private domain attached), one for VFIO's PRIVATE_DOMAIN_USER.
+  expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted || (d.driver === 'tegra' && d.priv)).length,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
+  // The Tegra-like driver shares its private domain through this design's iommu_attach_device().
+  callers: (n) => callerActions(n, { sharedPrivateDomain: true, sharedAttach: 'attach_device' }),
+  drivers: ['kernel', 'vfio', 'tegra'],
 };

@@ -235,4 +235,6 @@ export const design: Design = {
   // One count per device a context has bound; one per counted DMA-API driver.
   expectedOwnerCnt: (c) => c.devices.filter((d) => d.bound_by !== null).length + c.devices.filter((d) => d.counted).length,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device', 'owner_claimed'],
+  // dma_configure() puts the device in its group before vfio-pci's probe looks for the group.
+  bindJoinsGroup: true,
 };

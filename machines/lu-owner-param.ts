@@ -23,6 +23,7 @@ import { effect } from '../src/machine/effect';
 import type { GroupContext } from '../src/model/context';
 import type { IommuEvent } from '../src/iommu/events';
 import type { Design } from '../src/iommu/design';
+import { callerActions } from '../src/iommu/callers';
 import { int, oneOf } from '../src/model/schema';
 import { Errno, USERS } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
@@ -64,12 +65,69 @@ function detachGroup(c: C): void {
   c.domain = 'default';
 }
 
+/**
+ * The Tegra-like driver (Lu: "For multiple-device group, like drm/tegra, the drivers should
+ * claim the PRIVATE_DOMAIN ownership and call iommu_attach_device(domain, dev, PRIVATE_DOMAIN)
+ * explicitly."). It sets suppress_auto_claim_dma_owner, so it holds nothing until this claim.
+ * `iommu_device_set_dma_owner(dev, PRIVATE_DOMAIN)`; returns the kernel's value.
+ */
+function setPrivateDomain(c: C, d: number): number {
+  if (!c.devices[d].in_group) return Errno.ENODEV; // `if (!group) return owner == DMA_API ? 0 : -ENODEV;`
+  if (c.owner_cnt !== 0 && c.dma_owner !== 'PRIVATE_DOMAIN') return Errno.EBUSY; // `owner_cnt && dma_owner != owner`
+  c.dma_owner = 'PRIVATE_DOMAIN';
+  c.owner_cnt = Math.min(c.owner_cnt + 1, cntMax(c));
+  return Errno.OK;
+}
+
+/** `iommu_device_release_dma_owner(dev, PRIVATE_DOMAIN)`; returns whether a WARN_ON fired. */
+function releasePrivateDomain(c: C, d: number): boolean {
+  if (!c.devices[d].in_group) return true; // `if (!group) { WARN_ON(owner != DMA_OWNER_DMA_API); return; }`
+  if (c.owner_cnt === 0 || c.dma_owner !== 'PRIVATE_DOMAIN') return true; // `WARN_ON(!owner_cnt || dma_owner != owner)`
+  if (--c.owner_cnt === 0) c.dma_owner = 'DMA_API';
+  return false;
+}
+
+/**
+ * `iommu_attach_device(domain, dev, PRIVATE_DOMAIN)` after the claim: the singleton path
+ * (`__iommu_attach_group`'s -EBUSY, no count) or v4 07/13's shared path; returns the kernel's value.
+ */
+function attachPrivate(c: C, domain: C['domain']): number {
+  const busy = c.domain !== null && c.domain !== 'default'; // __iommu_attach_group(): -EBUSY
+  if (k(c) === 1) {
+    if (busy) return Errno.EBUSY;
+    attachMembers(c, domain);
+    c.domain = domain;
+    return Errno.OK;
+  }
+  // `dma_owner != owner || !private` -> -EPERM cannot be taken: the claim just made it PRIVATE_DOMAIN.
+  if (c.attach_cnt !== 0) {
+    if (c.domain !== domain) return Errno.EBUSY;
+  } else {
+    if (busy) return Errno.EBUSY;
+    attachMembers(c, domain);
+    c.domain = domain;
+  }
+  c.attach_cnt = Math.min(c.attach_cnt + 1, attMax(c));
+  return Errno.OK;
+}
+
+/** `iommu_detach_device(domain, dev)`: the old path's `!group`, the singleton path, or 07/13's shared detach; returns whether a WARN_ON fired. */
+function detachPrivate(c: C, domain: C['domain'], d: number): boolean {
+  if (!c.devices[d].in_group) return false;
+  if (k(c) === 1) { detachGroup(c); return false; }
+  if (c.attach_cnt === 0 || c.domain !== domain || c.dma_owner === 'DMA_API') return true;
+  if (--c.attach_cnt === 0) detachGroup(c);
+  return false;
+}
+
 export const machine = setup({
   types: {} as { context: C; events: E; input: { devices: number } },
   guards: {
     ...classifierGuards(standardClassify),
     'probe:dma_owner == USER': ({ context }: Args) => context.dma_owner === USER,
-    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver === 'vfio',
+    // 02/13 really_probe(): `if (!drv->suppress_auto_claim_dma_owner)` set DMA_API; vfio-pci (08/13)
+    // and the Tegra-like driver (13/13) set suppress_auto_claim_dma_owner.
+    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver !== 'kernel',
     // set_dma_owner(dev, DMA_API): `if (!group) return 0;` (v4 01/13 without the cookie)
     'set:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
     // `if (group->owner_cnt && group->dma_owner != owner) return -EBUSY;`
@@ -128,6 +186,8 @@ export const machine = setup({
     // VFIO's detach loop: attach_cnt outlives / reaches 0 at the last member / before the last member
     'detach_shared:attach_cnt > members': ({ context }: Args) => context.attach_cnt > k(context),
     'detach_shared:attach_cnt == members': ({ context }: Args) => context.attach_cnt === k(context),
+    // The caller is the Tegra-like driver: its paths wrap the attach / detach in the PRIVATE_DOMAIN claim / release.
+    'driver == tegra': ({ context, event }: Args) => context.devices[dev(event)].driver === 'tegra',
   },
   actions: {
     ret0: effect<C, E>((c) => { c.ret = Errno.OK; c.warn = false; }),
@@ -137,7 +197,8 @@ export const machine = setup({
     retEINVAL: effect<C, E>((c) => { c.ret = Errno.EINVAL; c.warn = false; }),
     WARN_ON: effect<C, E>((c) => { c.warn = true; }),
 
-    bindVfio: effect<C, E>((c, e) => bindDriver(c, dev(e), 'vfio', false)),
+    /** vfio-pci or the Tegra-like driver: bound, nothing claimed. */
+    bindSuppressed: effect<C, E>((c, e) => bindDriver(c, dev(e), (e as { driver: 'vfio' | 'tegra' }).driver, false)),
     bindKernelUncounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', false)),
     bindKernelCounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', true)),
     unbind: effect<C, E>((c, e) => unbindDriver(c, dev(e))),
@@ -174,6 +235,22 @@ export const machine = setup({
     userDetached: effect<C, E>((c, e) => markDetached(c, dom(e))),
     privAttached: effect<C, E>((c, e) => { if (dom(e) === 'priv') c.devices[dev(e)].priv = true; }),
     privDetached: effect<C, E>((c, e) => { if (dom(e) === 'priv') c.devices[dev(e)].priv = false; }),
+    /** Tegra-like attach: claim PRIVATE_DOMAIN, attach with that owner, release the claim if the attach failed. */
+    tegraAttach: effect<C, E>((c, e) => {
+      c.warn = false;
+      c.ret = setPrivateDomain(c, dev(e));
+      if (c.ret !== Errno.OK) return;
+      c.ret = attachPrivate(c, dom(e));
+      if (c.ret !== Errno.OK) { if (releasePrivateDomain(c, dev(e))) c.warn = true; return; }
+      if (dom(e) === 'priv') c.devices[dev(e)].priv = true;
+    }),
+    /** Tegra-like detach: iommu_detach_device(), then release PRIVATE_DOMAIN. */
+    tegraDetach: effect<C, E>((c, e) => {
+      c.ret = Errno.OK;
+      c.warn = detachPrivate(c, dom(e), dev(e));
+      if (releasePrivateDomain(c, dev(e))) c.warn = true;
+      if (dom(e) === 'priv') c.devices[dev(e)].priv = false;
+    }),
   },
 }).createMachine({
   id: 'lu-owner-param',
@@ -188,7 +265,7 @@ export const machine = setup({
 
     // really_probe(): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API) (v4 02/13, Lu's "default owner type").
     bind_driver: [
-      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindVfio'] },
+      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindSuppressed'] },
       { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
       { guard: 'set(DMA_API):owner_cnt && dma_owner != owner', actions: ['retEBUSY'] },
       { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
@@ -245,6 +322,7 @@ export const machine = setup({
     ],
     // A kernel driver's private domain: iommu_attach_device(domain, dev, DMA_OWNER_DMA_API).
     attach_device: [
+      { guard: 'driver == tegra', actions: ['tegraAttach'] },
       { guard: 'attach:!group', actions: ['retENODEV'] },
       { guard: 'attach(singleton):__iommu_attach_group: domain && domain != default_domain', actions: ['retEBUSY'] },
       { guard: 'attach:singleton', actions: ['ret0', 'attachGroup', 'privAttached'] },
@@ -252,6 +330,7 @@ export const machine = setup({
     ],
     // iommu_detach_device(domain, dev): the singleton path or v4's shared detach.
     detach_device: [
+      { guard: 'driver == tegra', actions: ['tegraDetach'] },
       { guard: 'detach:!group', actions: ['ret0', 'privDetached'] },
       { guard: 'detach(singleton):dma_owner == USER', actions: ['ret0', 'detachGroup', 'privDetached'] },
       { guard: 'detach(singleton):domain == default_domain', actions: ['ret0', 'privDetached'] },
@@ -275,7 +354,11 @@ export const design: Design = {
   }),
   initialContext: (devices) => ({ ...standardInitialContext(devices, { dma_owner: 'DMA_API', attach_cnt: 0 }), users: USERS.map(() => ({ phase: 'idle' as const, held: 0 })) }),
   classify: standardClassify,
-  // One count per counted DMA_API driver, plus what each VFIO user's claim loop took.
-  expectedOwnerCnt: (c) => c.devices.filter((d) => d.counted).length + c.users.reduce((s, u) => s + (u.held as number), 0),
+  // One count per counted DMA_API driver, one per Tegra-like driver holding PRIVATE_DOMAIN (its
+  // private domain attached), plus what each VFIO user's claim loop took.
+  expectedOwnerCnt: (c) => c.devices.filter((d) => d.counted || (d.driver === 'tegra' && d.priv)).length + c.users.reduce((s, u) => s + (u.held as number), 0),
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
+  // The Tegra-like driver of Lu's sketch: PRIVATE_DOMAIN claim, then iommu_attach_device(domain, dev, PRIVATE_DOMAIN).
+  callers: (n) => callerActions(n, { sharedPrivateDomain: true, sharedAttach: 'attach_device' }),
+  drivers: ['kernel', 'vfio', 'tegra'],
 };

@@ -24,7 +24,7 @@ import { effect } from '../src/machine/effect';
 import type { GroupContext } from '../src/model/context';
 import type { IommuEvent } from '../src/iommu/events';
 import type { Design } from '../src/iommu/design';
-import { callerActions, type CallerAction } from '../src/iommu/callers';
+import { callerActions } from '../src/iommu/callers';
 import { bool, int, oneOf } from '../src/model/schema';
 import { Errno } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
@@ -82,7 +82,9 @@ export const machine = setup({
     ...classifierGuards(standardClassify),
     // iommu_probe_device() (05/13): `if (group->default_domain && group->dma_owner != DMA_OWNER_PRIVATE_DOMAIN_USER)`
     'probe:dma_owner == USER': ({ context }: Args) => context.dma_owner === USER,
-    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver === 'vfio',
+    // 02/13 really_probe(): `if (!drv->suppress_auto_claim_dma_owner)` set DMA_API; vfio-pci (08/13)
+    // and the Tegra-like driver (13/13) set suppress_auto_claim_dma_owner.
+    'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver !== 'kernel',
     // iommu_device_set_dma_owner(): `if (!group) { if (owner == DMA_OWNER_DMA_API) return 0; else return -ENODEV; }`
     'set:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,
     // iommu_group_set_dma_owner(DMA_API, NULL): `if (group->owner_cnt && (group->dma_owner != owner || group->owner_cookie != owner_cookie)) -EBUSY`
@@ -138,7 +140,8 @@ export const machine = setup({
     retEINVAL: effect<C, E>((c) => { c.ret = Errno.EINVAL; c.warn = false; }),
     WARN_ON: effect<C, E>((c) => { c.warn = true; }),
 
-    bindVfio: effect<C, E>((c, e) => bindDriver(c, dev(e), 'vfio', false)),
+    /** vfio-pci or the Tegra-like driver: bound, nothing claimed. */
+    bindSuppressed: effect<C, E>((c, e) => bindDriver(c, dev(e), (e as { driver: 'vfio' | 'tegra' }).driver, false)),
     bindKernelUncounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', false)),
     bindKernelCounted: effect<C, E>((c, e) => bindDriver(c, dev(e), 'kernel', true)),
     unbind: effect<C, E>((c, e) => unbindDriver(c, dev(e))),
@@ -187,7 +190,7 @@ export const machine = setup({
 
     // really_probe() (02/13): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL).
     bind_driver: [
-      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindVfio'] },
+      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindSuppressed'] },
       { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
       { guard: 'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)', actions: ['retEBUSY'] },
       { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
@@ -276,13 +279,8 @@ export const design: Design = {
   // for VFIO's PRIVATE_DOMAIN_USER.
   expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted || d.private_owner).length,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device', 'attach_device_shared', 'detach_device_shared'],
-  // The standard callers with the Tegra-like driver, each detach matched to the attach the
-  // driver made (13/13 remembers it in `client->group`): a shared detach only after a shared
-  // attach, a plain detach only after a plain one.
-  callers: (n) => callerActions(n, { sharedPrivateDomain: true }).map((a): CallerAction => {
-    const e = a.event;
-    if (e.type === 'detach_device_shared') return { ...a, enabled: (c) => a.enabled(c) && c.devices[e.dev].private_owner === true };
-    if (e.type === 'detach_device') return { ...a, enabled: (c) => a.enabled(c) && c.devices[e.dev].private_owner !== true };
-    return a;
-  }),
+  // The standard callers with the Tegra-like driver of 13/13: bound with
+  // suppress_auto_claim_dma_owner, it attaches and detaches through `_shared`.
+  callers: (n) => callerActions(n, { sharedPrivateDomain: true, sharedAttach: 'attach_device_shared' }),
+  drivers: ['kernel', 'vfio', 'tegra'],
 };

@@ -223,4 +223,6 @@ export const design: Design = {
   classify: standardClassify,
   expectedOwnerCnt: v8ExpectedOwnerCnt,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device', 'owner_claimed'],
+  // dma_configure() puts the device in its group before vfio-pci's probe looks for the group.
+  bindJoinsGroup: true,
 };

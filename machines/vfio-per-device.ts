@@ -24,7 +24,7 @@ import { Errno } from '../src/model/vocabulary';
 import { groupStates, standardClassify } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
 import { attachMembers, markAttached, markDetached } from './shared/ghost';
-import { DMA_OWNERS, machine as attachCnt } from './attach-cnt';
+import { DMA_OWNERS, design as attachCntDesign, machine as attachCnt } from './attach-cnt';
 
 type C = GroupContext;
 type E = IommuEvent;
@@ -131,7 +131,12 @@ export const design: Design = {
   schema: (devices) => standardSchema(devices, { group: { dma_owner: oneOf(DMA_OWNERS), attach_cnt: int(0, attachCntMax(devices)) } }),
   initialContext: (devices) => standardInitialContext(devices, { dma_owner: 'DMA_API', attach_cnt: 0 }),
   classify: standardClassify,
-  // v4's owner_cnt: the VFIO claim while a user owns the group, else one per counted DMA-API driver.
-  expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted).length,
+  // v4's owner_cnt: the VFIO claim, one per counted DMA-API driver, one per Tegra-like driver
+  // holding PRIVATE_DOMAIN (as attach-cnt).
+  expectedOwnerCnt: attachCntDesign.expectedOwnerCnt,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
+  // attach-cnt's callers and drivers: its Tegra-like driver shares a private domain through Lu's
+  // iommu_attach_device(), which this design keeps.
+  callers: attachCntDesign.callers,
+  drivers: attachCntDesign.drivers,
 };

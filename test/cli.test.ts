@@ -34,7 +34,7 @@ describe('dmaown CLI', () => {
   it('check: exit 1 with violations, every invariant listed, counterexamples printed', () => {
     const r = run(['check', '--devices', '2']);
     expect(r.code).toBe(1);
-    for (const name of ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability']) expect(r.out).toContain(name);
+    for (const name of ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'owner-domain', 'viability']) expect(r.out).toContain(name);
     expect(r.out).toMatch(/no-warn violated: WARN_ON fired in unbind_driver/);
     expect(r.out).toMatch(/replay: \[/);
   });

@@ -50,8 +50,9 @@ describe('v7 check', async () => {
     expect(v.counterexample.map((e) => e.type)).toEqual(['probe_device', 'bind_driver', 'attach_device', 'probe_device']);
     const s = v.trace[v.trace.length - 1].context;
     expect([s.domain, s.devices.filter((d) => d.in_group).length]).toEqual(['priv', 2]);
-    // Every counterexample is at most as long as any other path to a violation: BFS.
-    for (const w of dc.verdicts) if (w.verdict === 'violated') expect(w.counterexample.length).toBeLessThanOrEqual(5);
+    // Every counterexample is short (BFS); the longest is owner-domain's 8 calls: a late-join
+    // kernel driver left alone in an owned group attaches its private domain (singleton path).
+    for (const w of dc.verdicts) if (w.verdict === 'violated') expect(w.counterexample.length).toBeLessThanOrEqual(w.name === 'owner-domain' ? 8 : 5);
   });
 
   it('no invariant is violated on its counterexample\'s prefix (the counterexample is minimal)', () => {

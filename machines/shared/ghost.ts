@@ -1,5 +1,5 @@
 import type { GroupContext } from '../../src/model/context';
-import { USER_DOMAIN, USERS, type Domain, type Owner } from '../../src/model/vocabulary';
+import { USER_DOMAIN, USERS, type BoundDriver, type Domain, type Owner } from '../../src/model/vocabulary';
 
 /**
  * Bookkeeping of the callers (not kernel state): where each VFIO user is in its claim / attach /
@@ -35,7 +35,7 @@ export function markDetached(c: GroupContext, domain: Domain): void {
   if (u >= 0 && c.users[u].phase === 'attached') c.users[u].phase = 'claimed';
 }
 
-export function bindDriver(c: GroupContext, dev: number, driver: 'kernel' | 'vfio', counted: boolean): void {
+export function bindDriver(c: GroupContext, dev: number, driver: BoundDriver, counted: boolean): void {
   const d = c.devices[dev];
   d.driver = driver;
   d.counted = counted;

@@ -19,7 +19,7 @@ object per line. Prints one JSON object per line for each event:
 
 Events:
   {"type":"probe_device","dev":0}        {"type":"release_device","dev":0}
-  {"type":"bind_driver","dev":0,"driver":"kernel"|"vfio"}   {"type":"unbind_driver","dev":0}
+  {"type":"bind_driver","dev":0,"driver":"kernel"|"vfio"|"tegra"}   {"type":"unbind_driver","dev":0}
   {"type":"claim","owner":"file1"}       {"type":"release","owner":"file1"}
   {"type":"attach_group","domain":"dom1"}  {"type":"detach_group","domain":"dom1"}
   {"type":"attach_device","domain":"dom1","dev":0}  {"type":"detach_device","domain":"dom1","dev":0}
@@ -31,8 +31,10 @@ ret is the kernel's return value (0, -1 EPERM, -16 EBUSY, -19 ENODEV, -22 EINVAL
 owner_claimed); warn says whether a WARN_ON fired in that step.
 
 Kernel functions are accepted in any state and behave as the design's code does. Driver-core
-events must make sense (bind an unbound device, unbind a bound one, probe a device outside the
-group, release a member with no driver): otherwise replay stops with an error naming the step.
+events must make sense (bind an unbound device, bind vfio-pci only to a member of the group,
+unbind a bound one, probe a device outside the group, release a member with no driver) and
+bind only a driver the design has ("tegra", a Tegra-like driver sharing a private domain, only
+in designs that can share one): otherwise replay stops with an error naming the step.
 
   --design NAME   design to run (default ${DEFAULT_DESIGN})
   --devices N     devices in the group, 1 to 8 (default ${DEFAULT_DEVICES})

@@ -19,8 +19,24 @@ export interface CallerAction {
 
 /** Variations of the standard callers a design can ask for. */
 export interface CallerOptions {
-  /** The design has `iommu_attach_device_shared()`: add a Tegra-like driver using it. */
+  /**
+   * The design has a way to share one private domain across devices of the group: add a
+   * Tegra-like driver, bound with `bind_driver(d, 'tegra')`, that attaches and detaches `priv`
+   * through `sharedAttach`. The design must list `tegra` in `Design.drivers`.
+   */
   readonly sharedPrivateDomain?: boolean;
+  /**
+   * The call pair the Tegra-like driver uses: `attach_device_shared` / `detach_device_shared`
+   * (v4 07/13, the default) or `attach_device` / `detach_device` (a design whose
+   * `iommu_attach_device()` itself shares a domain across the group).
+   */
+  readonly sharedAttach?: 'attach_device_shared' | 'attach_device';
+  /**
+   * Binding puts a device outside the group into it first (v5.19's `dma_configure` runs the
+   * iommu probe before the driver's probe, `Design.bindJoinsGroup`), so vfio-pci may be bound to
+   * a device outside the group: it is a member by the time vfio-pci looks for its group.
+   */
+  readonly bindJoinsGroup?: boolean;
 }
 
 /** Index of a VFIO user in `context.users`. */
@@ -32,9 +48,12 @@ export const userIndex = (u: UserName): number => USERS.indexOf(u);
  * - hot-plug: a device outside the group joins it (`iommu_probe_device`), whether or not a
  *   driver is already bound (the late join of Eric Auger's report); a member with no driver
  *   bound leaves it (hot-remove);
- * - driver core: bind a kernel DMA-API driver or vfio-pci to an unbound device; unbind it;
+ * - driver core: bind a kernel DMA-API driver to an unbound device, or vfio-pci to an unbound
+ *   member (vfio-pci refuses a device with no iommu group); unbind it;
  * - a bound kernel driver may attach its own private domain with `iommu_attach_device` and
  *   detaches it before it unbinds;
+ * - with `sharedPrivateDomain`: the driver core may bind a Tegra-like driver, which attaches the
+ *   shared private domain through the design's shared call and detaches it before it unbinds;
  * - a VFIO user claims the group (only while some member is bound to vfio-pci: VFIO has no
  *   group fd otherwise), attaches its own domain, detaches it, and releases, in VFIO's order.
  */
@@ -44,18 +63,22 @@ export function callerActions(devices: number, options: CallerOptions = {}): Cal
     out.push(
       { event: { type: 'probe_device', dev }, lane: 'driver-core', cleanup: false, enabled: (c) => !c.devices[dev].in_group },
       { event: { type: 'bind_driver', dev, driver: 'kernel' }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].driver === 'none' },
-      { event: { type: 'bind_driver', dev, driver: 'vfio' }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].driver === 'none' },
+      { event: { type: 'bind_driver', dev, driver: 'vfio' }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].driver === 'none' && (c.devices[dev].in_group || options.bindJoinsGroup === true) },
       { event: { type: 'attach_device', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: false, enabled: (c) => c.devices[dev].driver === 'kernel' && !c.devices[dev].priv },
       { event: { type: 'detach_device', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: true, enabled: (c) => c.devices[dev].driver === 'kernel' && c.devices[dev].priv },
       { event: { type: 'unbind_driver', dev }, lane: 'driver-core', cleanup: true, enabled: (c) => c.devices[dev].driver !== 'none' && !c.devices[dev].priv },
       { event: { type: 'release_device', dev }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].in_group && c.devices[dev].driver === 'none' },
     );
     if (options.sharedPrivateDomain) {
-      // A driver like Tegra's: several devices of the group share one private domain through the
-      // design's `_shared` attach (a device uses either the plain or the shared attach, never both).
+      // A driver like Tegra's: it suppresses the driver core's DMA-API claim and shares one
+      // private domain across devices of the group through the design's shared call.
+      const shared = options.sharedAttach ?? 'attach_device_shared';
+      const attach: IommuEvent = { type: shared, domain: 'priv', dev };
+      const detach: IommuEvent = { type: shared === 'attach_device' ? 'detach_device' : 'detach_device_shared', domain: 'priv', dev };
       out.push(
-        { event: { type: 'attach_device_shared', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: false, enabled: (c) => c.devices[dev].driver === 'kernel' && !c.devices[dev].priv },
-        { event: { type: 'detach_device_shared', domain: 'priv', dev }, lane: 'kernel-driver', cleanup: true, enabled: (c) => c.devices[dev].driver === 'kernel' && c.devices[dev].priv },
+        { event: { type: 'bind_driver', dev, driver: 'tegra' }, lane: 'driver-core', cleanup: false, enabled: (c) => c.devices[dev].driver === 'none' },
+        { event: attach, lane: 'kernel-driver', cleanup: false, enabled: (c) => c.devices[dev].driver === 'tegra' && !c.devices[dev].priv },
+        { event: detach, lane: 'kernel-driver', cleanup: true, enabled: (c) => c.devices[dev].driver === 'tegra' && c.devices[dev].priv },
       );
     }
   }

@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { GroupContext } from '../model/context';
 import type { ContextSchema } from '../model/schema';
-import type { GroupStateName } from '../model/vocabulary';
+import { STANDARD_DRIVERS, type BoundDriver, type GroupStateName } from '../model/vocabulary';
 import type { CallerAction } from './callers';
 
 /**
@@ -39,4 +39,17 @@ export interface Design {
    * and meaning so verdicts stay comparable across designs.
    */
   callers?(devices: number): CallerAction[];
+  /**
+   * The drivers `bind_driver` may bind (default: `kernel`, `vfio`). A design with a way to share
+   * a private domain adds `tegra`; replay refuses a driver the design does not list.
+   */
+  readonly drivers?: readonly BoundDriver[];
+  /**
+   * Binding a driver puts a device outside the group into it first (v5.19 on: `dma_configure`
+   * before the driver's probe). Replay then accepts vfio-pci on a device outside the group.
+   */
+  readonly bindJoinsGroup?: boolean;
 }
+
+/** The drivers a design declares. */
+export const driversOf = (design: Design): readonly BoundDriver[] => design.drivers ?? STANDARD_DRIVERS;

@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import { DOMAINS, USERS, type Domain, type UserName } from '../model/vocabulary';
+import { DOMAINS, DRIVERS, USERS, type BoundDriver, type Domain, type UserName } from '../model/vocabulary';
 
 /**
  * The events every design's machine receives: driver-core and hot-plug events (what really
@@ -9,7 +9,7 @@ import { DOMAINS, USERS, type Domain, type UserName } from '../model/vocabulary'
 export type IommuEvent =
   | { type: 'probe_device'; dev: number }
   | { type: 'release_device'; dev: number }
-  | { type: 'bind_driver'; dev: number; driver: 'kernel' | 'vfio' }
+  | { type: 'bind_driver'; dev: number; driver: BoundDriver }
   | { type: 'unbind_driver'; dev: number }
   | { type: 'claim'; owner: UserName }
   | { type: 'release'; owner: UserName }
@@ -45,6 +45,9 @@ export { InputError };
 /** Domains a caller can name: the blocking and default domains are the kernel's own. */
 const ATTACHABLE: readonly Domain[] = DOMAINS.filter((d) => d !== null && d !== 'default' && d !== 'blocking');
 
+/** Drivers a `bind_driver` event can name (whether the design has them is replay's to check). */
+const BOUND: readonly BoundDriver[] = DRIVERS.filter((d): d is BoundDriver => d !== 'none');
+
 /**
  * Checks that `raw` (parsed JSON) is an event for a group of `devices` devices and returns it
  * with its fields in canonical order. Throws InputError naming what is wrong.
@@ -65,7 +68,7 @@ export function parseEvent(raw: unknown, devices: number, where: string): IommuE
       if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${where}: ${type}.dev must be an integer, got ${JSON.stringify(v)}`);
       if (v < 0 || v >= devices) throw new InputError(`${where}: device ${v} is out of range (the group has devices 0..${devices - 1})`);
     } else if (f === 'driver') {
-      if (v !== 'kernel' && v !== 'vfio') throw new InputError(`${where}: ${type}.driver must be "kernel" or "vfio", got ${JSON.stringify(v)}`);
+      if (!BOUND.includes(v as BoundDriver)) throw new InputError(`${where}: ${type}.driver must be one of ${BOUND.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(v)}`);
     } else if (f === 'owner') {
       if (!USERS.includes(v as UserName)) throw new InputError(`${where}: ${type}.owner must be one of ${USERS.map((u) => `"${u}"`).join(', ')}, got ${JSON.stringify(v)}`);
     } else if (f === 'domain') {

@@ -1,7 +1,7 @@
 import type { Fired } from '../machine/compileMachine';
 import { cloneContext, type GroupContext } from '../model/context';
 import type { GroupStateName } from '../model/vocabulary';
-import type { Design } from './design';
+import { driversOf, type Design } from './design';
 import { InputError, type IommuEvent } from './events';
 import { compiledOf } from './iommuModel';
 
@@ -19,12 +19,17 @@ export interface TraceStep {
 
 /**
  * Why a driver-core event makes no sense in this state, or null. Kernel functions are accepted
- * in any state (they behave as the seed code does); driver-core events must be possible.
+ * in any state (they behave as the seed code does); driver-core events must be possible. vfio-pci
+ * binds only to a member of the group, unless `design.bindJoinsGroup` (then the bind puts it in).
  */
-export function driverCoreProblem(c: GroupContext, e: IommuEvent): string | null {
+export function driverCoreProblem(c: GroupContext, e: IommuEvent, design?: Design): string | null {
   switch (e.type) {
     case 'bind_driver':
-      return c.devices[e.dev].driver !== 'none' ? `device ${e.dev} already has a driver (${c.devices[e.dev].driver}) bound` : null;
+      if (c.devices[e.dev].driver !== 'none') return `device ${e.dev} already has a driver (${c.devices[e.dev].driver}) bound`;
+      // vfio_pci_core_register_device(): vfio_iommu_group_get() fails for a device with no
+      // iommu group (noiommu mode is not modelled), so vfio-pci's probe refuses it.
+      if (e.driver === 'vfio' && !c.devices[e.dev].in_group && !design?.bindJoinsGroup) return `device ${e.dev} is not in the group; vfio-pci refuses a device without an iommu group`;
+      return null;
     case 'unbind_driver':
       return c.devices[e.dev].driver === 'none' ? `device ${e.dev} has no driver bound` : null;
     case 'probe_device':
@@ -53,7 +58,10 @@ export function replayEvents(design: Design, devices: number, events: readonly I
   const steps: TraceStep[] = [];
   events.forEach((event, i) => {
     if (!design.events.includes(event.type)) throw new InputError(`step ${i}: design ${design.name} has no '${event.type}' call (it has: ${design.events.join(', ')})`);
-    const problem = driverCoreProblem(context, event);
+    if (event.type === 'bind_driver' && !driversOf(design).includes(event.driver)) {
+      throw new InputError(`step ${i}: bind_driver: design ${design.name} has no '${event.driver}' driver (it has: ${driversOf(design).join(', ')})`);
+    }
+    const problem = driverCoreProblem(context, event, design);
     if (problem) throw new InputError(`step ${i}: ${event.type}: ${problem}`);
     const c = cloneContext(context);
     c.ret = 0;

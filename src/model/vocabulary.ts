@@ -44,10 +44,19 @@ export const USER_DOMAIN: Readonly<Record<UserName, Domain>> = { file1: 'dom1', 
 
 /**
  * What is bound to a device: nothing, a kernel DMA-API driver (not `driver_managed_dma`, so the
- * driver core calls use/unuse for it), or vfio-pci (`driver_managed_dma`: calls neither).
+ * driver core calls use/unuse for it), vfio-pci (`driver_managed_dma`: calls neither), or a
+ * Tegra-like kernel driver: it suppresses the driver core's DMA-API claim
+ * (`suppress_auto_claim_dma_owner` in v4) and manages its own DMA through one private domain
+ * shared by several devices of the group.
  */
-export const DRIVERS = ['none', 'kernel', 'vfio'] as const;
+export const DRIVERS = ['none', 'kernel', 'vfio', 'tegra'] as const;
 export type Driver = (typeof DRIVERS)[number];
+/** A driver that can be bound. */
+export type BoundDriver = Exclude<Driver, 'none'>;
+/** The drivers every design has; a design lists more in `Design.drivers`. */
+export const STANDARD_DRIVERS: readonly BoundDriver[] = ['kernel', 'vfio'];
+/** Drivers whose DMA is under kernel control: the DMA API or a kernel private domain. */
+export const KERNEL_DRIVERS: readonly Driver[] = ['kernel', 'tegra'];
 
 /** Where a VFIO user is in VFIO's order: claim, attach its domain, detach, release. */
 export const PHASES = ['idle', 'claimed', 'attached'] as const;

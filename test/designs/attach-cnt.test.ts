@@ -25,7 +25,7 @@ function last(events: IommuEvent[], devices = 2) {
   return steps[steps.length - 1];
 }
 const verdicts = (vs: readonly InvariantVerdict[]) => Object.fromEntries(vs.map((v) => [v.name, v.verdict]));
-const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability'];
+const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'owner-domain', 'viability'];
 
 describe("Lu's refcounted iommu_attach_device()", () => {
   it('`if (!group) return -ENODEV;`', () => {
@@ -101,7 +101,7 @@ describe('attach-cnt: verdicts found by the checker', async () => {
   //   hot-plug hole of 426a273834ea no longer sticks).
   const expected = {
     'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-    'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'holds',
+    'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'holds',
   };
   for (const devices of [2, 3]) {
     it(`at ${devices} devices`, () => {

@@ -181,7 +181,7 @@ describe('jgg-draft verdicts, found by the checker', async () => {
     // alone breaks owned-isolation.
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-      'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'violated',
+      'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',
     };
     expect(verdictsOf(at2.verdicts)).toEqual(expected);
     expect(verdictsOf(at3.verdicts)).toEqual(expected);

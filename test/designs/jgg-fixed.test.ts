@@ -85,7 +85,7 @@ describe('jgg-fixed verdicts, found by the checker', async () => {
     // breaks it: late join, the 426a273834ea hot-plug hole and the untouched probe path remain.
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-      'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'violated',
+      'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',
     };
     expect(verdictsOf(at2.verdicts)).toEqual(expected);
     expect(verdictsOf(at3.verdicts)).toEqual(expected);

@@ -29,7 +29,7 @@ function last(events: IommuEvent[], devices = 2) {
 }
 const g = (s: ReturnType<typeof last>) => [s.context.dma_owner, s.context.owner_cnt, s.context.owner, s.context.attach_cnt];
 const verdicts = (vs: readonly InvariantVerdict[]) => Object.fromEntries(vs.map((v) => [v.name, v.verdict]));
-const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability'];
+const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'owner-domain', 'viability'];
 
 describe('iommu_device_set_dma_owner(dev, DMA_API) / release from the driver core', () => {
   it('no group: 0, uncounted; first owner counted', () => {
@@ -122,7 +122,7 @@ describe('lu-owner-param: verdicts found by the checker', async () => {
   //   but the 426a hot-plug hole leaves a private domain that VFIO's attach refuses (as in v7).
   const expected = {
     'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-    'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'violated',
+    'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',
   };
   for (const devices of [2, 3]) {
     it(`at ${devices} devices`, () => {

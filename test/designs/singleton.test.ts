@@ -26,7 +26,7 @@ function last(events: IommuEvent[], devices = 2) {
   return steps[steps.length - 1];
 }
 const verdicts = (vs: readonly InvariantVerdict[]) => Object.fromEntries(vs.map((v) => [v.name, v.verdict]));
-const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability'];
+const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'owner-domain', 'viability'];
 
 describe('singleton: hot-plug and the driver core (no ownership calls exist)', () => {
   it('iommu_probe_device() attaches the default domain even to a device joining a group on another domain', () => {
@@ -132,7 +132,7 @@ describe('singleton: verdicts found by the checker', async () => {
   //   follows refuses the stale private domain left by the 426a hot-plug hole (as in v7).
   const expected = {
     'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'n/a', 'no-warn': 'violated',
-    'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'violated',
+    'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',
   };
   for (const devices of [2, 3]) {
     it(`at ${devices} devices`, () => {

@@ -28,7 +28,7 @@ function last(events: IommuEvent[], devices = 2) {
 }
 const g = (s: ReturnType<typeof last>) => [s.context.dma_owner, s.context.owner_cnt, s.context.owner];
 const verdicts = (vs: readonly InvariantVerdict[]) => Object.fromEntries(vs.map((v) => [v.name, v.verdict]));
-const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability'];
+const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'owner-domain', 'viability'];
 
 describe('v1 iommu_device_set_dma_owner(dev, DMA_OWNER_KERNEL, NULL) from really_probe() (02/11)', () => {
   it('`if (!group) { if (owner == DMA_OWNER_KERNEL) return 0; }`: bound, nothing counted', () => {
@@ -145,7 +145,7 @@ describe('v1-enum: verdicts found by the checker', async () => {
   //   skips it in probe and __iommu_detach_group while USER.
   const expected = {
     'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-    'domain-consistency': 'violated', 'owned-isolation': 'holds', viability: 'violated',
+    'domain-consistency': 'violated', 'owned-isolation': 'holds', 'owner-domain': 'violated', viability: 'violated',
   };
   for (const devices of [2, 3]) {
     it(`at ${devices} devices`, () => {

@@ -29,7 +29,7 @@ function last(events: IommuEvent[], devices = 2) {
 }
 const g = (s: ReturnType<typeof last>) => [s.context.dma_owner, s.context.owner_cnt, s.context.owner, s.context.attach_cnt];
 const verdicts = (vs: readonly InvariantVerdict[]) => Object.fromEntries(vs.map((v) => [v.name, v.verdict]));
-const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'viability'];
+const NAMES = ['type-ok', 'no-mixed-dma', 'refcount-balance', 'no-warn', 'domain-consistency', 'owned-isolation', 'owner-domain', 'viability'];
 
 describe('v4 set/release DMA_OWNER_DMA_API from the driver core (01/13, 02/13)', () => {
   it('no group: `if (owner == DMA_OWNER_DMA_API) return 0;`, uncounted', () => {
@@ -131,7 +131,7 @@ describe('v4-shared: verdicts found by the checker', async () => {
   //   then gets -EBUSY; the 426a hot-plug hole leaves that domain for good (as in v7).
   const expected = {
     'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-    'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'violated',
+    'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',
   };
   for (const devices of [2, 3]) {
     it(`at ${devices} devices`, () => {

@@ -199,7 +199,7 @@ describe('v8 verdicts, found by the checker', async () => {
     // 004_*: "vunerable to a hot plug increasing the group size after it returns"), kept in v5.19.
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'holds', 'refcount-balance': 'holds', 'no-warn': 'violated',
-      'domain-consistency': 'violated', 'owned-isolation': 'holds', viability: 'violated',
+      'domain-consistency': 'violated', 'owned-isolation': 'holds', 'owner-domain': 'holds', viability: 'violated',
     };
     expect(verdictsOf(at2.verdicts)).toEqual(expected);
     expect(verdictsOf(at3.verdicts)).toEqual(expected);

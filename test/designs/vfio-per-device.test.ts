@@ -144,7 +144,7 @@ describe('vfio-per-device verdicts, found by the checker', async () => {
     // user whose domain is stuck there can attach it again (Lu's attach counts a matching domain).
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
-      'domain-consistency': 'violated', 'owned-isolation': 'violated', viability: 'holds',
+      'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'holds',
     };
     expect(verdictsOf(at2.verdicts)).toEqual(expected);
     expect(verdictsOf(at3.verdicts)).toEqual(expected);
