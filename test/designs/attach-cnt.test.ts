@@ -14,6 +14,7 @@ import { Errno } from '../../src/model/vocabulary';
 const probe = (dev: number): IommuEvent => ({ type: 'probe_device', dev });
 const bindK = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'kernel' });
 const bindV = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'vfio' });
+const bindT = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'tegra' });
 const unbind = (dev: number): IommuEvent => ({ type: 'unbind_driver', dev });
 const claim = (owner: 'file1' | 'file2' = 'file1'): IommuEvent => ({ type: 'claim', owner });
 const attachG = (domain: 'dom1' | 'dom2' = 'dom1'): IommuEvent => ({ type: 'attach_group', domain });
@@ -89,6 +90,30 @@ describe("Lu's refcounted iommu_detach_device()", () => {
   });
 });
 
+describe("the Tegra-like driver: 13/13 with Lu's iommu_attach_device() in place of `_shared`", () => {
+  const TWO_TEGRA = [probe(0), probe(1), bindT(0), bindT(1)];
+  const g = (s: ReturnType<typeof last>) => [s.context.dma_owner, s.context.owner_cnt, s.context.owner, s.context.attach_cnt];
+  it('two members share priv through attach_device, both detach, unbind: back on the default domain', () => {
+    const both = [...TWO_TEGRA, attachD(0), attachD(1)];
+    const s = last(both);
+    expect([s.ret, s.warn, ...g(s), s.context.domain, s.context.devices.map((d) => d.domain)]).toEqual([0, false, 'PRIVATE_DOMAIN', 2, null, 2, 'priv', ['priv', 'priv']]);
+    const one = last([...both, detachD(0)]);
+    expect([one.ret, one.warn, ...g(one), one.context.domain]).toEqual([0, false, 'PRIVATE_DOMAIN', 1, null, 1, 'priv']);
+    const steps = replayEvents(design, 2, [...both, detachD(0), detachD(1), unbind(0), unbind(1)]);
+    expect(steps.every((t) => t.ret === 0 && !t.warn)).toBe(true);
+    const end = steps[steps.length - 1];
+    expect([...g(end), end.context.domain, end.context.devices.map((d) => [d.driver, d.domain]), end.state]).toEqual(['DMA_API', 0, null, 0, 'default', [['none', 'default'], ['none', 'default']], 'unowned']);
+  });
+  it('refused next to a counted DMA-API driver: set_dma_owner(PRIVATE_DOMAIN) -> -EBUSY, nothing attached', () => {
+    const s = last([probe(0), probe(1), bindK(0), bindT(1), attachD(1)]);
+    expect([s.ret, s.warn, ...g(s), s.context.domain, s.context.devices[1].priv]).toEqual([Errno.EBUSY, false, 'DMA_API', 1, null, 0, 'default', false]);
+  });
+  it('a second Tegra-like driver presenting another domain: Lu\'s `group->domain != domain` -> -EBUSY, its PRIVATE_DOMAIN released', () => {
+    const s = last([...TWO_TEGRA, attachD(0), attachD(1, 'dom1')]);
+    expect([s.ret, s.warn, ...g(s), s.context.domain]).toEqual([Errno.EBUSY, false, 'PRIVATE_DOMAIN', 1, null, 1, 'priv']);
+  });
+});
+
 describe('attach-cnt: verdicts found by the checker', async () => {
   const invariants = (await loadInvariants()).filter((i) => NAMES.includes(i.name));
   // Reasons:
@@ -97,6 +122,8 @@ describe('attach-cnt: verdicts found by the checker', async () => {
   // - domain-consistency: the attach still checks nothing about later members; a device joining
   //   a group on a private domain gets the default domain until the last detach.
   // - owned-isolation: as in v4, USER set on a foreign domain only WARNs.
+  // - owner-domain: the same WARN-only claim, with a late-joined (uncounted) driver's priv
+  //   attached over the whole group: file1 owns a group on the kernel's priv.
   // - viability holds: the last detach always returns the group to the default domain (the
   //   hot-plug hole of 426a273834ea no longer sticks).
   const expected = {

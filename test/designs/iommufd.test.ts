@@ -145,6 +145,8 @@ describe('iommufd verdicts, found by the checker', async () => {
   });
 
   it('at 2 and 3 devices: the same verdicts as v8, for the same reason (the 426a273834ea hole)', () => {
+    // owner-domain holds as in v8: an owned group is on blocking or its owner's domain, and no
+    // kernel driver (the only caller of iommu_attach_device(priv)) is ever bound beside an owner.
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'holds', 'refcount-balance': 'holds', 'no-warn': 'violated',
       'domain-consistency': 'violated', 'owned-isolation': 'holds', 'owner-domain': 'holds', viability: 'violated',

@@ -178,7 +178,8 @@ describe('jgg-draft verdicts, found by the checker', async () => {
     // Expected from the reasons below, each checked on its counterexample in the next tests:
     // late join (Eric Auger) breaks no-mixed-dma, refcount-balance and no-warn; the 426a273834ea
     // hot-plug hole breaks domain-consistency and viability; the probe path the sketch leaves
-    // alone breaks owned-isolation.
+    // alone breaks owned-isolation, and with it owner-domain (same counterexample: the joining
+    // device on the default domain).
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
       'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',

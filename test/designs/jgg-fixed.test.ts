@@ -82,7 +82,8 @@ describe('jgg-fixed verdicts, found by the checker', async () => {
 
   it('at 2 and 3 devices: only type-ok holds, as for the draft', () => {
     // The correction changes what the group accepts (more states: two DMA-API drivers), not what
-    // breaks it: late join, the 426a273834ea hot-plug hole and the untouched probe path remain.
+    // breaks it: late join, the 426a273834ea hot-plug hole and the untouched probe path remain
+    // (the last breaks owned-isolation and owner-domain alike).
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
       'domain-consistency': 'violated', 'owned-isolation': 'violated', 'owner-domain': 'violated', viability: 'violated',

@@ -15,6 +15,7 @@ const probe = (dev: number): IommuEvent => ({ type: 'probe_device', dev });
 const remove = (dev: number): IommuEvent => ({ type: 'release_device', dev });
 const bindK = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'kernel' });
 const bindV = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'vfio' });
+const bindT = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'tegra' });
 const unbind = (dev: number): IommuEvent => ({ type: 'unbind_driver', dev });
 const claim = (owner: 'file1' | 'file2' = 'file1'): IommuEvent => ({ type: 'claim', owner });
 const release = (owner: 'file1' | 'file2' = 'file1'): IommuEvent => ({ type: 'release', owner });
@@ -110,6 +111,29 @@ describe('iommu_attach_device(domain, dev, owner) / iommu_detach_device(domain, 
   });
 });
 
+describe('the Tegra-like driver: "claim the PRIVATE_DOMAIN ownership and call iommu_attach_device(domain, dev, PRIVATE_DOMAIN)"', () => {
+  const TWO_TEGRA = [probe(0), probe(1), bindT(0), bindT(1)];
+  it('two members share priv through the shared path of attach_device, both detach, unbind: back on the default domain', () => {
+    const both = [...TWO_TEGRA, attachD(0), attachD(1)];
+    const s = last(both);
+    expect([s.ret, s.warn, ...g(s), s.context.domain, s.context.devices.map((d) => d.domain)]).toEqual([0, false, 'PRIVATE_DOMAIN', 2, null, 2, 'priv', ['priv', 'priv']]);
+    const one = last([...both, detachD(0)]);
+    expect([one.ret, one.warn, ...g(one), one.context.domain]).toEqual([0, false, 'PRIVATE_DOMAIN', 1, null, 1, 'priv']);
+    const steps = replayEvents(design, 2, [...both, detachD(0), detachD(1), unbind(0), unbind(1)]);
+    expect(steps.every((t) => t.ret === 0 && !t.warn)).toBe(true);
+    const end = steps[steps.length - 1];
+    expect([...g(end), end.context.domain, end.context.devices.map((d) => [d.driver, d.domain]), end.state]).toEqual(['DMA_API', 0, null, 0, 'default', [['none', 'default'], ['none', 'default']], 'unowned']);
+  });
+  it('refused next to a counted DMA-API driver: the PRIVATE_DOMAIN claim gets -EBUSY (`owner_cnt && dma_owner != owner`)', () => {
+    const s = last([probe(0), probe(1), bindK(0), bindT(1), attachD(1)]);
+    expect([s.ret, s.warn, ...g(s), s.context.domain, s.context.devices[1].priv]).toEqual([Errno.EBUSY, false, 'DMA_API', 1, null, 0, 'default', false]);
+  });
+  it('refused while VFIO owns the group: -EBUSY, the user\'s per-member counts untouched', () => {
+    const s = last([probe(0), probe(1), bindV(0), bindT(1), claim(), attachD(1)]);
+    expect([s.ret, ...g(s), s.context.domain]).toEqual([Errno.EBUSY, 'PRIVATE_DOMAIN_USER', 2, 'file1', 0, null]);
+  });
+});
+
 describe('lu-owner-param: verdicts found by the checker', async () => {
   const invariants = (await loadInvariants()).filter((i) => NAMES.includes(i.name));
   // Reasons:
@@ -118,6 +142,8 @@ describe('lu-owner-param: verdicts found by the checker', async () => {
   //   dynamic so when it is time to detatch this won't reliably balance").
   // - domain-consistency: the singleton path checks the group size only at attach time.
   // - owned-isolation: as in v4, USER set on a foreign domain only WARNs.
+  // - owner-domain: the v4 core's WARN-only USER claim on a group left on a late-joined
+  //   driver's priv (owned-isolation's counterexample): file1 owns a group on the kernel's priv.
   // - viability is violated: with no cookie a leaked USER count never refuses the next claim,
   //   but the 426a hot-plug hole leaves a private domain that VFIO's attach refuses (as in v7).
   const expected = {

@@ -128,6 +128,7 @@ describe('singleton: verdicts found by the checker', async () => {
   //   increasing the group size after it returns".
   // - owned-isolation: VFIO claims without leaving the default domain (it moves only at
   //   attach_group), and a device joining a group in use gets the default domain.
+  // - owner-domain: the same claim: file1 owns a group still on the default domain.
   // - viability is violated: VFIO's claim checks drivers, not the domain, but the attach that
   //   follows refuses the stale private domain left by the 426a hot-plug hole (as in v7).
   const expected = {

@@ -143,6 +143,8 @@ describe('v1-enum: verdicts found by the checker', async () => {
   //   every later USER claim gets -EBUSY.
   // - owned-isolation holds: 05/11 detaches the default domain on the first USER owner and
   //   skips it in probe and __iommu_detach_group while USER.
+  // - owner-domain is violated all the same: an uncounted kernel driver left alone in the USER
+  //   group passes 426a273834ea's one-device check and attaches priv to the owned group.
   const expected = {
     'type-ok': 'holds', 'no-mixed-dma': 'violated', 'refcount-balance': 'violated', 'no-warn': 'violated',
     'domain-consistency': 'violated', 'owned-isolation': 'holds', 'owner-domain': 'violated', viability: 'violated',

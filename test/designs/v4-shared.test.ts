@@ -14,6 +14,7 @@ import { Errno } from '../../src/model/vocabulary';
 const probe = (dev: number): IommuEvent => ({ type: 'probe_device', dev });
 const bindK = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'kernel' });
 const bindV = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'vfio' });
+const bindT = (dev: number): IommuEvent => ({ type: 'bind_driver', dev, driver: 'tegra' });
 const unbind = (dev: number): IommuEvent => ({ type: 'unbind_driver', dev });
 const claim = (owner: 'file1' | 'file2' = 'file1'): IommuEvent => ({ type: 'claim', owner });
 const release = (owner: 'file1' | 'file2' = 'file1'): IommuEvent => ({ type: 'release', owner });
@@ -118,6 +119,33 @@ describe('v4 iommu_attach_device_shared / iommu_detach_device_shared as 13/13 ca
   });
 });
 
+describe('the Tegra-like driver (13/13: suppress_auto_claim_dma_owner, then the `_shared` calls)', () => {
+  const TWO_TEGRA = [probe(0), probe(1), bindT(0), bindT(1)];
+  it('binding it claims nothing: owner_cnt stays 0, the group stays on the default domain', () => {
+    const s = last(TWO_TEGRA);
+    expect([s.ret, ...g(s), s.context.domain, s.state]).toEqual([0, 'DMA_API', 0, null, 0, 'default', 'unowned']);
+  });
+  it('two members share priv through attach_device_shared, both detach, unbind: back on the default domain', () => {
+    const both = [...TWO_TEGRA, shared(0), shared(1)];
+    const s = last(both);
+    expect([s.ret, s.warn, ...g(s), s.context.domain, s.context.devices.map((d) => d.domain)]).toEqual([0, false, 'PRIVATE_DOMAIN', 2, null, 2, 'priv', ['priv', 'priv']]);
+    const one = last([...both, unshared(0)]);
+    expect([one.ret, one.warn, ...g(one), one.context.domain]).toEqual([0, false, 'PRIVATE_DOMAIN', 1, null, 1, 'priv']);
+    const steps = replayEvents(design, 2, [...both, unshared(0), unshared(1), unbind(0), unbind(1)]);
+    expect(steps.every((t) => t.ret === 0 && !t.warn)).toBe(true);
+    const end = steps[steps.length - 1];
+    expect([...g(end), end.context.domain, end.context.devices.map((d) => [d.driver, d.domain]), end.state]).toEqual(['DMA_API', 0, null, 0, 'default', [['none', 'default'], ['none', 'default']], 'unowned']);
+  });
+  it('refused next to a counted DMA-API driver: set_dma_owner(PRIVATE_DOMAIN) -> -EBUSY, nothing attached', () => {
+    const s = last([probe(0), probe(1), bindK(0), bindT(1), shared(1)]);
+    expect([s.ret, s.warn, ...g(s), s.context.domain, s.context.devices[1].private_owner]).toEqual([Errno.EBUSY, false, 'DMA_API', 1, null, 0, 'default', false]);
+  });
+  it('refused while VFIO owns the group (-EBUSY), though the bind itself was accepted beside the claim', () => {
+    const s = last([probe(0), probe(1), bindV(0), bindT(1), claim(), shared(1)]);
+    expect([s.ret, ...g(s), s.context.domain]).toEqual([Errno.EBUSY, 'PRIVATE_DOMAIN_USER', 1, 'file1', 0, null]);
+  });
+});
+
 describe('v4-shared: verdicts found by the checker', async () => {
   const invariants = (await loadInvariants()).filter((i) => NAMES.includes(i.name));
   // Reasons:
@@ -127,6 +155,8 @@ describe('v4-shared: verdicts found by the checker', async () => {
   //   attach time (Jason, seed 004_*).
   // - owned-isolation: 05/13 only WARNs when USER is set on a foreign domain and returns 0;
   //   the group stays on the private domain with a later member on the default domain.
+  // - owner-domain: the same 05/13 WARN_ON path: the group stays on the kernel's priv while
+  //   file1 owns it (the shortest counterexample is owned-isolation's).
   // - viability is violated: the claim only WARNs on a stale private domain, but VFIO's attach
   //   then gets -EBUSY; the 426a hot-plug hole leaves that domain for good (as in v7).
   const expected = {

@@ -197,6 +197,8 @@ describe('v8 verdicts, found by the checker', async () => {
     // The ownership fixes hold (no-mixed-dma, refcount-balance, owned-isolation); what breaks is
     // iommu_attach_device()'s one-device check, made at attach time only (Jason, 17 Nov 2021, seed
     // 004_*: "vunerable to a hot plug increasing the group size after it returns"), kept in v5.19.
+    // owner-domain holds: an owned group is on blocking or its owner's domain, and with use
+    // after the iommu probe no kernel driver (the only priv attacher) is bound beside an owner.
     const expected = {
       'type-ok': 'holds', 'no-mixed-dma': 'holds', 'refcount-balance': 'holds', 'no-warn': 'violated',
       'domain-consistency': 'violated', 'owned-isolation': 'holds', 'owner-domain': 'holds', viability: 'violated',

@@ -123,7 +123,12 @@ describe('vfio-per-device is attach-cnt except for VFIO attach and detach', () =
 
 const verdictsOf = (vs: readonly InvariantVerdict[]) => Object.fromEntries(vs.map((v) => [v.name, v.verdict]));
 
-/** Not a shared invariant: a user-owned group is never on another user's domain. */
+/**
+ * Not a shared invariant: a user-owned group is never on another user's domain. `owner-domain`
+ * is stronger (it also forbids the default domain and priv), so its shortest counterexample is
+ * attach-cnt's priv one and attach-cnt violates it too: kept to find Jason's path by search and
+ * to tell the two designs apart.
+ */
 const noForeignUserDomain = defineInvariant({
   name: 'no-foreign-user-domain',
   kind: 'always',
@@ -159,6 +164,32 @@ describe('vfio-per-device verdicts, found by the checker', async () => {
     }
     // attach-cnt, whose VFIO attaches the group in one call, keeps it.
     expect(checkDesign(attachCnt, 3, [noForeignUserDomain]).verdicts[0].verdict).toBe('holds');
+  });
+
+  it('owner-domain flags every state the test-only property flags, but finds attach-cnt\'s priv path first', () => {
+    const ownerDomain = invariants.find((i) => i.name === 'owner-domain');
+    if (!ownerDomain || ownerDomain.kind !== 'always') throw new Error('owner-domain is an always invariant');
+    // Jason's path ends with file2 owning a group on file1's domain: owner-domain says so.
+    const jason = [probe(0), bindV(0), probe(1), claim(), attachG(), remove(1), detachG(), release(), claim('file2')];
+    const end = replayEvents(design, 2, jason).at(-1)!;
+    const info = { design, state: end.state };
+    expect([ownerDomain.holds(end.context, info), ownerDomain.explain?.(end.context, info)]).toEqual([false, 'file2 owns the group but it is on dom1']);
+    // Every reachable state the test-only property rejects, owner-domain rejects too.
+    let foreign = 0;
+    for (const s of plainReachable(design, 2)) {
+      if (noForeignUserDomain.holds(s.context)) continue;
+      foreign++;
+      expect(ownerDomain.holds(s.context, { design, state: s.state })).toBe(false);
+    }
+    expect(foreign).toBeGreaterThan(0);
+    // By search its shortest counterexample is another one: attach-cnt's WARN-only claim on a
+    // group a late-joined kernel driver put on priv (the same path as in attach-cnt).
+    const v = at2.verdicts.find((x) => x.name === 'owner-domain')!;
+    if (v.verdict !== 'violated') throw new Error('expected a violation');
+    expect(v.counterexample).toEqual([probe(0), bindV(0), bindK(1), probe(1), attachD(1), claim()]);
+    const a = checkDesign(attachCnt, 2, [ownerDomain]).verdicts[0];
+    if (a.verdict !== 'violated') throw new Error('expected a violation');
+    expect(a.counterexample).toEqual(v.counterexample);
   });
 
   it('no counterexample reaches the model bound on attach_cnt', () => {
