@@ -3,7 +3,8 @@
  * SPIN on the same model.
  *
  * The model is one process whose loop has one `d_step` per modelled caller action, in the order
- * of `callerActions(devices)`: the action's precondition is the `d_step`'s guard, and its body
+ * of dmaown's model (`buildIommuModel(...).actions`): the action's precondition is the `d_step`'s
+ * guard, and its body
  * is the machine's handling of the event, with the guards tested in the machine's order (nested
  * `if ... else`, so the first guard that holds wins, as in XState). A `d_step` is one transition
  * whose intermediate states are never stored, so SPIN stores exactly the valuations of the
@@ -20,7 +21,8 @@
  * machine's guards are JavaScript functions, which cannot be translated mechanically); the
  * bench checks the translation by comparing the state counts of both tools.
  */
-import { callerActions, type CallerAction } from '../src/iommu/callers';
+import type { CallerAction } from '../src/iommu/callers';
+import { buildIommuModel } from '../src/iommu/iommuModel';
 import type { Design } from '../src/iommu/design';
 import type { IommuEvent } from '../src/iommu/events';
 import type { GroupContext } from '../src/model/context';
@@ -39,7 +41,7 @@ export const PROMELA_DESIGNS = ['v7', 'v8'] as const;
 
 const DOMAIN_NAME: Record<string, string> = { null: 'NODOM', default: 'DEFAULT', priv: 'PRIV', dom1: 'DOM1', dom2: 'DOM2', blocking: 'BLOCKING' };
 const OWNER_NAME: Record<string, string> = { null: 'NOBODY', file1: 'FILE1', file2: 'FILE2' };
-const DRIVER_NAME: Record<string, string> = { none: 'NODRV', kernel: 'KERNEL', vfio: 'VFIO' };
+const DRIVER_NAME: Record<string, string> = { none: 'NODRV', kernel: 'KERNEL', vfio: 'VFIO', tegra: 'TEGRA' };
 const PHASE_NAME: Record<string, string> = { idle: 'IDLE', claimed: 'CLAIMED', attached: 'ATTACHED' };
 
 const dname = (d: Domain): string => DOMAIN_NAME[String(d)];
@@ -49,7 +51,11 @@ const userOfDomain = (d: Domain): number => USERS.findIndex((u) => USER_DOMAIN[u
 /** `#define`s giving each value its index in the vocabulary, which is how dmaown encodes it. */
 function valueDefines(): string[] {
   const out: string[] = [];
-  const defs = (values: readonly unknown[], names: Record<string, string>) => values.forEach((v, i) => out.push(`#define ${names[String(v)]} ${i}`));
+  const defs = (values: readonly unknown[], names: Record<string, string>) => values.forEach((v, i) => {
+    const name = names[String(v)];
+    if (!name) throw new Error(`the Promela writer has no name for the value ${JSON.stringify(v)}`);
+    out.push(`#define ${name} ${i}`);
+  });
   defs(DOMAINS, DOMAIN_NAME);
   defs(OWNERS, OWNER_NAME);
   defs(DRIVERS, DRIVER_NAME);
@@ -91,7 +97,11 @@ function checkStandardSchema(design: Design, devices: number): void {
 
 /** Code builder for one bound: the shared effects of machines/shared/ghost.ts, unrolled over the devices. */
 class Code {
-  constructor(readonly devices: number) {}
+  /**
+   * @param bindVfioJoins whether the callers bind vfio-pci to a device outside the group (the
+   *   model's precondition, read from its action: see `promelaModel`).
+   */
+  constructor(readonly devices: number, readonly bindVfioJoins: boolean) {}
 
   dev(d: number, f: string): string { return `dev[${d}].${f}`; }
   user(u: number): string { return `user[${u}].phase`; }
@@ -154,7 +164,10 @@ class Code {
     const d = ev.dev ?? -1;
     switch (e.type) {
       case 'probe_device': return `!${this.dev(d, 'in_group')}`;
-      case 'bind_driver': return `${this.dev(d, 'driver')} == NODRV`;
+      case 'bind_driver':
+        if (e.driver === 'vfio' && !this.bindVfioJoins) return `${this.dev(d, 'driver')} == NODRV && ${this.dev(d, 'in_group')}`;
+        if (e.driver === 'kernel' || e.driver === 'vfio') return `${this.dev(d, 'driver')} == NODRV`;
+        throw new Error(`no Promela precondition for binding ${e.driver}`);
       case 'attach_device': return `${this.dev(d, 'driver')} == KERNEL && !${this.dev(d, 'priv')}`;
       case 'detach_device': return `${this.dev(d, 'driver')} == KERNEL && ${this.dev(d, 'priv')}`;
       case 'unbind_driver': return `${this.dev(d, 'driver')} != NODRV && !${this.dev(d, 'priv')}`;
@@ -427,8 +440,13 @@ export function promelaModel(design: Design, devices: number, options: PromelaOp
   if (design.callers) throw new Error(`design ${design.name} has its own callers; the Promela writer models the standard ones`);
   checkStandardSchema(design, devices);
   const schema = design.schema(devices);
-  const k = new Code(devices);
-  const actions: CallerAction[] = callerActions(devices);
+  // The caller actions exactly as dmaown's model has them (order and preconditions).
+  const actions: readonly CallerAction[] = buildIommuModel(design, devices, []).actions;
+  // Whether vfio-pci may be bound to a device outside the group: asked of the model's own
+  // precondition, in the initial state (no device in the group, none bound).
+  const bindVfio = actions.find((a) => a.event.type === 'bind_driver' && a.event.driver === 'vfio');
+  if (!bindVfio) throw new Error(`design ${design.name}: no vfio-pci bind among the callers`);
+  const k = new Code(devices, bindVfio.enabled(design.initialContext(devices)));
   const cnt = schema.group.owner_cnt;
   if (cnt.kind !== 'int') throw new Error('owner_cnt must be an int field');
 

@@ -2,12 +2,12 @@
  * The two ways of enumerating a design's states with XState itself, as baselines for the bench:
  * `xstate/graph`'s `getAdjacencyMap`, and a plain breadth-first search over
  * `xstate.transition()`. Both drive the design's machine with the same modelled callers as
- * dmaown (`callerActions`) and identify a state by its finite state and context without the
+ * dmaown (its model's caller actions) and identify a state by its finite state and context without the
  * call's outcome (`ret`, `warn`), so they count the same states as dmaown.
  */
 import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { getAdjacencyMap } from 'xstate/graph';
-import { callerActions } from '../src/iommu/callers';
+import { buildIommuModel } from '../src/iommu/iommuModel';
 import type { Design } from '../src/iommu/design';
 import type { IommuEvent } from '../src/iommu/events';
 import type { GroupContext } from '../src/model/context';
@@ -30,7 +30,7 @@ export function snapshotKey(s: AnyMachineSnapshot): string {
 }
 
 function enabledEvents(design: Design, devices: number): (c: GroupContext) => IommuEvent[] {
-  const actions = design.callers?.(devices) ?? callerActions(devices);
+  const actions = buildIommuModel(design, devices, []).actions;
   return (c) => {
     const out: IommuEvent[] = [];
     for (const a of actions) if (a.enabled(c)) out.push(a.event);

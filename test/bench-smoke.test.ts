@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runBench, type BenchReport } from '../bench/bench';
 import { promelaModel } from '../bench/promela';
 import { spinVersion } from '../bench/spin';
-import { callerActions } from '../src/iommu/callers';
+import { buildIommuModel } from '../src/iommu/iommuModel';
 import { design as v7 } from '../machines/v7';
 import { design as v8 } from '../machines/v8';
 
@@ -21,7 +21,7 @@ describe('Promela writer', () => {
   for (const design of [v7, v8]) {
     it(`writes ${design.name} as one d_step per caller action, the state variables from the schema`, () => {
       const pml = promelaModel(design, 2);
-      expect(pml.match(/:: d_step \{/g)?.length).toBe(callerActions(2).length);
+      expect(pml.match(/:: d_step \{/g)?.length).toBe(buildIommuModel(design, 2, []).actions.length);
       expect(pml).toContain('typedef Device {');
       expect(pml).toContain('Device dev[2];');
       expect(pml).toContain('User user[2];');
