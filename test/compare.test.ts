@@ -66,7 +66,7 @@ describe('compare --format json', () => {
     }
     expect(Object.keys(d.scenarios)).toEqual(scenarios);
     for (const s of Object.values<Record<string, unknown>>(d.scenarios)) expect(['passes', 'fails', 'n/a']).toContain(s.verdict);
-    expect(d.scenarios['shared-private-domain']).toMatchObject({ verdict: 'fails', variant: 'attach_device', failure: { step: 4, ret: -22, warn: false, expected: [0] } });
+    expect(d.scenarios['shared-private-domain']).toMatchObject({ verdict: 'fails', variant: 'kernel, attach_device', failure: { step: 4, ret: -22, warn: false, expected: [0] } });
     expect(text).not.toMatch(/elapsed/i);
   });
 

@@ -72,6 +72,7 @@ const refuse: Design = {
   initialContext: (n) => standardInitialContext(n),
   classify: standardClassify,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device_shared', 'detach_device_shared'],
+  drivers: ['kernel', 'vfio', 'tegra'],
 };
 
 const byName = (name: string): Scenario => {
@@ -132,7 +133,7 @@ describe('runScenario on v7', () => {
     const r = runScenario(v7, 2, byName('shared-private-domain'));
     expect(r.verdict).toBe('fails');
     if (r.verdict !== 'fails') return;
-    expect(r.variant).toBe('attach_device'); // v7 has no attach_device_shared
+    expect(r.variant).toBe('kernel, attach_device'); // v7 has neither the Tegra-like driver nor a _shared call
     expect(r.failure.step).toBe(4);
     expect(r.failure.ret).toBe(Errno.EINVAL);
     expect(r.failure.expected).toEqual([0]);
@@ -208,18 +209,19 @@ describe('runScenario on a design that refuses everything', () => {
     expect(vfioOnly.verdict === 'fails' && failureText(vfioOnly.failure)).toBe('step 2: claim(owner=file1) returned -EPERM, expected 0');
   });
 
-  it('prefers the attach_device_shared variant when the design has that call', () => {
+  it('prefers the attach_device_shared variant when the design has that call and the Tegra-like driver', () => {
     const r = runScenario(refuse, 2, byName('shared-private-domain'));
-    expect(r.verdict === 'fails' && r.variant).toBe('attach_device_shared');
+    expect(r.verdict === 'fails' && r.variant).toBe('tegra, attach_device_shared');
   });
 
   it('is n/a, naming the missing calls, when the design lacks them', () => {
     const r = runScenario(refuse, 1, byName('kernel-private-domain'));
     expect(r).toEqual({ name: 'kernel-private-domain', verdict: 'n/a', reason: 'design refuse-everything lacks attach_device, detach_device' });
-    const noShared: Design = { ...refuse, events: refuse.events.filter((e) => !e.endsWith('_shared')) };
+    const noShared: Design = { ...refuse, events: refuse.events.filter((e) => !e.endsWith('_shared')), drivers: undefined };
     const r2 = runScenario(noShared, 2, byName('shared-private-domain'));
     expect(r2.verdict === 'n/a' && r2.reason).toBe(
-      'design refuse-everything lacks attach_device_shared, detach_device_shared (variant attach_device_shared) and attach_device, detach_device (variant attach_device)',
+      'design refuse-everything lacks driver tegra, attach_device_shared, detach_device_shared (variant tegra, attach_device_shared)'
+        + ' and driver tegra, attach_device, detach_device (variant tegra, attach_device) and attach_device, detach_device (variant kernel, attach_device)',
     );
   });
 

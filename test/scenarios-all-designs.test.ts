@@ -29,10 +29,15 @@ function afterHolds(c: GroupContext, s: ScenarioStep): boolean {
 
 /** Checks `r` against a replay of the scenario's calls on `design`; returns what disagrees. */
 function disagreement(design: Design, s: Scenario, r: ScenarioResult): string | null {
-  const supported = s.variants.find((v) => v.steps.every((st) => design.events.includes(st.event.type)));
+  const drivers: readonly string[] = design.drivers ?? ['kernel', 'vfio'];
+  const lacks = (st: ScenarioStep) => {
+    if (!design.events.includes(st.event.type)) return st.event.type;
+    return st.event.type === 'bind_driver' && !drivers.includes(st.event.driver) ? `driver ${st.event.driver}` : null;
+  };
+  const supported = s.variants.find((v) => v.steps.every((st) => lacks(st) === null));
   if (!supported) {
     if (r.verdict !== 'n/a') return `expected n/a (missing calls), got ${r.verdict}`;
-    const missing = [...new Set(s.variants.flatMap((v) => v.steps.map((st) => st.event.type)).filter((t) => !design.events.includes(t)))];
+    const missing = [...new Set(s.variants.flatMap((v) => v.steps.map(lacks)).filter((t): t is string => t !== null))];
     return missing.every((m) => r.reason.includes(m)) ? null : `n/a reason '${r.reason}' does not name every missing call (${missing.join(', ')})`;
   }
   if (r.verdict === 'n/a') return `n/a although variant ${supported.name} has every call: ${r.reason}`;
@@ -171,7 +176,7 @@ describe('results per design (what the thread and upstream lead us to expect)', 
 
   it('attach-cnt and vfio-per-device: a refcounted iommu_attach_device() shares a domain', async () => {
     // Lu's attach_cnt lets several devices of a group attach the same domain through the plain
-    // call, so the Tegra-like driver needs no _shared call.
+    // call: the Tegra-like driver shares one through iommu_attach_device().
     expect(await summary('attach-cnt')).toEqual({ ...ORDINARY, 'shared-private-domain': 'passes', 'vfio-hotplug-isolated': 'passes', 'late-join-unbind': 'fails at 2' });
     // VFIO attaching device by device cannot balance when a device joins in between (Jason, 23
     // Dec): the detach loop runs once too often and WARNs at step 5.
@@ -181,13 +186,13 @@ describe('results per design (what the thread and upstream lead us to expect)', 
   it('v1-enum, v4-shared, lu-owner-param', async () => {
     // v1 05/11: iommu_probe_device() attaches no default domain while the owner is USER.
     expect(await summary('v1-enum')).toEqual({ ...ORDINARY, 'vfio-hotplug-isolated': 'passes', 'shared-private-domain': 'fails at 4', 'late-join-unbind': 'fails at 2' });
-    // shared-private-domain is left out for v4-shared and lu-owner-param: there a Tegra-like
-    // driver binds without the DMA_API claim (suppress_auto_claim_dma_owner, or Lu's explicit
-    // PRIVATE_DOMAIN claim), which the modelled callers cannot express yet; the scenario fails
-    // at step 4 on both, a limit of the model (docs/designs/v4-shared.md, lu-owner-param.md).
-    expect(await summary('v4-shared')).toMatchObject({ ...ORDINARY, 'vfio-hotplug-isolated': 'passes', 'late-join-unbind': 'fails at 2' });
-    // Lu's sketch: a singleton group attached through the plain path, then a device joins; the
-    // shared detach WARNs at VFIO's detach (docs/designs/lu-owner-param.md).
-    expect(await summary('lu-owner-param')).toMatchObject({ ...ORDINARY, 'vfio-hotplug-isolated': 'fails at 5', 'late-join-unbind': 'fails at 2' });
+    // v4's Tegra driver suppresses the DMA-API claim and uses iommu_attach_device_shared()
+    // (Tested-by on Tegra, 07/13).
+    expect(await summary('v4-shared')).toEqual({ ...ORDINARY, 'shared-private-domain': 'passes', 'vfio-hotplug-isolated': 'passes', 'late-join-unbind': 'fails at 2' });
+    // Lu: "For multiple-device group, like drm/tegra, the drivers should claim the
+    // PRIVATE_DOMAIN ownership and call iommu_attach_device(domain, dev, PRIVATE_DOMAIN)". A
+    // device joining a singleton group attached through the plain path makes the shared detach
+    // WARN at VFIO's detach (docs/designs/lu-owner-param.md).
+    expect(await summary('lu-owner-param')).toEqual({ ...ORDINARY, 'shared-private-domain': 'passes', 'vfio-hotplug-isolated': 'fails at 5', 'late-join-unbind': 'fails at 2' });
   });
 });

@@ -1,6 +1,6 @@
 import type { GroupContext } from '../model/context';
 import { errnoName } from '../model/vocabulary';
-import type { Design } from './design';
+import { driversOf, type Design } from './design';
 import { formatEvent, type IommuEvent } from './events';
 import { driverCoreProblem, initialTraceState, replayEvents, type TraceStep } from './replay';
 
@@ -40,7 +40,7 @@ export interface ScenarioStep {
 /**
  * One way of playing a scenario. A scenario with several variants (e.g. a Tegra-like driver
  * using `attach_device_shared` where the design has it, else `attach_device`) runs the first
- * variant whose calls the design has.
+ * variant whose calls and drivers the design has.
  */
 export interface ScenarioVariant {
   /** null for a scenario with a single sequence of steps. */
@@ -98,10 +98,18 @@ export function devicesNeeded(v: ScenarioVariant): number {
   return n;
 }
 
-/** The calls a variant makes that `design` does not have, in order of first use. */
+/**
+ * What a variant uses that `design` does not have, in order of first use: calls (event types),
+ * and drivers it binds (as `driver tegra`).
+ */
 export function missingCalls(design: Design, v: ScenarioVariant): string[] {
   const out: string[] = [];
-  for (const s of v.steps) if (!design.events.includes(s.event.type) && !out.includes(s.event.type)) out.push(s.event.type);
+  const drivers = driversOf(design);
+  for (const s of v.steps) {
+    const e = s.event;
+    const lack = !design.events.includes(e.type) ? e.type : e.type === 'bind_driver' && !drivers.includes(e.driver) ? `driver ${e.driver}` : null;
+    if (lack && !out.includes(lack)) out.push(lack);
+  }
   return out;
 }
 
@@ -139,7 +147,7 @@ const expectedText = (codes: readonly number[]) => codes.map(errnoName).join(' o
 
 /**
  * Plays `scenario` on `design` with a group of `devices` devices. The result is n/a (with the
- * reason) when the design has none of the scenario's variants' calls or the group is too small;
+ * reason) when no variant's calls and drivers are all the design's, or the group is too small;
  * otherwise `passes`, or `fails` naming the first step whose return code, WARN_ON or state is not
  * what the step expects, or that the driver core cannot make. Each step is replayed with
  * `replayEvents` from the start (scenarios are short), so it runs exactly as `dmaown replay`.

@@ -214,7 +214,7 @@ export function comparisonJson(c: Comparison): Record<string, unknown> {
 
 /**
  * `comparisonJson` as text: indented like `JSON.stringify(x, null, 2)`, except that an object or
- * array holding only plain values (an event, a list of codes) stays on one line.
+ * array holding only plain values or empty lists (an event, a list of codes) stays on one line.
  */
 export function comparisonJsonText(c: Comparison): string {
   return compactJson(comparisonJson(c), '') + '\n';
@@ -222,7 +222,8 @@ export function comparisonJsonText(c: Comparison): string {
 
 function compactJson(v: unknown, indent: string): string {
   if (typeof v !== 'object' || v === null) return JSON.stringify(v);
-  const flat = (Array.isArray(v) ? v : Object.values(v)).every((x) => typeof x !== 'object' || x === null);
+  const plain = (x: unknown) => typeof x !== 'object' || x === null || Object.keys(x).length === 0;
+  const flat = (Array.isArray(v) ? v : Object.values(v)).every(plain);
   if (flat && Array.isArray(v)) return `[${v.map((x) => JSON.stringify(x)).join(', ')}]`;
   if (flat) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${JSON.stringify(x)}`).join(', ')}}`;
   const inner = indent + '  ';
