@@ -8,7 +8,7 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag } from './common';
+import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { flagString } from './args';
 import { progressReporter } from './progress';
 
@@ -47,14 +47,15 @@ export const checkCommand: Command = {
   summary: 'check invariants of a design exhaustively and print shortest counterexamples',
   help: `usage: dmaown check [--design NAME] [--devices N] [--invariant NAME ...] [--config FILE]
                     [--format text|json|junit|md] [--report FORMAT=FILE ...]
-                    [--max-states N] [--max-memory SIZE]
+                    [--max-states N] [--max-memory SIZE] [--symmetry] [--workers N]
 
 Explores every interleaving of the modelled callers (driver core, hot-plug, a kernel driver with
 a private domain, two VFIO users) on one iommu group of N devices, breadth first, and reports
 each invariant: holds, violated (with the shortest counterexample) or n/a (with the reason).
 
   --design NAME        design to check (default ${DEFAULT_DESIGN}; 'dmaown designs' lists them)
-  --devices N          devices in the group, 1 to 8 (default ${DEFAULT_DEVICES})
+  --devices N          devices in the group, 1 to 8, or 1 to 10 with --symmetry
+                       (default ${DEFAULT_DEVICES})
   --invariant NAME     check only this invariant; repeat or comma-separate for several
                        (default: all; 'dmaown invariants' lists them)
   --config FILE        check the designs, bounds and invariants FILE names (docs/ci.md);
@@ -66,6 +67,13 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --max-states N       stop after N distinct states (result marked incomplete, exit 3)
   --max-memory SIZE    stop before the search uses more than SIZE, e.g. 512M or 8G
                        (default: half of this machine's memory; result incomplete, exit 3)
+  --symmetry           store one state per class of states equal up to renumbering the
+                       devices and swapping the users file1/dom1 with file2/dom2, where the
+                       design treats them alike (checked first; stderr says what was used).
+                       Same verdicts; counterexamples are concrete and as short as without;
+                       state counts are classes (docs/scaling.md)
+  --workers N          expand states in N worker threads (default 1); same counts, verdicts
+                       and counterexamples whatever N
 
 Each counterexample is printed as numbered calls with return code, WARN and the state after
 each call, followed by a 'replay:' line of events that 'dmaown replay' accepts as they are.
@@ -83,6 +91,8 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       { name: 'report', kind: 'list' },
       { name: 'max-states', kind: 'string' },
       { name: 'max-memory', kind: 'string' },
+      { name: 'symmetry', kind: 'bool' },
+      { name: 'workers', kind: 'string' },
     ], 'check');
     // `--invariant a b` lists several: names after --invariant are invariants too.
     const named = invariantsFlag(args);
@@ -105,8 +115,10 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     if (!args.flags.has('max-memory') && plan.maxMemory !== undefined) budget.maxMemory = plan.maxMemory;
     // The progress line goes to stderr on a terminal only, never in CI: reports stay clean.
     const progress = progressReporter();
-    const runs = runPlan(plan, { ...budget, onProgress: progress.onProgress, progressEvery: 1 << 14 });
+    const search = searchFlags(args);
+    const runs = runPlan(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14 });
     progress.done();
+    if (search.symmetry) for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
     for (const [fmt, file] of reports) {
       try {
         writeFileSync(file, renderReport(fmt, runs, plan.source));

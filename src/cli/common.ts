@@ -30,8 +30,36 @@ export async function invariantsByName(names: readonly string[] | undefined): Pr
   });
 }
 
+/** Devices allowed with `--symmetry`: the reduced state space grows slowly enough for 10. */
+export const MAX_DEVICES_SYMMETRY = 10;
+
+/** `--devices N`: 1 to 8, or to 10 when the command line also has `--symmetry`. */
 export function devicesFlag(p: ParsedArgs): number {
-  return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES, 'the number of devices');
+  if (symmetryFlag(p)) return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices (with --symmetry)');
+  const n = flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices');
+  if (n > MAX_DEVICES) throw new InputError(`--devices ${n} is out of range: the number of devices must be ${MIN_DEVICES} to ${MAX_DEVICES} (up to ${MAX_DEVICES_SYMMETRY} with --symmetry)`);
+  return n;
+}
+
+/** `--symmetry` (a bool flag; `--symmetry=false` turns it off). */
+export function symmetryFlag(p: ParsedArgs): boolean {
+  const v = flagString(p, 'symmetry');
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  throw new InputError(`--symmetry takes no value (or true/false), got '${v}'`);
+}
+
+/** Largest `--workers`. */
+export const MAX_WORKERS = 64;
+
+/** `--workers N`: threads expanding states (default 1). */
+export function workersFlag(p: ParsedArgs): number {
+  return flagInt(p, 'workers', 1, 1, MAX_WORKERS, 'the number of worker threads');
+}
+
+/** `--symmetry` and `--workers N` as check options. */
+export function searchFlags(p: ParsedArgs): { symmetry: boolean; workers: number } {
+  return { symmetry: symmetryFlag(p), workers: workersFlag(p) };
 }
 
 export function invariantsFlag(p: ParsedArgs): string[] | undefined {

@@ -107,8 +107,20 @@ function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutati
   } catch (e) {
     return (e as Error).message;
   }
-  const keyToAction = new Map(model.actions.map((a, i) => [eventKey(a.event), i] as const));
-  const actionMap = model.actions.map((a) => keyToAction.get(eventKey(permuteEvent(a.event as unknown as Record<string, unknown>, p))) ?? -1);
+  // Several actions may send the same event (two drivers using one call): the k-th action with
+  // an event maps to the k-th action with the permuted event.
+  const nth = new Map<string, number>();
+  const keyed = model.actions.map((a) => {
+    const k = eventKey(a.event);
+    const i = nth.get(k) ?? 0;
+    nth.set(k, i + 1);
+    return `${k}#${i}`;
+  });
+  const keyToAction = new Map(keyed.map((k, i) => [k, i] as const));
+  const actionMap = model.actions.map((a, i) => {
+    const k = keyed[i];
+    return keyToAction.get(`${eventKey(permuteEvent(a.event as unknown as Record<string, unknown>, p))}#${k.slice(k.lastIndexOf('#') + 1)}`) ?? -1;
+  });
   const missing = actionMap.indexOf(-1);
   if (missing >= 0) return `no caller action matches ${JSON.stringify(permuteEvent(model.actions[missing].event as unknown as Record<string, unknown>, p))}`;
   for (const prop of model.properties) {
@@ -143,7 +155,9 @@ function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutati
       const ev = JSON.stringify(model.actions[a.actions[k]].event);
       if (j === undefined) return `${ev} is enabled in ${JSON.stringify(model.decode(s))} but its image is not enabled in the image state`;
       permute(a.states.subarray(k * W, (k + 1) * W), gt);
-      if (gt.join() !== b.states.subarray(j * W, (j + 1) * W).join() || a.flags[k] !== b.flags[j]) return `${ev} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
+      let same = a.flags[k] === b.flags[j];
+      for (let w = 0; w < W && same; w++) same = gt[w] === b.states[j * W + w];
+      if (!same) return `${ev} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
     }
   }
   return null;

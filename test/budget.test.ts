@@ -1,0 +1,74 @@
+/**
+ * Budgets stop a search cleanly, never by running out of memory: the result says it is
+ * incomplete, how far it got and why, keeps the violations found so far (with replayable
+ * counterexamples), leaves the rest unknown, and the CLI exits 3 when nothing was violated.
+ * Also the memory target: at most 40 bytes per stored state at 8 devices, unreduced.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkDesign } from '../src/iommu/checkDesign';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { replayEvents } from '../src/iommu/replay';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'dmaown.js');
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
+}
+
+describe('budgets', async () => {
+  const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
+  const invariants = await loadInvariants();
+
+  it('a memory budget stops v7 at 7 devices cleanly: incomplete, within budget, violations kept', () => {
+    const limit = 10 * 1024 * 1024;
+    const dc = checkDesign(v7, 7, invariants, { maxMemory: limit });
+    const r = dc.result;
+    expect(r.complete).toBe(false);
+    expect(r.stopReason).toMatch(/max-memory/);
+    expect(r.peakBytes).toBeLessThanOrEqual(limit);
+    expect(r.states).toBeGreaterThan(50_000);
+    expect(r.expanded).toBeLessThan(r.states);
+    expect(r.depth).toBeGreaterThan(5);
+    for (const v of dc.verdicts) {
+      expect(v.verdict).not.toBe('holds');
+      if (v.verdict === 'violated') expect(replayEvents(v7, 7, v.counterexample)).toHaveLength(v.counterexample.length);
+    }
+    expect(dc.verdicts.find((v) => v.name === 'no-warn')!.verdict).toBe('violated');
+    expect(dc.verdicts.find((v) => v.name === 'viability')!.verdict).toBe('unknown');
+  });
+
+  it('at most 40 bytes per stored state at 8 devices (peak, growth included)', () => {
+    const dc = checkDesign(v7, 8, invariants, { maxStates: 300_000 });
+    expect(dc.result.complete).toBe(false);
+    expect(dc.result.peakBytes / dc.result.states).toBeLessThanOrEqual(40);
+  });
+
+  it('CLI: exit 3 with a labelled incomplete result, also with --symmetry and --workers', () => {
+    for (const extra of [[], ['--symmetry', '--workers', '2']]) {
+      const r = run(['check', '--devices', '7', '--invariant', 'type-ok,owned-isolation', '--max-states', '20000', ...extra]);
+      expect(r.code).toBe(3);
+      expect(r.out).toMatch(/INCOMPLETE: explored [\d,]+ distinct states, [\d,]+ transitions, depth \d+/);
+      expect(r.out).toMatch(/stopped early: --max-states 20000 reached/);
+      expect(r.out).toMatch(/type-ok\s+unknown/);
+    }
+  });
+
+  it('CLI: --devices above 8 needs --symmetry, and 10 is the most', () => {
+    expect(run(['check', '--devices', '9']).err).toMatch(/1 to 8 \(up to 10 with --symmetry\)/);
+    expect(run(['check', '--devices', '11', '--symmetry']).code).toBe(2);
+    const r = run(['check', '--devices', '10', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/reduced by symmetry: devices/);
+  });
+});
