@@ -7,7 +7,7 @@ import { DecisionTree, ImpureFunctionError } from '../src/core/decisionTree';
 import { PagedActions } from '../src/core/growable';
 import { BudgetExceeded, MemoryBudget } from '../src/core/memoryBudget';
 import { Successors } from '../src/core/model';
-import { StateStore } from '../src/core/stateStore';
+import { StateStore, StoreReader } from '../src/core/stateStore';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel } from '../src/iommu/iommuModel';
@@ -25,22 +25,26 @@ describe('StateStore', () => {
     const ref = new Map<string, number>();
     const next = rng(7);
     const row = new Uint32Array(W);
+    let wrong = 0;
     for (let i = 0; i < 300_000; i++) {
       // Few distinct values per word, so that rows repeat often.
       row[0] = next() % 50; row[1] = next() % 40; row[2] = (next() % 200) | (i & 1 ? 0x80000000 : 0);
       const key = row.join();
       const r = store.add(row);
       const known = ref.get(key);
-      if (known === undefined) { expect(r).toBe(ref.size); ref.set(key, r); }
-      else expect(r).toBe(-(known + 1));
+      if (known === undefined) { if (r !== ref.size) wrong++; ref.set(key, r); }
+      else if (r !== -(known + 1)) wrong++;
     }
+    expect(wrong).toBe(0);
     expect(store.count).toBe(ref.size);
     expect(ref.size).toBeGreaterThan(100_000);
     const out = new Uint32Array(W);
     for (const [key, id] of ref) {
       store.read(id, out);
-      expect(out.join()).toBe(key);
+      if (out.join() !== key) wrong++;
+      if (store.find(out) !== id) wrong++;
     }
+    expect(wrong).toBe(0);
     expect(store.find(Uint32Array.of(99, 99, 99))).toBe(-1);
     expect(store.find(Uint32Array.from(ref.keys().next().value!.split(',').map(Number)))).toBe(0);
   });
@@ -57,6 +61,31 @@ describe('StateStore', () => {
     expect(budget.peak).toBeLessThanOrEqual(2 * 1024 * 1024);
     row[0] = added - 1; row[1] = (added - 1) * 7;
     expect(store.find(row)).toBe(added - 1);
+  });
+});
+
+describe('StoreReader', () => {
+  it('finds, in a shared store, the states added before its snapshot, and never a wrong id', () => {
+    const store = new StateStore(2, 16, new MemoryBudget(), true);
+    const reader = new StoreReader(2);
+    const row = new Uint32Array(2);
+    const at = (i: number) => { row[0] = i * 3; row[1] = i ^ 0x5555; return row; };
+    for (let i = 0; i < 50_000; i++) store.add(at(i));
+    reader.update(store.snapshot());
+    for (let i = 50_000; i < 200_000; i++) store.add(at(i));
+    let wrong = 0;
+    let found = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const r = reader.find(at(i), 0, store.hash(row, 0));
+      if (i < 50_000 && r !== i) wrong++;
+      if (r >= 0) { found++; if (r !== i) wrong++; }
+    }
+    expect(wrong).toBe(0);
+    expect(found).toBeGreaterThanOrEqual(50_000);
+    reader.update(store.snapshot());
+    for (let i = 0; i < 200_000; i++) if (reader.find(at(i), 0, store.hash(row, 0)) !== i) wrong++;
+    expect(wrong).toBe(0);
+    expect(reader.find(Uint32Array.of(1, 1), 0, store.hash(Uint32Array.of(1, 1), 0))).toBe(-1);
   });
 });
 

@@ -135,7 +135,7 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
   const cfg = resolveConfig(model, options);
   const started = performance.now();
   const budget = new MemoryBudget(cfg.maxMemory);
-  const search = new SearchState(model, cfg.props, budget, cfg.symmetry);
+  const search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1);
   let outcome: LoopOutcome;
   try {
     search.addInitial(model.initialStates());

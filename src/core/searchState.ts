@@ -91,9 +91,10 @@ export class SearchState {
   private readonly recent: Uint32Array;
   private readonly recentMask: number;
 
-  constructor(readonly model: PackedModel, readonly props: PropertySet, readonly budget: MemoryBudget, readonly symmetry: Symmetry | null) {
+  /** `sharedStore`: keep the visited set in shared memory, for worker threads to look into. */
+  constructor(readonly model: PackedModel, readonly props: PropertySet, readonly budget: MemoryBudget, readonly symmetry: Symmetry | null, sharedStore = false) {
     this.W = model.words;
-    this.store = new StateStore(this.W, 1 << 12, budget);
+    this.store = new StateStore(this.W, 1 << 12, budget, sharedStore);
     this.parent = new PagedInt32(budget);
     this.via = new PagedActions(budget);
     this.good = props.rec.map(() => new PagedBits(budget));
@@ -166,6 +167,19 @@ export class SearchState {
       recent[e + W] = id + 1;
     }
     if (this.good.length === 0) return;
+    for (let j = 0; j < this.good.length; j++) {
+      if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
+    }
+  }
+
+  /**
+   * Adds a transition from `from` to state `id`, which is already stored (a worker found it):
+   * the same as `addSuccessor` with that state's row.
+   */
+  addKnown(from: number, action: number, flags: number, id: number): void {
+    const fl = flags & this.props.flagMask;
+    if (fl !== 0) this.flagged(from, action, fl);
+    this.transitions++;
     for (let j = 0; j < this.good.length; j++) {
       if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
     }

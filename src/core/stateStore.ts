@@ -46,15 +46,31 @@ export class StateStore {
   /** Bits of a slot that hold id + 1; the rest hold the tag. */
   private idBits: number;
   private limit: number;
+  /** Bumped whenever the index is replaced or a page is added (see `snapshot`). */
+  generation = 0;
 
-  constructor(readonly words: number, initialCapacity = 1 << 12, private readonly budget = new MemoryBudget()) {
+  /**
+   * `shared`: keep rows and index in SharedArrayBuffers, so that other threads can look states
+   * up (read only) through a `StoreReader` while this thread adds them.
+   */
+  constructor(readonly words: number, initialCapacity = 1 << 12, private readonly budget = new MemoryBudget(), private readonly shared = false) {
     let bits = 4;
     while (1 << bits < initialCapacity / MAX_LOAD && bits < 30) bits++;
     budget.reserve((1 << bits) * 4);
-    this.index = new Uint32Array(1 << bits);
+    this.index = this.alloc(1 << bits);
     this.mask = (1 << bits) - 1;
     this.idBits = bits;
     this.limit = Math.floor((1 << bits) * MAX_LOAD);
+  }
+
+  private alloc(n: number): Uint32Array {
+    return this.shared ? new Uint32Array(new SharedArrayBuffer(n * 4)) : new Uint32Array(n);
+  }
+
+  /** What a `StoreReader` needs (shared stores only): the index and the pages, as they are now. */
+  snapshot(): StoreSnapshot {
+    if (!this.shared) throw new Error('snapshot() needs a shared store');
+    return { words: this.words, index: this.index.buffer as SharedArrayBuffer, idBits: this.idBits, pages: this.pages.map((p) => p.buffer as SharedArrayBuffer) };
   }
 
   /** Bytes held by the store's arrays. */
@@ -107,7 +123,8 @@ export class StateStore {
     const id = this.count;
     if (id >>> PAGE_BITS === this.pages.length) {
       this.budget.reserve(PAGE_SIZE * this.words * 4);
-      this.pages.push(new Uint32Array(PAGE_SIZE * this.words));
+      this.pages.push(this.alloc(PAGE_SIZE * this.words));
+      this.generation++;
     }
     if (id + 1 > this.limit) {
       this.growIndex();
@@ -116,31 +133,11 @@ export class StateStore {
     const page = this.pages[id >>> PAGE_BITS];
     const base = (id & PAGE_MASK) * this.words;
     for (let i = 0; i < this.words; i++) page[base + i] = buf[off + i];
-    this.index[slot] = ((tag << k) | (id + 1)) >>> 0;
+    // The row first, then the slot (a store readers see only after the row: see StoreReader).
+    if (this.shared) Atomics.store(this.index, slot, ((tag << k) | (id + 1)) >>> 0);
+    else this.index[slot] = ((tag << k) | (id + 1)) >>> 0;
     this.count = id + 1;
     return id;
-  }
-
-  /**
-   * Reads the index slots (and, for slots in use, the rows) that `add` or `find` of these
-   * hashes will read first, so that their cache misses overlap instead of coming one by one.
-   * Returns a value of no meaning (so the reads are not optimized away).
-   */
-  touch(hashes: Uint32Array, n: number): number {
-    let x = 0;
-    const index = this.index;
-    const mask = this.mask;
-    for (let k = 0; k < n; k++) x ^= index[hashes[k] & mask];
-    const idMask = this.mask;
-    const W = this.words;
-    for (let k = 0; k < n; k++) {
-      const e = index[hashes[k] & mask];
-      if (e !== 0) {
-        const id = (e & idMask) - 1;
-        x ^= this.pages[id >>> PAGE_BITS][(id & PAGE_MASK) * W];
-      }
-    }
-    return x;
   }
 
   /** Copies row `id` into `out` (at `off`). */
@@ -169,7 +166,7 @@ export class StateStore {
     if (bits > 31) throw new RangeError('the visited set is full (2^31 slots)');
     const size = 2 ** bits;
     this.budget.reserve(size * 4);
-    const index = new Uint32Array(size);
+    const index = this.alloc(size);
     const mask = size - 1;
     const row = new Uint32Array(this.words);
     for (let id = 0; id < this.count; id++) {
@@ -184,5 +181,62 @@ export class StateStore {
     this.mask = mask;
     this.idBits = bits;
     this.limit = Math.floor(size * MAX_LOAD);
+    this.generation++;
+  }
+}
+
+/** A shared store's arrays as of one moment (structured-cloneable: SharedArrayBuffers are shared). */
+export interface StoreSnapshot {
+  readonly words: number;
+  readonly index: SharedArrayBuffer;
+  readonly idBits: number;
+  readonly pages: readonly SharedArrayBuffer[];
+}
+
+/**
+ * Looks states up, from another thread, in a shared `StateStore` that its own thread keeps
+ * adding to. A lookup sees every state added before the snapshot it was given, and may or may
+ * not see later ones: `find` returns an id only for a state that is really stored (the writer
+ * stores the row before it publishes the slot, and the reader loads the slot atomically before
+ * it reads the row), and -1 otherwise, which means "not known here", not "new".
+ */
+export class StoreReader {
+  private index: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
+  private pages: Uint32Array<ArrayBufferLike>[] = [];
+  private idBits = 0;
+  private mask = 0;
+  constructor(readonly words: number) {}
+
+  /** Switches to a newer snapshot of the same store. */
+  update(s: StoreSnapshot): void {
+    this.index = new Uint32Array(s.index);
+    this.idBits = s.idBits;
+    this.mask = (2 ** s.idBits) - 1;
+    for (let i = this.pages.length; i < s.pages.length; i++) this.pages.push(new Uint32Array(s.pages[i]));
+  }
+
+  /** The id of the row at `buf[off..]` (with hash `h`) if the store had it, else -1. */
+  find(buf: Uint32Array, off: number, h: number): number {
+    const index = this.index;
+    if (index.length === 0) return -1;
+    const k = this.idBits;
+    const tag = h >>> k;
+    const mask = this.mask;
+    const W = this.words;
+    let slot = h & mask;
+    for (;;) {
+      const e = Atomics.load(index, slot);
+      if (e === 0) return -1;
+      if (e >>> k === tag) {
+        const id = (e & mask) - 1;
+        const page = this.pages[id >>> PAGE_BITS];
+        if (page === undefined) return -1;
+        const base = (id & PAGE_MASK) * W;
+        let same = true;
+        for (let i = 0; i < W; i++) if (page[base + i] !== buf[off + i]) { same = false; break; }
+        if (same) return id;
+      }
+      slot = (slot + 1) & mask;
+    }
   }
 }

@@ -1,4 +1,4 @@
-import { DecisionTree, type Trace } from '../core/decisionTree';
+import { DecisionForest, DecisionTree, UNKNOWN, type Trace } from '../core/decisionTree';
 import type { ModelRecipe, PackedModel, Property, Symmetry } from '../core/model';
 import { Successors } from '../core/model';
 import { compileMachine, type CompiledMachine } from '../machine/compileMachine';
@@ -251,7 +251,9 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
         return tracer.finish(traced(tracer.view, tracer.probe) ? 1 : 0);
       },
       direct(row, off) { loadLook(row, off); return direct(look) ? 1 : 0; },
-      maxNodes: 1 << 16,
+      // Large enough for the trees that converge (a goal probing a claim: about 80,000 nodes at 6
+      // devices); a tree that keeps growing with the states (type-ok) fills it and is bypassed.
+      maxNodes: 1 << 20,
     });
     return (row) => tree.lookup(row, 0) === 1;
   };
@@ -297,7 +299,8 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     const leaves = new TransitionLeaves(W);
     const andMask = new Uint32Array(W);
     const orMask = new Uint32Array(W);
-    const trees = actions.map((act) => new DecisionTree(fields, {
+    const forest = new DecisionForest(fields);
+    actions.forEach((act) => forest.add({
       trace(row, off) {
         tracer.start(row, off, W);
         const v = tracer.view;
@@ -324,23 +327,40 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
         leaves.flags[LEAF_SCRATCH] = work.warn ? 1 << FLAG_WARN : 0;
         return LEAF_SCRATCH;
       },
+      // The loop below counts no hits, so a tree must not fill up in practice (see DecisionForest).
+      maxNodes: 1 << 24,
     }));
     const n = actions.length;
-    /** Emits the successor of `state` for leaf `leaf` of action `a`, from the leaf tables. */
-    const emit = (a: number, leaf: number, state: Uint32Array, out: Successors) => {
-      const flags = leaves.flags[leaf];
-      if (flags < 0) return;
-      const off = out.push(a, flags);
-      const and = leaves.and;
-      const or = leaves.or;
-      const dst = out.states;
-      const base = leaf * W;
-      for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
+    // One loop walks every action's tree (see DecisionForest) and writes each enabled action's
+    // successor: the row with the leaf's AND and OR masks applied.
+    successors = (state: Uint32Array, out: Successors) => {
+      const roots = forest.roots;
+      let nodes = forest.nodes;
+      let kids = forest.kids;
+      for (let a = 0; a < n; a++) {
+        let k = roots[a];
+        while (k >= 0) {
+          const b = k << 2;
+          k = kids[nodes[b + 3] + ((state[nodes[b]] >>> nodes[b + 1]) & nodes[b + 2])];
+        }
+        let leaf: number;
+        if (k === UNKNOWN) {
+          leaf = forest.miss(a, state, 0);
+          nodes = forest.nodes;
+          kids = forest.kids;
+        } else {
+          leaf = -2 - k;
+        }
+        const flags = leaves.flags[leaf];
+        if (flags < 0) continue;
+        const off = out.push(a, flags);
+        const and = leaves.and;
+        const or = leaves.or;
+        const dst = out.states;
+        const base = leaf * W;
+        for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
+      }
     };
-    const walkAll = (state: Uint32Array, out: Successors) => {
-      for (let a = 0; a < n; a++) emit(a, trees[a].lookup(state, 0), state, out);
-    };
-    successors = walkAll;
   }
 
   let symmetry: Symmetry | undefined;

@@ -1,6 +1,6 @@
 import { Successors, type PackedModel, type Symmetry } from '../core/model';
 import type { PropertySet } from '../core/searchState';
-import { hashRow } from '../core/stateStore';
+import { hashRow, type StoreReader } from '../core/stateStore';
 
 /** The expansion of consecutive states, as a worker hands it to the merging thread. */
 export interface ExpandedChunk {
@@ -8,8 +8,12 @@ export interface ExpandedChunk {
   readonly bits: Uint32Array;
   /** Per state: how many successors it has (they follow one another in the arrays below). */
   readonly counts: Uint32Array;
-  /** Per successor: action, flags (bit 31: the successor is the state itself), hash, row. */
+  /**
+   * Per successor: action, flags (bit 31: the successor is the state itself), its id when the
+   * worker found it stored (else -1), hash, row.
+   */
   readonly actions: Uint32Array;
+  readonly ids: Int32Array;
   readonly flags: Uint32Array;
   readonly hashes: Uint32Array;
   readonly rows: Uint32Array;
@@ -23,7 +27,7 @@ export const SELF_LOOP = 0x80000000;
  * computes their successors, canonicalized by `symmetry` when given, hashed for the store. The
  * same work, in the same order, as the single-threaded search does for each state.
  */
-export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number): ExpandedChunk {
+export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number, store: StoreReader | null = null): ExpandedChunk {
   const W = model.words;
   const bits = new Uint32Array(n);
   const counts = new Uint32Array(n);
@@ -32,6 +36,7 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
   let actions = new Uint32Array(cap);
   let flags = new Uint32Array(cap);
   let hashes = new Uint32Array(cap);
+  let ids = new Int32Array(cap);
   let out = new Uint32Array(cap * W);
   let m = 0;
   const cur = new Uint32Array(W);
@@ -46,6 +51,7 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
       const a = new Uint32Array(cap); a.set(actions); actions = a;
       const f = new Uint32Array(cap); f.set(flags); flags = f;
       const h = new Uint32Array(cap); h.set(hashes); hashes = h;
+      const d = new Int32Array(cap); d.set(ids); ids = d;
       const o = new Uint32Array(cap * W); o.set(out); out = o;
     }
     const st = succ.states;
@@ -60,8 +66,10 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
       }
       actions[m] = succ.actions[k];
       flags[m] = self ? (succ.flags[k] | SELF_LOOP) >>> 0 : succ.flags[k];
-      hashes[m] = self ? 0 : hashRow(st, off, W);
+      const h = self ? 0 : hashRow(st, off, W);
+      hashes[m] = h;
+      ids[m] = self || !store ? -1 : store.find(st, off, h);
     }
   }
-  return { bits, counts, actions: actions.slice(0, m), flags: flags.slice(0, m), hashes: hashes.slice(0, m), rows: out.slice(0, m * W) };
+  return { bits, counts, actions: actions.slice(0, m), ids: ids.slice(0, m), flags: flags.slice(0, m), hashes: hashes.slice(0, m), rows: out.slice(0, m * W) };
 }

@@ -44,9 +44,11 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
 
 /**
  * The search with `cfg.workers` worker threads. The calling thread sends consecutive chunks of
- * stored states to the workers, which evaluate the states' properties and compute their
- * (canonicalized, hashed) successors; it then merges the results into `search` strictly in id
- * order, as the single-threaded loop would. So the numbering of states, the counts, the
+ * stored states to the workers, which evaluate the states' properties, compute their
+ * (canonicalized, hashed) successors and look them up in the visited set (shared memory, read
+ * only: most successors are states stored already); it then merges the results into `search`
+ * strictly in id order, as the single-threaded loop would, adding the successors the workers
+ * did not find. So the numbering of states, the counts, the
  * verdicts and the counterexamples do not depend on the number of workers or on timing.
  * The calling thread blocks (Atomics.wait) while it waits for results.
  */
@@ -58,6 +60,8 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
   const load: number[] = [];
+  /** The store generation each worker last saw. */
+  const seenGeneration: number[] = [];
   for (let i = 0; i < cfg.workers; i++) {
     const ch = new MessageChannel();
     ports.push(ch.port1);
@@ -65,6 +69,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     w.unref();
     workers.push(w);
     load.push(0);
+    seenGeneration.push(-1);
   }
   const pending: Pending[] = [];
   let chunks = 0;
@@ -80,7 +85,9 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       for (let i = 1; i < workers.length; i++) if (load[i] < load[wi]) wi = i;
       const rows = new Uint32Array(n * W);
       store.readRange(sentEnd, sentEnd + n, rows);
-      const req: ChunkRequest = { chunk: chunks, first: sentEnd, n, rows };
+      const fresh = seenGeneration[wi] !== store.generation;
+      seenGeneration[wi] = store.generation;
+      const req: ChunkRequest = { chunk: chunks, first: sentEnd, n, rows, ...(fresh ? { store: store.snapshot() } : {}) };
       ports[wi].postMessage(req, [rows.buffer]);
       pending.push({ worker: wi, chunk: chunks, first: sentEnd, n });
       load[wi]++;
@@ -141,6 +148,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
         for (; s < end; s++) {
           const f = r.flags[s];
           if ((f & SELF_LOOP) !== 0) search.addSelfLoop(id, r.actions[s], (f & ~SELF_LOOP) >>> 0);
+          else if (r.ids[s] >= 0) search.addKnown(id, r.actions[s], f, r.ids[s]);
           else search.addSuccessor(id, r.actions[s], f, r.rows, s * W, r.hashes[s]);
         }
         if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {

@@ -6,6 +6,7 @@
 import { workerData, type MessagePort } from 'node:worker_threads';
 import type { ModelRecipe, PackedModel } from '../core/model';
 import { PropertySet } from '../core/searchState';
+import { StoreReader, type StoreSnapshot } from '../core/stateStore';
 import { expandChunk } from './expandChunk';
 
 /** What the merging thread gives a worker when it starts it. */
@@ -25,6 +26,8 @@ export interface ChunkRequest {
   readonly first: number;
   readonly n: number;
   readonly rows: Uint32Array;
+  /** The visited set as it is now, when it changed since the last request. */
+  readonly store?: StoreSnapshot;
 }
 
 async function start(setup: WorkerSetup): Promise<void> {
@@ -47,10 +50,12 @@ async function start(setup: WorkerSetup): Promise<void> {
     }));
     const symmetry = setup.symmetry ? model.symmetry ?? null : null;
     if (setup.symmetry && !symmetry) throw new Error("the worker's model has no symmetry");
+    const reader = new StoreReader(model.words);
     setup.port.on('message', (req: ChunkRequest) => {
       try {
-        const r = expandChunk(model, props, symmetry, req.rows, req.n);
-        post({ chunk: req.chunk, ...r }, [r.bits.buffer, r.counts.buffer, r.actions.buffer, r.flags.buffer, r.hashes.buffer, r.rows.buffer] as ArrayBuffer[]);
+        if (req.store) reader.update(req.store);
+        const r = expandChunk(model, props, symmetry, req.rows, req.n, reader);
+        post({ chunk: req.chunk, ...r }, [r.bits.buffer, r.counts.buffer, r.actions.buffer, r.ids.buffer, r.flags.buffer, r.hashes.buffer, r.rows.buffer] as ArrayBuffer[]);
       } catch (e) {
         post({ chunk: req.chunk, error: (e as Error)?.stack ?? String(e) });
       }
