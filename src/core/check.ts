@@ -165,7 +165,7 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
       if (id === layerEnd) { depth++; layerEnd = store.count; }
       if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
       store.read(id, cur);
-      search.visit(id, props.bits(cur));
+      search.visit(id, props.bits(cur, search.open));
       visited = id + 1;
       succ.reset();
       model.successors(cur, succ);
@@ -198,7 +198,7 @@ export function finishSearch(search: SearchState, cfg: CheckConfig, o: LoopOutco
   const row = new Uint32Array(search.model.words);
   for (let id = o.visited; id < store.count; id++) {
     store.read(id, row);
-    search.visit(id, cfg.props.bits(row));
+    search.visit(id, cfg.props.bits(row, search.open));
   }
   const complete = o.stopReason === undefined;
   const properties = search.results(complete);

@@ -48,12 +48,15 @@ export class PropertySet {
 
   /**
    * One bit per state property that fires on `row` (an `always` that fails, a `sometimes` that
-   * holds), then one per recoverable property whose goal holds. `row` is exactly one row.
+   * holds), then one per recoverable property whose goal holds. `row` is exactly one row. Only
+   * the state properties whose bit is set in `open` are evaluated (the others' bits are 0):
+   * once a property is decided, the search stops evaluating it.
    */
-  bits(row: Uint32Array): number {
+  bits(row: Uint32Array, open = -1): number {
     let b = 0;
     const s = this.state;
     for (let i = 0; i < s.length; i++) {
+      if ((open & (1 << i)) === 0) continue;
       const p = s[i];
       if (p.holds(row) !== (p.kind === 'always')) b |= 1 << i;
     }
@@ -134,6 +137,9 @@ export class SearchState {
     return id;
   }
 
+  /** The state properties still undecided, as the `open` mask of `PropertySet.bits`. */
+  open = -1;
+
   /** Records the properties of state `id`, given `PropertySet.bits` of its row. */
   visit(id: number, bits: number): void {
     if (bits === 0) return;
@@ -143,6 +149,7 @@ export class SearchState {
       const p = s[i];
       if (this.found.has(p.name)) continue;
       this.found.set(p.name, { name: p.name, kind: p.kind, verdict: p.kind === 'always' ? 'violated' : 'example', states: id + 1, path: this.pathTo(id) });
+      this.open &= ~(1 << i);
     }
     for (let j = 0; j < this.good.length; j++) if ((bits & (1 << (s.length + j))) !== 0) this.good[j].set(id);
   }

@@ -23,11 +23,12 @@ export interface ExpandedChunk {
 export const SELF_LOOP = 0x80000000;
 
 /**
- * Expands `n` consecutive states (`rows`, one after the other): evaluates their properties and
+ * Expands `n` consecutive states (`rows`, one after the other): evaluates their properties (the
+ * state properties in `open` only, see PropertySet.bits) and
  * computes their successors, canonicalized by `symmetry` when given, hashed for the store. The
  * same work, in the same order, as the single-threaded search does for each state.
  */
-export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number, store: StoreReader | null = null): ExpandedChunk {
+export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number, store: StoreReader | null = null, open = -1): ExpandedChunk {
   const W = model.words;
   const bits = new Uint32Array(n);
   const counts = new Uint32Array(n);
@@ -42,7 +43,7 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
   const cur = new Uint32Array(W);
   for (let i = 0; i < n; i++) {
     for (let w = 0; w < W; w++) cur[w] = rows[i * W + w];
-    bits[i] = props.bits(cur);
+    bits[i] = props.bits(cur, open);
     succ.reset();
     model.successors(cur, succ);
     counts[i] = succ.count;

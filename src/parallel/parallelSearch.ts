@@ -87,7 +87,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       store.readRange(sentEnd, sentEnd + n, rows);
       const fresh = seenGeneration[wi] !== store.generation;
       seenGeneration[wi] = store.generation;
-      const req: ChunkRequest = { chunk: chunks, first: sentEnd, n, rows, ...(fresh ? { store: store.snapshot() } : {}) };
+      const req: ChunkRequest = { chunk: chunks, first: sentEnd, n, rows, open: search.open, ...(fresh ? { store: store.snapshot() } : {}) };
       ports[wi].postMessage(req, [rows.buffer]);
       pending.push({ worker: wi, chunk: chunks, first: sentEnd, n });
       load[wi]++;

@@ -26,6 +26,8 @@ export interface ChunkRequest {
   readonly first: number;
   readonly n: number;
   readonly rows: Uint32Array;
+  /** The state properties still undecided (PropertySet.bits). */
+  readonly open: number;
   /** The visited set as it is now, when it changed since the last request. */
   readonly store?: StoreSnapshot;
 }
@@ -54,7 +56,7 @@ async function start(setup: WorkerSetup): Promise<void> {
     setup.port.on('message', (req: ChunkRequest) => {
       try {
         if (req.store) reader.update(req.store);
-        const r = expandChunk(model, props, symmetry, req.rows, req.n, reader);
+        const r = expandChunk(model, props, symmetry, req.rows, req.n, reader, req.open);
         post({ chunk: req.chunk, ...r }, [r.bits.buffer, r.counts.buffer, r.actions.buffer, r.ids.buffer, r.flags.buffer, r.hashes.buffer, r.rows.buffer] as ArrayBuffer[]);
       } catch (e) {
         post({ chunk: req.chunk, error: (e as Error)?.stack ?? String(e) });
