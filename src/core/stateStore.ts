@@ -205,7 +205,15 @@ export class StoreReader {
   private pages: Uint32Array<ArrayBufferLike>[] = [];
   private idBits = 0;
   private mask = 0;
-  constructor(readonly words: number) {}
+  /**
+   * Rows found recently and their ids, direct-mapped by hash (as in SearchState): successors of
+   * nearby states repeat, and a hit here costs no cache miss in the shared index.
+   */
+  private readonly recent: Uint32Array;
+  private readonly recentMask = (1 << 16) - 1;
+  constructor(readonly words: number) {
+    this.recent = new Uint32Array((this.recentMask + 1) * (words + 1));
+  }
 
   /** Switches to a newer snapshot of the same store. */
   update(s: StoreSnapshot): void {
@@ -217,6 +225,21 @@ export class StoreReader {
 
   /** The id of the row at `buf[off..]` (with hash `h`) if the store had it, else -1. */
   find(buf: Uint32Array, off: number, h: number): number {
+    const W = this.words;
+    const recent = this.recent;
+    const e = (h & this.recentMask) * (W + 1);
+    let id = recent[e + W] - 1;
+    for (let i = 0; i < W && id >= 0; i++) if (recent[e + i] !== buf[off + i]) id = -1;
+    if (id >= 0) return id;
+    id = this.lookup(buf, off, h);
+    if (id >= 0) {
+      for (let i = 0; i < W; i++) recent[e + i] = buf[off + i];
+      recent[e + W] = id + 1;
+    }
+    return id;
+  }
+
+  private lookup(buf: Uint32Array, off: number, h: number): number {
     const index = this.index;
     if (index.length === 0) return -1;
     const k = this.idBits;

@@ -72,5 +72,6 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
       ids[m] = self || !store ? -1 : store.find(st, off, h);
     }
   }
-  return { bits, counts, actions: actions.slice(0, m), ids: ids.slice(0, m), flags: flags.slice(0, m), hashes: hashes.slice(0, m), rows: out.slice(0, m * W) };
+  // The arrays may be longer than the m successors: `counts` says how many there are.
+  return { bits, counts, actions, ids, flags, hashes, rows: out };
 }

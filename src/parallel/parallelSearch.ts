@@ -8,7 +8,7 @@ import { SELF_LOOP, type ExpandedChunk } from './expandChunk';
 import type { ChunkRequest, WorkerSetup } from './searchWorker';
 
 /** States per chunk sent to a worker: at most, and at least while other chunks are in flight. */
-const CHUNK_MAX = 4096;
+const CHUNK_MAX = 8192;
 const CHUNK_MIN = 256;
 /** Chunks a worker may hold at once (so that it never waits for the merging thread). */
 const IN_FLIGHT_PER_WORKER = 3;
