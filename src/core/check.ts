@@ -1,9 +1,11 @@
 import { BudgetExceeded, MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel, type Symmetry } from './model';
-import { PropertySet, SearchState, type PropertyResult } from './searchState';
 import { searchInParallel } from '../parallel/parallelSearch';
+import { maxStatesReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome } from './searchLoop';
+import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
+export type { CheckProgress } from './searchLoop';
 
 export interface CheckResult {
   /** Distinct states stored (orbits, when reduced by symmetry). */
@@ -31,16 +33,6 @@ export interface CheckResult {
   readonly properties: readonly PropertyResult[];
 }
 
-/** Progress of a running search, as `onProgress` receives it. */
-export interface CheckProgress {
-  readonly states: number;
-  readonly transitions: number;
-  readonly depth: number;
-  /** States stored but not expanded yet. */
-  readonly queue: number;
-  readonly elapsedMs: number;
-}
-
 /** Public options; every field optional. */
 export interface CheckOptions {
   /** Names of the properties to check (default: all the model's). */
@@ -65,17 +57,6 @@ export interface CheckOptions {
    * The calling thread blocks while they run. Refused when the model has no recipe.
    */
   readonly workers?: number;
-}
-
-/** The complete configuration the search runs with, resolved once from `CheckOptions`. */
-export interface CheckConfig {
-  readonly props: PropertySet;
-  readonly maxStates: number;
-  readonly maxMemory: number;
-  readonly onProgress: CheckOptions['onProgress'] | null;
-  readonly progressEvery: number;
-  readonly symmetry: Symmetry | null;
-  readonly workers: number;
 }
 
 export class UnknownPropertyError extends Error {}
@@ -106,24 +87,6 @@ function resolveConfig(model: PackedModel, o: CheckOptions): CheckConfig {
     symmetry: o.symmetry ? model.symmetry! : null,
     workers,
   };
-}
-
-/** How far an expansion loop got: what `finishSearch` needs besides the search state. */
-export interface LoopOutcome {
-  /** States expanded (ids below this were expanded; the rest only stored). */
-  readonly expanded: number;
-  /** States visited (properties evaluated); at least `expanded`. */
-  readonly visited: number;
-  readonly depth: number;
-  readonly stopReason?: string;
-}
-
-export function maxStatesReason(n: number): string {
-  return `--max-states ${n} reached`;
-}
-
-export function memoryReason(e: BudgetExceeded): string {
-  return `--max-memory: ${e.message}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome } from '../core/check';
+import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome } from '../core/searchLoop';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
 import type { SearchState } from '../core/searchState';
