@@ -61,13 +61,15 @@ describe('reduced state counts equal orbit counts by brute force', async () => {
   const designs = await loadDesigns();
   const invariants = await loadInvariants();
   for (const design of designs) {
-    it(`${design.name} at 1 to 3 devices`, () => {
+    it(`${design.name} at 2 and 3 devices`, () => {
       let counted = 0;
-      for (let n = 1; n <= 3; n++) {
-        const model = buildIommuModel(design, n, invariants, { symmetry: true });
+      for (let n = 2; n <= 3; n++) {
+        // Both generators, unverified: this test counts orbits of the group; whether the design
+        // really has that symmetry is test/symmetry-soundness's business.
+        const model = buildIommuModel(design, n, invariants, { symmetry: true, symmetryVerified: { devices: true, users: true } });
         const rows = reachable(model);
         if (!rows) continue;
-        const g = model.symmetryGenerators ?? { devices: false, users: false };
+        const g = model.symmetryGenerators!;
         const perms = g.devices ? permutations(n) : [Array.from({ length: n }, (_, i) => i)];
         const orbits = new Set<string>();
         for (const row of rows) {
@@ -79,7 +81,7 @@ describe('reduced state counts equal orbit counts by brute force', async () => {
         if (n > 1 && g.devices) expect(orbits.size).toBeLessThan(rows.length);
         counted++;
       }
-      expect(counted).toBeGreaterThanOrEqual(2);
+      expect(counted).toBeGreaterThanOrEqual(1);
     });
   }
 });
