@@ -27,5 +27,8 @@ export function mib(bytes: number): string {
 
 export function ratio(x: number): string {
   if (!Number.isFinite(x)) return '-';
-  return x >= 100 ? `${x.toFixed(0)}x` : x >= 10 ? `${x.toFixed(1)}x` : `${x.toFixed(2)}x`;
+  if (x >= 100) return `${x.toFixed(0)}x`;
+  if (x >= 10) return `${x.toFixed(1)}x`;
+  if (x >= 0.01) return `${x.toFixed(2)}x`;
+  return `${x.toPrecision(2)}x`;
 }

@@ -11,6 +11,11 @@ import type { Design } from '../src/iommu/design';
 import { promelaModel } from './promela';
 
 export interface SpinBudget {
+  /**
+   * Stop pan (SIGINT) once it reports this many states stored. pan prints a progress line every
+   * million states, so it stops within a million states past this.
+   */
+  readonly states?: number;
   /** Stop pan (SIGINT: it prints its statistics) after this many seconds. */
   readonly seconds?: number;
   /** Compile pan with -DMEMLIM=this many megabytes: pan stops when its memory reaches it. */
@@ -21,6 +26,8 @@ export interface SpinOptions {
   /** Expected number of states, to size the hash table (-w) and the depth limit (-m). */
   readonly expectedStates?: number;
   readonly budget?: SpinBudget;
+  /** The depth limit to start with (default: 60% of the expected states). */
+  readonly depthLimit?: number;
   /** Largest depth limit to try (default 2^25). */
   readonly maxDepthLimit?: number;
   /** Keep the working directory (model, pan.c) and return its path. */
@@ -30,8 +37,12 @@ export interface SpinOptions {
 export interface SpinResult {
   readonly design: string;
   readonly devices: number;
-  /** SPIN's "states, stored". */
+  /**
+   * SPIN's "states, stored". pan prints its counters with 8 significant digits (`%9.8g`): from
+   * 10^8 on they are rounded, and `exact` says whether every count here is exact.
+   */
   readonly states: number;
+  readonly exact: boolean;
   /** SPIN's "transitions (= stored+matched)". */
   readonly transitions: number;
   readonly matched: number;
@@ -91,9 +102,18 @@ function num(out: string, re: RegExp): number {
   return m ? Number(m[1]) : NaN;
 }
 
+/** Whether `n` printed by pan as `%9.8g` is `x`: equal, or equal once `x` is rounded as pan rounds. */
+export function panEquals(n: number, x: number): boolean {
+  return n === x || Number(x.toPrecision(8)) === n;
+}
+
 /** Parses pan's statistics. */
-export function parsePanOutput(out: string): Pick<SpinResult, 'states' | 'transitions' | 'matched' | 'depth' | 'stateVectorBytes' | 'seconds' | 'memoryMB' | 'errors'> & { truncated: boolean; interrupted: boolean; memlim: boolean } {
+export function parsePanOutput(out: string): Pick<SpinResult, 'states' | 'exact' | 'transitions' | 'matched' | 'depth' | 'stateVectorBytes' | 'seconds' | 'memoryMB' | 'errors'> & { truncated: boolean; interrupted: boolean; memlim: boolean } {
+  const counters = /^\s*(\S+) (?:states, stored|states, matched|transitions \(= stored\+matched\))/gm;
+  let exact = true;
+  for (let m = counters.exec(out); m; m = counters.exec(out)) if (/e/i.test(m[1])) exact = false;
   return {
+    exact,
     states: num(out, /^\s*(\d+(?:\.\d+)?(?:e\+\d+)?) states, stored/m),
     matched: num(out, /^\s*(\d+(?:\.\d+)?(?:e\+\d+)?) states, matched/m),
     transitions: num(out, /^\s*(\d+(?:\.\d+)?(?:e\+\d+)?) transitions \(= stored\+matched\)/m),
@@ -108,19 +128,29 @@ export function parsePanOutput(out: string): Pick<SpinResult, 'states' | 'transi
   };
 }
 
-function runPan(dir: string, args: string[], seconds: number | undefined): Promise<{ out: string; wall: number }> {
+function runPan(dir: string, args: string[], budget: SpinBudget | undefined): Promise<{ out: string; wall: number; stoppedAtStates: boolean }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(join(dir, 'pan'), args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (b: Buffer) => { out += b.toString(); });
+    let stoppedAtStates = false;
+    const progress = /States=\s*([\d.e+]+)/g;
+    child.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (budget?.states === undefined || stoppedAtStates) return;
+      // pan's progress lines: "Depth= ... States= 2e+07 Transitions= ..."
+      progress.lastIndex = Math.max(0, out.length - b.length - 40);
+      for (let m = progress.exec(out); m; m = progress.exec(out)) {
+        if (Number(m[1]) >= budget.states) { stoppedAtStates = true; child.kill('SIGINT'); break; }
+      }
+    });
     child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
     let timer: NodeJS.Timeout | undefined;
-    if (seconds !== undefined) timer = setTimeout(() => child.kill('SIGINT'), seconds * 1000);
+    if (budget?.seconds !== undefined) timer = setTimeout(() => child.kill('SIGINT'), budget.seconds * 1000);
     child.on('error', reject);
     child.on('close', () => {
       if (timer) clearTimeout(timer);
-      resolve({ out, wall: (performance.now() - started) / 1000 });
+      resolve({ out, wall: (performance.now() - started) / 1000, stoppedAtStates });
     });
   });
 }
@@ -150,22 +180,25 @@ export async function runSpin(design: Design, devices: number, options: SpinOpti
     const maxDepth = options.maxDepthLimit ?? 1 << 25;
     // A DFS of this model goes deep (about 40% of the states at 5 devices): start the depth limit
     // there and double it if pan says it was too small.
-    let depthLimit = Math.min(maxDepth, Math.max(10_000, Math.ceil(expected * 0.6)));
+    let depthLimit = Math.min(maxDepth, options.depthLimit ?? Math.max(10_000, Math.ceil(expected * 0.6)));
     for (;;) {
       const args = [`-m${depthLimit}`, `-w${hashBits}`];
-      const { out, wall } = await runPan(dir, args, options.budget?.seconds);
+      const { out, wall, stoppedAtStates } = await runPan(dir, args, options.budget);
       const p = parsePanOutput(out);
       if (!Number.isFinite(p.states)) throw new Error(`could not read pan's output:\n${out}`);
       if (p.truncated && !p.interrupted && !p.memlim && depthLimit < maxDepth) {
         depthLimit = Math.min(maxDepth, depthLimit * 2);
         continue;
       }
-      commands.push(`./pan ${args.join(' ')}${options.budget?.seconds ? `  (SIGINT after ${options.budget.seconds} s)` : ''}`);
-      const stopReason = p.interrupted ? `time budget ${options.budget?.seconds} s` : p.memlim ? `-DMEMLIM=${options.budget?.memoryMB} MB` : p.truncated ? `depth limit -m${depthLimit}` : undefined;
+      const b = options.budget;
+      const stops = [b?.states ? `SIGINT at ${b.states} states` : '', b?.seconds ? `SIGINT after ${b.seconds} s` : ''].filter(Boolean).join(' or ');
+      commands.push(`./pan ${args.join(' ')}${stops ? `  (${stops})` : ''}`);
+      const stopReason = stoppedAtStates && p.interrupted ? `state budget ${b?.states}` : p.interrupted ? `time budget ${b?.seconds} s` : p.memlim ? `-DMEMLIM=${options.budget?.memoryMB} MB` : p.truncated ? `depth limit -m${depthLimit}` : undefined;
       return {
         design: design.name,
         devices,
         states: p.states,
+        exact: p.exact,
         transitions: p.transitions,
         matched: p.matched,
         depth: p.depth,
