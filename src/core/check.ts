@@ -20,16 +20,17 @@ export interface CheckResult {
   readonly stopReason?: string;
   /**
    * States whose successors were computed: all stored states when complete. The properties of
-   * every stored state are checked, expanded or not.
+   * every stored state are checked, expanded or not. (Optional only so that results built by
+   * hand stay valid; `check` always sets it.)
    */
-  readonly expanded: number;
+  readonly expanded?: number;
   /** Bytes of the search's arrays at the end, and at their peak (growth included). */
   readonly storeBytes: number;
   readonly peakBytes: number;
   /** The symmetry the search was reduced by (its description), if any. */
   readonly symmetry?: string;
-  /** Threads that computed successors (1: the calling thread alone). */
-  readonly workers: number;
+  /** Threads that computed successors (1: the calling thread alone; always set by `check`). */
+  readonly workers?: number;
   readonly properties: readonly PropertyResult[];
 }
 
