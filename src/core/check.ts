@@ -1,6 +1,6 @@
 import { BudgetExceeded, MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel, type Symmetry } from './model';
-import { searchInParallel } from '../parallel/parallelSearch';
+import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
 import { maxStatesReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
@@ -99,7 +99,7 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
   const cfg = resolveConfig(model, options);
   const started = performance.now();
   const budget = new MemoryBudget(cfg.maxMemory);
-  const search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1);
+  const search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1 && workersLookUp(cfg.workers));
   let outcome: LoopOutcome;
   try {
     search.addInitial(model.initialStates());

@@ -17,6 +17,16 @@ const WAIT_MS = 1000;
 /** Give up when no worker answers for this long (a worker that died without a word). */
 const SILENCE_MS = 10 * 60 * 1000;
 
+/**
+ * Whether workers look their successors up in the (shared) visited set themselves. With two
+ * workers the merging thread keeps up with adding every successor, and the workers' lookups
+ * would cost more in total than they save (measured on two cores); with three or more, the
+ * merging thread would become the bottleneck, so the workers take the lookups on.
+ */
+export function workersLookUp(workers: number): boolean {
+  return workers >= 3;
+}
+
 /** A worker thread failed, or the merging thread could not hear from it. */
 export class WorkerError extends Error {}
 
@@ -45,16 +55,17 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
 /**
  * The search with `cfg.workers` worker threads. The calling thread sends consecutive chunks of
  * stored states to the workers, which evaluate the states' properties, compute their
- * (canonicalized, hashed) successors and look them up in the visited set (shared memory, read
- * only: most successors are states stored already); it then merges the results into `search`
- * strictly in id order, as the single-threaded loop would, adding the successors the workers
- * did not find. So the numbering of states, the counts, the
+ * (canonicalized, hashed) successors and, with three workers or more, look them up in the
+ * visited set (shared memory, read only: most successors are states stored already); it then
+ * merges the results into `search` strictly in id order, as the single-threaded loop would,
+ * adding the successors the workers did not find. So the numbering of states, the counts, the
  * verdicts and the counterexamples do not depend on the number of workers or on timing.
  * The calling thread blocks (Atomics.wait) while it waits for results.
  */
 export function searchInParallel(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): LoopOutcome {
   const W = model.words;
   const store = search.store;
+  const lookups = workersLookUp(cfg.workers);
   const signal = new SharedArrayBuffer(4);
   const sig = new Int32Array(signal);
   const ports: MessagePort[] = [];
@@ -85,7 +96,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       for (let i = 1; i < workers.length; i++) if (load[i] < load[wi]) wi = i;
       const rows = new Uint32Array(n * W);
       store.readRange(sentEnd, sentEnd + n, rows);
-      const fresh = seenGeneration[wi] !== store.generation;
+      const fresh = lookups && seenGeneration[wi] !== store.generation;
       seenGeneration[wi] = store.generation;
       const req: ChunkRequest = { chunk: chunks, first: sentEnd, n, rows, open: search.open, ...(fresh ? { store: store.snapshot() } : {}) };
       ports[wi].postMessage(req, [rows.buffer]);
