@@ -193,7 +193,14 @@ export async function runSpin(design: Design, devices: number, options: SpinOpti
       const b = options.budget;
       const stops = [b?.states ? `SIGINT at ${b.states} states` : '', b?.seconds ? `SIGINT after ${b.seconds} s` : ''].filter(Boolean).join(' or ');
       commands.push(`./pan ${args.join(' ')}${stops ? `  (${stops})` : ''}`);
-      const stopReason = stoppedAtStates && p.interrupted ? `state budget ${b?.states}` : p.interrupted ? `time budget ${b?.seconds} s` : p.memlim ? `-DMEMLIM=${options.budget?.memoryMB} MB` : p.truncated ? `depth limit -m${depthLimit}` : undefined;
+      // Every reason the search is not complete: the budget that stopped it, and the depth
+      // limit if the DFS reached it (pan then does not go deeper on that path).
+      const reasons = [
+        stoppedAtStates && p.interrupted ? `state budget ${b?.states}` : p.interrupted ? `time budget ${b?.seconds} s` : '',
+        p.memlim ? `-DMEMLIM=${b?.memoryMB} MB` : '',
+        p.truncated ? `depth limit -m${depthLimit} reached` : '',
+      ].filter(Boolean);
+      const stopReason = reasons.length ? reasons.join('; ') : undefined;
       return {
         design: design.name,
         devices,
