@@ -1,7 +1,7 @@
 import type { Lane } from '../iommu/callers';
 import type { Design } from '../iommu/design';
 import type { IommuEvent } from '../iommu/events';
-import { callerActions } from '../iommu/callers';
+import { callersOf } from '../iommu/callers';
 import { USER_DOMAIN, USERS, type UserName } from '../model/vocabulary';
 
 /** The lanes of a counterexample sequence diagram, left to right; the IOMMU core comes last. */
@@ -12,7 +12,7 @@ export const CALLER_LANES: readonly Lane[] = ['driver-core', 'kernel-driver', ..
  * (so a design's own callers are honoured), else a guess from the event type.
  */
 export function laneOf(design: Design, devices: number, event: IommuEvent): Lane {
-  const actions = design.callers?.(devices) ?? callerActions(devices);
+  const actions = callersOf(design, devices);
   const key = JSON.stringify(event);
   const a = actions.find((x) => JSON.stringify(x.event) === key);
   if (a) return a.lane;

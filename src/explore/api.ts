@@ -2,7 +2,7 @@ import { renderSvg } from '../diagram/renderSvg';
 import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
 import { statechartDot } from '../diagram/statechartDot';
 import { InputError } from '../errors';
-import { callerActions, type CallerAction } from '../iommu/callers';
+import { callersOf, type CallerAction } from '../iommu/callers';
 import { checkDesign } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
@@ -63,7 +63,7 @@ export function exploreDevices(raw: unknown): number {
   return n;
 }
 
-const actionsOf = (design: Design, devices: number): CallerAction[] => design.callers?.(devices) ?? callerActions(devices);
+const actionsOf = (design: Design, devices: number): CallerAction[] => callersOf(design, devices);
 
 const checkCache = new Map<string, Record<string, unknown>>();
 const chartCache = new Map<string, Statechart>();

@@ -1,3 +1,4 @@
+import type { Design } from './design';
 import type { GroupContext } from '../model/context';
 import { USER_DOMAIN, USERS, type UserName } from '../model/vocabulary';
 import type { IommuEvent } from './events';
@@ -37,6 +38,15 @@ export interface CallerOptions {
    * a device outside the group: it is a member by the time vfio-pci looks for its group.
    */
   readonly bindJoinsGroup?: boolean;
+}
+
+/**
+ * The callers a design is checked with: its own `callers` if it has them, else the standard ones
+ * with what the design declares (`bindJoinsGroup`). Everything that enumerates caller actions
+ * (the checker, diagrams, the explorer) goes through here, so they all see the same callers.
+ */
+export function callersOf(design: Design, devices: number): CallerAction[] {
+  return design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true });
 }
 
 /** Index of a VFIO user in `context.users`. */

@@ -34,9 +34,10 @@ export interface Design {
   /** Event types the machine understands (replay refuses others for this design). */
   readonly events: readonly string[];
   /**
-   * The modelled callers, when the design needs other ones than `callerActions(devices)` (for
-   * example `callerActions(devices, { sharedPrivateDomain: true })`). Keep the standard order
-   * and meaning so verdicts stay comparable across designs.
+   * The modelled callers, when the design needs other ones than the standard
+   * `callerActions(devices, { bindJoinsGroup })` (for example with `sharedPrivateDomain`). Keep
+   * the standard order and meaning so verdicts stay comparable across designs. Read them
+   * through `callersOf(design, devices)`, never directly.
    */
   callers?(devices: number): CallerAction[];
   /**

@@ -6,7 +6,7 @@ import { cloneContext, type GroupContext } from '../model/context';
 import { PackedLayout, type PackedView } from '../model/packedLayout';
 import { GROUP_STATES, USERS, type GroupStateName } from '../model/vocabulary';
 import { iommuSymmetry } from '../symmetry/iommuSymmetry';
-import { callerActions, type CallerAction } from './callers';
+import { callersOf, type CallerAction } from './callers';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
 import type { Invariant, Probe, StateInfo } from './invariant';
@@ -199,7 +199,7 @@ const LEAF_SCRATCH = 1;
 export function buildIommuModel(design: Design, devices: number, invariants: readonly Invariant[], options: IommuModelOptions = {}): IommuModel {
   const compiled = compiledOf(design);
   const layout = new PackedLayout(design.schema(devices), devices, USERS.length, compiled.stateNames);
-  const actions = design.callers?.(devices) ?? callerActions(devices);
+  const actions = callersOf(design, devices);
   const W = layout.words;
   const memoize = (options.memoize ?? true) && layout.slots.every((s) => s.bits <= 16);
 

@@ -6,7 +6,7 @@
  * schema keeps every field its machine writes (a field missing from the schema would be lost in
  * the packed rows and the counts would differ). Slow; for small bounds only.
  */
-import { callerActions } from '../../src/iommu/callers';
+import { callersOf } from '../../src/iommu/callers';
 import type { Design } from '../../src/iommu/design';
 import { stepContext } from '../../src/iommu/iommuModel';
 import { initialTraceState } from '../../src/iommu/replay';
@@ -26,7 +26,7 @@ function keyOf(s: PlainState): string {
 
 /** Every reachable state of `design` at `devices` devices. */
 export function plainReachable(design: Design, devices: number): PlainState[] {
-  const actions = design.callers?.(devices) ?? callerActions(devices);
+  const actions = callersOf(design, devices);
   const start = initialTraceState(design, devices);
   const seen = new Map<string, PlainState>([[keyOf(start), start]]);
   const queue: PlainState[] = [start];
