@@ -45,10 +45,3 @@ export function cloneContext<C extends GroupContext>(c: C): C {
   out.users = c.users.map((u) => ({ ...u }));
   return out;
 }
-
-/** Members of the group: devices that went through `iommu_probe_device()` and are still there. */
-export function groupDeviceCount(c: GroupContext): number {
-  let n = 0;
-  for (const d of c.devices) if (d.in_group) n++;
-  return n;
-}
