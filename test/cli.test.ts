@@ -110,7 +110,7 @@ describe('dmaown CLI', () => {
     [['check', '--design', 'nope'], /unknown design 'nope'/],
     [['check', '--invariant', 'nope'], /unknown invariant 'nope'/],
     [['check', '--devices', '0'], /--devices 0 is out of range/],
-    [['check', '--devices', '99'], /--devices 99 is out of range/],
+    [['check', '--devices', '99'], /--devices 99 is out of range: the number of devices must be 1 to 8 \(up to 10 with --symmetry\)/],
     [['check', '--devices', 'three'], /whole number/],
     [['check', '--format', 'xml'], /--format must be one of/],
     [['check', '--bogus'], /unknown option '--bogus'/],
