@@ -74,13 +74,25 @@ export function checkDesign(design: Design, devices: number, invariants: readonl
   const reduce = options.symmetry === true && model.symmetry !== undefined;
   if ((options.workers ?? 1) > 1) model = { ...model, recipe: iommuRecipe(design, devices, invariants, reduce ? model.symmetryGenerators! : null, modelFingerprint(model)) };
   const result = check(model, { ...options, symmetry: reduce });
+  const verdicts = designVerdicts(model, invariants, result, reduce);
+  return { design, devices, result, verdicts, model, ...(options.symmetry ? { symmetryNote: model.symmetryNote } : {}) };
+}
+
+/**
+ * The verdict on each of `invariants` from a search of `model` (built for those invariants):
+ * n/a where the design rules an invariant out, and each counterexample mapped back to concrete
+ * calls (when `reduced`: the search stored orbit representatives of `model.symmetry`), replayed
+ * and explained. Paths in `result` must start at `model`'s initial state.
+ */
+export function designVerdicts(model: IommuModel, invariants: readonly Invariant[], result: CheckResult, reduced: boolean): InvariantVerdict[] {
+  const { design, devices } = model;
   const byName = new Map(result.properties.map((p) => [p.name, p] as const));
-  const verdicts: InvariantVerdict[] = invariants.map((inv): InvariantVerdict => {
+  return invariants.map((inv): InvariantVerdict => {
     const na = model.notApplicable.find((n) => n.name === inv.name);
     if (na) return { name: inv.name, verdict: 'n/a', reason: na.reason };
     const p = byName.get(inv.name)!;
     if (p.verdict === 'violated' && p.path) {
-      const path = reduce ? concretePath(model, model.symmetry!, p.path) : p.path;
+      const path = reduced ? concretePath(model, model.symmetry!, p.path) : p.path;
       const counterexample = path.actions.map((a) => model.actions[a].event);
       const trace = replayEvents(design, devices, counterexample);
       return { name: inv.name, verdict: 'violated', states: p.states, counterexample, trace, explanation: explain(inv, model, trace) };
@@ -88,5 +100,4 @@ export function checkDesign(design: Design, devices: number, invariants: readonl
     if (p.verdict === 'holds') return { name: inv.name, verdict: 'holds', states: p.states };
     return { name: inv.name, verdict: 'unknown', states: p.states };
   });
-  return { design, devices, result, verdicts, model, ...(options.symmetry ? { symmetryNote: model.symmetryNote } : {}) };
 }

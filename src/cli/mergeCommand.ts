@@ -1,0 +1,63 @@
+import { InputError } from '../errors';
+import { checkJunit } from '../report/junitReport';
+import { checkMarkdown } from '../report/markdownReport';
+import { mergeJson, mergeText } from '../report/mergeReport';
+import { mergedDesignCheck } from '../swarm/mergedDesignCheck';
+import { mergedExitCode, mergeShards } from '../swarm/mergeShards';
+import { flagChoice, parseArgs } from './args';
+import type { Command } from './command';
+import { designByName, invariantsByName } from './common';
+import { readInput } from './input';
+
+const FORMATS = ['text', 'json', 'junit', 'md'] as const;
+
+export const mergeCommand: Command = {
+  name: 'merge',
+  summary: 'combine the JSON results of every shard of a run into its verdicts',
+  help: `usage: dmaown merge [--format text|json|junit|md] FILE ...
+
+Reads the 'dmaown shard --format json' result of every shard of one run (one file each, any
+order) and prints the run's verdicts. The shards must agree on design, bound, invariants,
+number of shards, depth, symmetry and the search to that depth, and each index 0 to K-1 must be
+given once; otherwise merge names the problem and exits 2.
+
+Per invariant: violated if any shard found it violated, with the shortest counterexample over
+the shards (ties: the lowest shard index), which replays with 'dmaown replay' as it is; holds
+if every shard completed and it holds in each; otherwise unknown. States and transitions are
+given per shard and summed: the sum is an upper bound on the distinct states, since shards
+overlap.
+
+  --format FORMAT   text (default); json (check's run object with summed counts and a
+                    "swarm" field, docs/json-output.md); junit or md (as check's, with the
+                    summed counts)
+
+exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage or input,
+             3 a shard stopped early (budget) and nothing is violated`,
+  async run(argv) {
+    const args = parseArgs(argv, [{ name: 'format', kind: 'string' }], 'merge');
+    const format = flagChoice(args, 'format', FORMATS, 'text');
+    const files = args.positional;
+    if (files.length === 0) throw new InputError("merge: no shard files given (see 'dmaown merge --help')");
+    const inputs = files.map((file) => {
+      if (file === '-') throw new InputError('merge: give each shard\'s result as a file, not standard input');
+      const text = readInput(file);
+      try {
+        return { file, doc: JSON.parse(text) as unknown };
+      } catch (e) {
+        throw new InputError(`merge: ${file}: malformed JSON (${(e as Error).message})`);
+      }
+    });
+    const merged = mergeShards(inputs);
+    const design = await designByName(merged.design);
+    const invariants = await invariantsByName(merged.invariants.map((v) => v.name));
+    const dc = mergedDesignCheck(merged, design, invariants);
+    const run = { dc, expect: {} };
+    switch (format) {
+      case 'text': process.stdout.write(mergeText(merged, dc)); break;
+      case 'json': process.stdout.write(JSON.stringify(mergeJson(merged), null, 2) + '\n'); break;
+      case 'junit': process.stdout.write(checkJunit([run])); break;
+      case 'md': process.stdout.write(checkMarkdown([run])); break;
+    }
+    return mergedExitCode(merged);
+  },
+};

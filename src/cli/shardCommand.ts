@@ -1,0 +1,79 @@
+import { InputError } from '../errors';
+import { shardJson, shardText } from '../report/shardReport';
+import { checkShard, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
+import { flagChoice, flagInt, flagString, parseArgs } from './args';
+import { EXIT, type Command } from './command';
+import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { progressReporter } from './progress';
+
+const FORMATS = ['text', 'json'] as const;
+
+/** Largest `--depth`: the prefix search stops well before (it refuses more than 2^20 states). */
+const MAX_DEPTH = 1000;
+
+export const shardCommand: Command = {
+  name: 'shard',
+  summary: 'check one shard of a run split for a CI matrix (merge the shards with dmaown merge)',
+  help: `usage: dmaown shard --shards K --index I [--depth D] [--design NAME] [--devices N]
+                    [--invariant NAME ...] [--format text|json] [--max-states N]
+                    [--max-memory SIZE] [--symmetry] [--workers N]
+
+Swarm mode (docs/scaling.md): a run split into K independent shards, one per job of a CI
+matrix, whose JSON results 'dmaown merge' combines. Every shard searches breadth first to
+depth D; the states at depth D (the frontier) are shared out by a hash of each state mod K.
+Shard I then searches the states above depth D and everything reachable from its share of the
+frontier. Over all shards every reachable state is searched, so the merged verdicts and the
+lengths of the shortest counterexamples are check's. Shards overlap: where calls undo or
+commute, as in every design here, each shard may search most of the space.
+
+  --shards K           how many shards the run is split into, 1 to ${MAX_SHARDS} (required)
+  --index I            which shard this is, 0 to K-1 (required)
+  --depth D            BFS depth of the frontier, at least 1 (default: the first depth with at
+                       least ${FRONTIER_PER_SHARD} * K states, or the widest one); every shard of a run
+                       must be given the same K and D
+  --design NAME        design to check (default ${DEFAULT_DESIGN})
+  --devices N          devices in the group, 1 to 8, or 1 to 10 with --symmetry (default ${DEFAULT_DEVICES})
+  --invariant NAME     check only this invariant; repeat or comma-separate for several
+  --format FORMAT      text (default) or json: the input of 'dmaown merge'
+                       (check's run object plus "shard", docs/json-output.md)
+  --max-states N       stop this shard after N distinct states (merge then says unknown, exit 3)
+  --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G
+  --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
+  --workers N          expand states in N worker threads (default 1)
+
+exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown merge' decides),
+             2 bad usage or input`,
+  async run(argv) {
+    const args = parseArgs(argv, [
+      { name: 'shards', kind: 'string' },
+      { name: 'index', kind: 'string' },
+      { name: 'depth', kind: 'string' },
+      { name: 'design', kind: 'string' },
+      { name: 'devices', kind: 'string' },
+      { name: 'invariant', kind: 'list' },
+      { name: 'format', kind: 'string' },
+      { name: 'max-states', kind: 'string' },
+      { name: 'max-memory', kind: 'string' },
+      { name: 'symmetry', kind: 'bool' },
+      { name: 'workers', kind: 'string' },
+    ], 'shard');
+    const named = invariantsFlag(args);
+    if (args.positional.length > 0 && !named) throw new InputError(`shard: unexpected argument '${args.positional[0]}'`);
+    for (const f of ['shards', 'index']) if (flagString(args, f) === undefined) throw new InputError(`shard: --${f} is required (see 'dmaown shard --help')`);
+    const shards = flagInt(args, 'shards', 1, 1, MAX_SHARDS, 'the number of shards');
+    const index = flagInt(args, 'index', 0, 0, Number.MAX_SAFE_INTEGER, 'the shard index');
+    if (index >= shards) throw new InputError(`--index ${index} is out of range: with --shards ${shards} it must be 0 to ${shards - 1}`);
+    const depth = flagString(args, 'depth') === undefined ? undefined : flagInt(args, 'depth', 1, 1, MAX_DEPTH, 'the depth of the frontier');
+    const format = flagChoice(args, 'format', FORMATS, 'text');
+    const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
+    const devices = devicesFlag(args);
+    const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
+    const search = searchFlags(args);
+    const progress = progressReporter();
+    const sc = checkShard(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14 });
+    progress.done();
+    if (search.symmetry) process.stderr.write(`dmaown: ${design.name} at ${devices} devices: ${sc.dc.result.symmetry ? `reduced by symmetry: ${sc.dc.symmetryNote}` : sc.dc.symmetryNote ?? 'no symmetry'}\n`);
+    process.stdout.write(format === 'json' ? JSON.stringify(shardJson(sc), null, 2) + '\n' : shardText(sc));
+    return EXIT.OK;
+  },
+};

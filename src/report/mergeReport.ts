@@ -1,0 +1,62 @@
+import type { DesignCheck } from '../iommu/checkDesign';
+import type { MergedCheck } from '../swarm/mergeShards';
+import { traceText } from './checkReport';
+
+const num = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * The JSON of `dmaown merge --format json`: `check`'s run object (docs/json-output.md) whose
+ * `states` and `transitions` are sums over the shards, each violation naming the `shard` whose
+ * counterexample it is, plus `swarm`: the run's shard tag and what each shard did.
+ */
+export function mergeJson(m: MergedCheck): Record<string, unknown> {
+  const stopped = m.shards.filter((s) => !s.complete);
+  return {
+    design: m.design,
+    devices: m.devices,
+    complete: m.complete,
+    ...(stopped.length ? { stopReason: stopped.map((s) => `shard ${s.index}: ${s.stopReason}`).join('; ') } : {}),
+    states: m.states,
+    transitions: m.transitions,
+    depth: m.depth,
+    elapsedMs: m.elapsedMs,
+    invariants: m.invariants,
+    swarm: { ...m.run, statesAreSums: true, shards: m.shards },
+  };
+}
+
+/** The human report of `dmaown merge`: the run, each shard, the merged verdicts and each counterexample. */
+export function mergeText(m: MergedCheck, dc: DesignCheck): string {
+  const r = m.run;
+  const out: string[] = [];
+  out.push(`dmaown merge: design ${m.design} (${dc.design.source})`);
+  out.push(`bound: ${m.devices} device${m.devices === 1 ? '' : 's'}; ${r.of} shard${r.of === 1 ? '' : 's'} of the ${num(r.frontier)} states at depth ${r.depth}, after a prefix of ${num(r.prefixStates)} states${r.symmetry ? `; symmetry: ${r.reducedBy ?? 'none applies'}` : ''} (run ${r.digest})`);
+  out.push('');
+  const rows = [['shard', 'roots', 'states', 'transitions', 'depth', 'time', '']];
+  for (const s of m.shards) rows.push([String(s.index), num(s.roots), num(s.states), num(s.transitions), String(s.depth), `${(s.elapsedMs / 1000).toFixed(2)} s`, s.complete ? '' : `INCOMPLETE: ${s.stopReason}`]);
+  rows.push(['sum', num(r.frontier), num(m.states), num(m.transitions), String(m.depth), `${(m.elapsedMs / 1000).toFixed(2)} s`, 'upper bound on the distinct states: shards overlap']);
+  const table = (t: string[][]) => {
+    const widths = t[0].map((_, i) => Math.max(...t.map((row) => row[i].length)));
+    for (const row of t) out.push(row.map((c, i) => (i === row.length - 1 ? c : i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd());
+  };
+  table(rows);
+  if (!m.complete) out.push('', 'INCOMPLETE: a shard stopped early; an invariant no shard found violated is unknown');
+  out.push('');
+  const vrows = [['invariant', 'verdict', '']];
+  for (const v of m.invariants) {
+    const note = v.verdict === 'violated' ? `shortest counterexample: ${v.counterexample!.length} call${v.counterexample!.length === 1 ? '' : 's'} (shard ${v.shard})`
+      : v.verdict === 'n/a' ? v.reason ?? ''
+        : v.verdict === 'unknown' ? 'a shard stopped early; nothing found so far' : `in every shard`;
+    vrows.push([v.name, v.verdict, note]);
+  }
+  const widths = vrows[0].map((_, i) => Math.max(...vrows.map((row) => row[i].length)));
+  for (const row of vrows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const v of dc.verdicts) {
+    if (v.verdict !== 'violated') continue;
+    out.push('');
+    out.push(`${v.name} violated: ${v.explanation}`);
+    out.push(...traceText(dc, v.trace));
+    out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,46 @@
+import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
+import type { Design } from '../iommu/design';
+import { parseEvent } from '../iommu/events';
+import type { Invariant } from '../iommu/invariant';
+import { buildIommuModel } from '../iommu/iommuModel';
+import { replayEvents } from '../iommu/replay';
+import type { MergedCheck } from './mergeShards';
+
+/**
+ * A merged run in `checkDesign`'s shape, for the reports that take one (text traces, JUnit,
+ * markdown): each counterexample is parsed as replay events and replayed on `design` (a
+ * malformed one is an InputError naming the invariant and step). `result.states` and
+ * `transitions` are the shards' sums, an upper bound on the distinct counts. `design` and
+ * `invariants` must be the ones the merged run names.
+ */
+export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: readonly Invariant[]): DesignCheck {
+  const verdicts = m.invariants.map((v): InvariantVerdict => {
+    switch (v.verdict) {
+      case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason ?? '' };
+      case 'violated': {
+        const counterexample = v.counterexample!.map((e, i) => parseEvent(e, m.devices, `merge: ${v.name} counterexample step ${i}`));
+        return { name: v.name, verdict: 'violated', states: v.states!, counterexample, trace: replayEvents(design, m.devices, counterexample), explanation: v.explanation! };
+      }
+      default: return { name: v.name, verdict: v.verdict, states: v.states! };
+    }
+  });
+  const stopped = m.shards.filter((s) => !s.complete);
+  return {
+    design,
+    devices: m.devices,
+    model: buildIommuModel(design, m.devices, invariants),
+    verdicts,
+    result: {
+      states: m.states,
+      transitions: m.transitions,
+      depth: m.depth,
+      elapsedMs: m.elapsedMs,
+      complete: m.complete,
+      ...(stopped.length ? { stopReason: stopped.map((s) => `shard ${s.index}: ${s.stopReason}`).join('; ') } : {}),
+      storeBytes: 0,
+      peakBytes: 0,
+      properties: [],
+      ...(m.run.reducedBy ? { symmetry: m.run.reducedBy } : {}),
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * `dmaown shard` and `dmaown merge` as a CI matrix runs them: the compiled bin/dmaown.js, one
+ * process per shard writing JSON files, then merge; exit codes, replayable counterexamples,
+ * one-line errors.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(__dirname, '..');
+const BIN = join(ROOT, 'bin', 'dmaown.js');
+
+function run(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
+  expect(r.code).toBe(2);
+  const lines = r.err.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^dmaown: /);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.err).not.toMatch(/\n\s+at /);
+  expect(r.out).toBe('');
+}
+
+if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
+  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dmaown-swarm-'));
+/** Runs every shard of a run into files; returns their paths. */
+function shards(K: number, extra: string[], tag: string): string[] {
+  return Array.from({ length: K }, (_, k) => {
+    const r = run(['shard', '--shards', String(K), '--index', String(k), '--format', 'json', ...extra]);
+    expect(r.code, r.err).toBe(0);
+    const file = join(dir, `${tag}-${k}.json`);
+    writeFileSync(file, r.out);
+    return file;
+  });
+}
+
+describe('dmaown shard / merge', () => {
+  const base = ['--design', 'v7', '--devices', '2'];
+  const files = shards(3, [...base, '--depth', '2'], 'v7');
+
+  it('merge --format json: check\'s verdicts and counterexample lengths; each counterexample replays with dmaown replay', () => {
+    const checked = JSON.parse(run(['check', ...base, '--format', 'json']).out);
+    const m = run(['merge', '--format', 'json', ...files]);
+    expect(m.code).toBe(1);
+    const merged = JSON.parse(m.out);
+    expect(merged.swarm.of).toBe(3);
+    expect(merged.swarm.shards.map((s: { index: number }) => s.index)).toEqual([0, 1, 2]);
+    expect(merged.states).toBe(merged.swarm.shards.reduce((n: number, s: { states: number }) => n + s.states, 0));
+    expect(merged.states).toBeGreaterThanOrEqual(checked.states);
+    const brief = (v: { name: string; verdict: string; counterexample?: unknown[] }) => [v.name, v.verdict, v.counterexample?.length];
+    expect(merged.invariants.map(brief)).toEqual(checked.invariants.map(brief));
+    for (const v of merged.invariants.filter((x: { verdict: string }) => x.verdict === 'violated')) {
+      const rep = run(['replay', ...base, '-'], JSON.stringify(v.counterexample));
+      expect(rep.code).toBe(0);
+      expect(rep.out.trim().split('\n').map((l) => JSON.parse(l))).toEqual(v.trace);
+    }
+    // Same inputs, same output, whatever the order of the files.
+    expect(run(['merge', '--format', 'json', ...[...files].reverse()]).out).toBe(m.out);
+  });
+
+  it('merge text, junit and md; exit 0 when every invariant holds, 3 when a shard stopped early', () => {
+    const t = run(['merge', ...files]);
+    expect(t.code).toBe(1);
+    expect(t.out).toMatch(/upper bound on the distinct states/);
+    expect(t.out).toMatch(/no-warn\s+violated\s+shortest counterexample: 3 calls \(shard \d\)/);
+    expect(t.out).toMatch(/replay: \[/);
+    expect(run(['merge', '--format', 'junit', ...files]).out).toMatch(/<testsuites name="dmaown check"/);
+    expect(run(['merge', '--format', 'md', ...files]).out).toMatch(/\| v7 \| 2 \|/);
+    const holding = shards(2, [...base, '--invariant', 'type-ok,owned-isolation', '--symmetry'], 'holds');
+    const h = run(['merge', ...holding]);
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/owned-isolation\s+holds/);
+    const stopped = shards(2, ['--devices', '3', '--invariant', 'type-ok', '--max-states', '300'], 'stopped');
+    const s = run(['merge', '--format', 'json', ...stopped]);
+    expect(s.code).toBe(3);
+    expect(JSON.parse(s.out).invariants[0].verdict).toBe('unknown');
+  });
+
+  it('--help for both commands', () => {
+    for (const c of ['shard', 'merge']) {
+      const r = run([c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`usage: dmaown ${c}`));
+    }
+  });
+
+  it('bad input: one line, exit 2', () => {
+    expectOneLineError(run(['shard', '--shards', '0', '--index', '0']), /--shards 0 is out of range/);
+    expectOneLineError(run(['shard', '--shards', '3', '--index', '3']), /--index 3 is out of range/);
+    expectOneLineError(run(['shard', '--shards', '3']), /--index is required/);
+    expectOneLineError(run(['shard', '--shards', '2', '--index', '0', '--depth', '-1']), /--depth -1 is out of range/);
+    expectOneLineError(run(['shard', '--shards', '2', '--index', '0', '--devices', '1', '--depth', '50']), /--depth 50: no state is that deep/);
+    expectOneLineError(run(['merge']), /no shard files given/);
+    expectOneLineError(run(['merge', join(dir, 'nonexistent.json')]), /cannot read .*nonexistent.json.*ENOENT/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"design": ');
+    expectOneLineError(run(['merge', bad]), /bad.json: malformed JSON/);
+    const checkOut = join(dir, 'check.json');
+    writeFileSync(checkOut, run(['check', ...base, '--format', 'json']).out);
+    expectOneLineError(run(['merge', checkOut]), /no "shard" field/);
+    expectOneLineError(run(['merge', files[0], files[1]]), /missing shard 2 of 3/);
+    expectOneLineError(run(['merge', ...files, files[1]]), /shard 1 is given twice/);
+    const other = shards(3, [...base, '--depth', '1'], 'other');
+    expectOneLineError(run(['merge', files[0], files[1], other[2]]), /not shards of one run: depth differs/);
+  });
+});
