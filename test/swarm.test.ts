@@ -21,8 +21,8 @@ import { mergedExitCode, mergeShards, type MergedCheck } from '../src/swarm/merg
 import { prefixSearch } from '../src/swarm/prefixSearch';
 import { shardModel } from '../src/swarm/shardModel';
 
-const designs = await loadDesigns();
-const invariants = await loadInvariants();
+let designs: Design[] = [];
+let invariants: Invariant[] = [];
 const design = (name: string) => designs.find((d) => d.name === name)!;
 
 /** Every shard of a run, as `dmaown shard --format json` prints them, merged. */
@@ -52,6 +52,10 @@ function breaks(d: Design, devices: number, inv: Invariant, events: readonly nev
     }
   }
 }
+
+describe('swarm mode', async () => {
+designs = await loadDesigns();
+invariants = await loadInvariants();
 
 describe('merged shards give check\'s verdicts', () => {
   for (const name of ['v7', 'v8', 'jgg-draft', 'iommufd']) {
@@ -209,4 +213,5 @@ describe('bad input is an InputError naming the problem', () => {
     fails(() => mergeShards([{ file: 'check.json', doc: untagged }]), /no "shard" field/);
     fails(() => mergeShards([{ file: 'bad.json', doc: { ...docs[0], shard: { ...(docs[0].shard as object), index: 7 } } }]), /index 7 is out of range/);
   });
+});
 });
