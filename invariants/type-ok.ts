@@ -28,6 +28,10 @@ export const invariant = defineInvariant({
     if (design.classify(c) !== state) return false;
     return !c.devices.some((d) => malformed(d, design));
   },
+  split: {
+    group: (c, { design, state }) => design.classify(c) === state,
+    device: (d, design) => !malformed(d, design),
+  },
   explain(c, { design, state }) {
     if (design.classify(c) !== state) return `the machine is in '${state}' but the context belongs in '${design.classify(c)}'`;
     const i = c.devices.findIndex((d) => malformed(d, design));

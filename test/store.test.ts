@@ -11,6 +11,7 @@ import { StateStore, StoreReader } from '../src/core/stateStore';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel } from '../src/iommu/iommuModel';
+import { plainReachable } from './designs/plainBfs';
 
 /** A deterministic pseudo-random sequence (xorshift32). */
 function rng(seed: number) {
@@ -164,4 +165,36 @@ describe('memoized successors and invariants equal the machine run directly', as
       expect(compared).toBeGreaterThan(100);
     });
   }
+
+  it('v7 at 3 devices, every reachable state (long enough for the compiled trees to be recompiled many times)', () => {
+    const design = designs.find((d) => d.name === 'v7')!;
+    const fast = buildIommuModel(design, 3, invariants);
+    const slow = buildIommuModel(design, 3, invariants, { memoize: false });
+    const W = fast.words;
+    const seen = new Set<string>();
+    const rows = [fast.initialStates()];
+    seen.add(rows[0].join());
+    const a = new Successors(W);
+    const b = new Successors(W);
+    let mismatches = 0;
+    for (let i = 0; i < rows.length; i++) {
+      a.reset(); b.reset();
+      fast.successors(rows[i], a);
+      slow.successors(rows[i], b);
+      if (!same(a.actions.subarray(0, a.count), b.actions.subarray(0, b.count)) || !same(a.flags.subarray(0, a.count), b.flags.subarray(0, b.count))
+        || !same(a.states.subarray(0, a.count * W), b.states.subarray(0, b.count * W))) mismatches++;
+      fast.properties.forEach((p, k) => {
+        const q = slow.properties[k];
+        if ((p.kind === 'always' || p.kind === 'sometimes') && p.holds(rows[i]) !== (q as typeof p).holds(rows[i])) mismatches++;
+        if (p.kind === 'recoverable' && p.goal(rows[i]) !== (q as typeof p).goal(rows[i])) mismatches++;
+      });
+      for (let k = 0; k < a.count; k++) {
+        const t = a.states.slice(k * W, (k + 1) * W);
+        if (!seen.has(t.join())) { seen.add(t.join()); rows.push(t); }
+      }
+    }
+    expect(mismatches).toBe(0);
+    // Every state was compared: as many as the independent plain-object search finds.
+    expect(rows.length).toBe(plainReachable(design, 3).length);
+  });
 });

@@ -112,44 +112,78 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
   return finishSearch(search, cfg, outcome, started);
 }
 
-/** The search loop on the calling thread. */
+/** States expanded together by `expandHere` (see there). */
+const BATCH = 128;
+
+/**
+ * The search loop on the calling thread. It takes the stored states in batches of up to BATCH
+ * (never past the last state stored when the batch starts) and does each batch in three passes:
+ * evaluate each state's properties and compute its successors (canonicalized, hashed); touch
+ * where adding each successor will look in the visited set, so that the processor fetches those
+ * cache lines in parallel; then add the successors state by state. The adds, the budget checks
+ * and the depth bookkeeping run in exactly the order of a state-by-state loop, so the numbering,
+ * the counts and the counterexamples are the same as without batches.
+ */
 function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): LoopOutcome {
   const W = model.words;
   const store = search.store;
   const cur = new Uint32Array(W);
-  const succ = new Successors(W);
+  const succ = new Successors(W, BATCH * 16);
+  const ends = new Int32Array(BATCH);
+  let hashes = new Uint32Array(BATCH * 16);
   const sym = cfg.symmetry;
   const props = cfg.props;
   let depth = 0;
   let layerEnd = store.count;
   let id = 0;
   let visited = 0;
+  let sink = 0;
   try {
-    for (; id < store.count; id++) {
-      if (id === layerEnd) { depth++; layerEnd = store.count; }
-      if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
-      store.read(id, cur);
-      search.visit(id, props.bits(cur, search.open));
-      visited = id + 1;
+    while (id < store.count) {
+      const batchStart = id;
+      const batchEnd = Math.min(store.count, id + BATCH);
+      // Pass 1: properties, successors, canonical rows and their hashes (SELF marks a self-loop).
       succ.reset();
-      model.successors(cur, succ);
-      const states = succ.states;
-      for (let k = 0; k < succ.count; k++) {
-        const off = k * W;
-        if (sym) sym.canonicalize(states, off);
-        let self = true;
-        for (let i = 0; i < W; i++) if (states[off + i] !== cur[i]) { self = false; break; }
-        if (self) search.addSelfLoop(id, succ.actions[k], succ.flags[k]);
-        else search.addSuccessor(id, succ.actions[k], succ.flags[k], states, off, store.hash(states, off));
+      for (let s = id; s < batchEnd; s++) {
+        store.read(s, cur);
+        search.visit(s, props.bits(cur, search.open));
+        const first = succ.count;
+        model.successors(cur, succ);
+        if (succ.count > hashes.length) { const h = new Uint32Array(succ.states.length / W); h.set(hashes); hashes = h; }
+        const states = succ.states;
+        for (let k = first; k < succ.count; k++) {
+          const off = k * W;
+          if (sym) sym.canonicalize(states, off);
+          let self = true;
+          for (let i = 0; i < W; i++) if (states[off + i] !== cur[i]) { self = false; break; }
+          if (self) succ.actions[k] = ~succ.actions[k];
+          else hashes[k] = store.hash(states, off);
+        }
+        ends[s - batchStart] = succ.count;
       }
-      if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
-        cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });
+      visited = Math.max(visited, batchEnd);
+      // Pass 2: a hint only (see StateStore.touch); self-loops are skipped.
+      sink ^= store.touch(hashes, succ.actions, succ.count);
+      // Pass 3: the adds, in order.
+      let k = 0;
+      for (let s = id; s < batchEnd; s++, id++) {
+        if (s === layerEnd) { depth++; layerEnd = store.count; }
+        if (store.count >= cfg.maxStates) return { expanded: s, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
+        for (const end = ends[s - batchStart]; k < end; k++) {
+          const a = succ.actions[k];
+          if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);
+          else search.addSuccessor(s, a, succ.flags[k], succ.states, k * W, hashes[k]);
+        }
+        if (cfg.onProgress && s % cfg.progressEvery === 0 && s > 0) {
+          cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - s, elapsedMs: performance.now() - started });
+        }
       }
     }
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
     return { expanded: id, visited, depth, stopReason: memoryReason(e) };
   }
+  if (sink === 0.5) throw new Error('unreachable');
   return { expanded: id, visited, depth };
 }
 

@@ -1,4 +1,5 @@
-import { DecisionForest, DecisionTree, UNKNOWN, type Trace } from '../core/decisionTree';
+import { CompiledForest } from '../core/compiledForest';
+import { DecisionForest, type Trace } from '../core/decisionTree';
 import type { ModelRecipe, PackedModel, Property, Symmetry } from '../core/model';
 import { Successors } from '../core/model';
 import { compileMachine, type CompiledMachine } from '../machine/compileMachine';
@@ -9,7 +10,7 @@ import { iommuSymmetry } from '../symmetry/iommuSymmetry';
 import { callersOf, type CallerAction } from './callers';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
-import type { Invariant, Probe, StateInfo } from './invariant';
+import type { Invariant, InvariantSplit, Probe, StateInfo } from './invariant';
 
 /** An invariant that cannot apply to a design, and why. */
 export interface NotApplicable {
@@ -241,21 +242,63 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
   const tracer = new Tracer(layout, compiled);
   const fields = layout.slots;
 
+  // Boolean functions of a row (invariants, goals) memoized in one forest, compiled.
+  const predForest = new DecisionForest(fields);
+  const predCompiled = new CompiledForest(predForest);
   /** A boolean function of a row, memoized when `memoize`. */
   const predicate = (direct: (v: PackedView) => boolean, traced: (v: PackedView, p: Probe) => boolean): ((row: Uint32Array) => boolean) => {
     const plain = (row: Uint32Array) => { loadLook(row, 0); return direct(look); };
     if (!memoize) return plain;
-    const tree = new DecisionTree(fields, {
+    const t = predForest.add({
       trace(row, off) {
         tracer.start(row, off, W);
         return tracer.finish(traced(tracer.view, tracer.probe) ? 1 : 0);
       },
       direct(row, off) { loadLook(row, off); return direct(look) ? 1 : 0; },
       // Large enough for the trees that converge (a goal probing a claim: about 80,000 nodes at 6
-      // devices); a tree that keeps growing with the states (type-ok) fills it and is bypassed.
+      // devices); a tree that keeps growing with the states fills it and is bypassed.
       maxNodes: 1 << 20,
     });
-    return (row) => tree.lookup(row, 0) === 1;
+    predCompiled.track(t);
+    const fns = predCompiled.fns;
+    return (row) => {
+      let leaf = fns[t](row);
+      if (leaf < 0) leaf = predCompiled.lookup(t, row);
+      return leaf === 1;
+    };
+  };
+
+  /**
+   * A state invariant with a split (StateInvariant.split), memoized by parts when each device's
+   * fields are one chunk of bits: the group part as a predicate, the device part in a table over
+   * a chunk's values (0: not evaluated yet, 1: holds, 2: fails), filled on first sight.
+   */
+  const splitPredicate = (split: InvariantSplit): ((row: Uint32Array) => boolean) | null => {
+    const chunks = layout.deviceChunks;
+    if (!memoize || !chunks || chunks.bits > 16) return null;
+    const group = predicate((v) => split.group(v, infoOf(v)), (v) => split.group(v, { design, state: stateName(v) }));
+    const table = new Uint8Array(1 << chunks.bits);
+    const cmask = (1 << chunks.bits) - 1;
+    const dWord = Int32Array.from(chunks.word);
+    const dShift = Int32Array.from(chunks.shift);
+    const scratch = layout.createView();
+    const deviceHolds = (chunk: number): number => {
+      // Device 0 of a scratch row set to this chunk; the device part reads only its own device.
+      const w = dWord[0];
+      scratch.buf[w] = ((scratch.buf[w] & ~((cmask << dShift[0]) >>> 0)) | (chunk << dShift[0])) >>> 0;
+      return (table[chunk] = split.device(scratch.devices[0], design) ? 1 : 2);
+    };
+    const n = layout.devices;
+    return (row) => {
+      if (!group(row)) return false;
+      for (let d = 0; d < n; d++) {
+        const chunk = (row[dWord[d]] >>> dShift[d]) & cmask;
+        let r = table[chunk];
+        if (r === 0) r = deviceHolds(chunk);
+        if (r !== 1) return false;
+      }
+      return true;
+    };
   };
 
   const properties: Property[] = applicable.map((inv): Property => {
@@ -264,7 +307,8 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
         return {
           kind: 'always',
           name: inv.name,
-          holds: predicate((v) => inv.holds(v, infoOf(v)), (v) => inv.holds(v, { design, state: stateName(v) })),
+          holds: (inv.split && splitPredicate(inv.split))
+            ?? predicate((v) => inv.holds(v, infoOf(v)), (v) => inv.holds(v, { design, state: stateName(v) })),
         };
       case 'never-flag':
         return { kind: 'never-flag', name: inv.name, flag: FLAG_WARN };
@@ -330,35 +374,59 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
       // The loop below counts no hits, so a tree must not fill up in practice (see DecisionForest).
       maxNodes: 1 << 24,
     }));
-    const n = actions.length;
-    // One loop walks every action's tree (see DecisionForest) and writes each enabled action's
-    // successor: the row with the leaf's AND and OR masks applied.
+    // The actions in groups (one device's, one user's: consecutive actions with the same `dev`,
+    // else the same lane), and per group a tree whose leaf is the bit mask of the group's
+    // enabled actions, memoized on the fields the preconditions read: one walk per group skips
+    // every disabled action's tree.
+    const groups: number[] = [];
+    const keyOf = (a: CallerAction) => ('dev' in a.event ? `dev${a.event.dev}` : a.lane);
+    actions.forEach((a, i) => { if (i === 0 || keyOf(a) !== keyOf(actions[i - 1]) || i - groups[groups.length - 1] === 30) groups.push(i); });
+    groups.push(actions.length);
+    const G = groups.length - 1;
+    const groupStart = Int32Array.from(groups);
+    const enabledForest = new DecisionForest(fields);
+    for (let g = 0; g < G; g++) {
+      const from = groups[g];
+      const to = groups[g + 1];
+      const mask = (v: PackedView) => {
+        let m = 0;
+        for (let a = from; a < to; a++) if (actions[a].enabled(v)) m |= 1 << (a - from);
+        return m;
+      };
+      enabledForest.add({
+        trace(row, off) { tracer.start(row, off, W); return tracer.finish(mask(tracer.view)); },
+        direct(row, off) { for (let i = 0; i < W; i++) work.buf[i] = row[off + i]; return mask(work); },
+        maxNodes: 1 << 24,
+      });
+    }
+    const enabledCompiled = new CompiledForest(enabledForest);
+    for (let g = 0; g < G; g++) enabledCompiled.track(g);
+    const enabledFns = enabledCompiled.fns;
+    const compiledForest = new CompiledForest(forest);
+    actions.forEach((_a, t) => compiledForest.track(t));
+    const fns = compiledForest.fns;
+    // Per group, the enabled actions' mask; per enabled action, its tree's leaf (both compiled,
+    // core/compiledForest); its successor is the row with the leaf's AND and OR masks applied.
     successors = (state: Uint32Array, out: Successors) => {
-      const roots = forest.roots;
-      let nodes = forest.nodes;
-      let kids = forest.kids;
-      for (let a = 0; a < n; a++) {
-        let k = roots[a];
-        while (k >= 0) {
-          const b = k << 2;
-          k = kids[nodes[b + 3] + ((state[nodes[b]] >>> nodes[b + 1]) & nodes[b + 2])];
+      for (let g = 0; g < G; g++) {
+        let m = enabledFns[g](state);
+        if (m < 0) m = enabledCompiled.lookup(g, state);
+        const first = groupStart[g];
+        while (m !== 0) {
+          const j = 31 - Math.clz32(m & -m);
+          m &= m - 1;
+          const a = first + j;
+          let leaf = fns[a](state);
+          if (leaf < 0) leaf = compiledForest.lookup(a, state);
+          const flags = leaves.flags[leaf];
+          if (flags < 0) continue;
+          const off = out.push(a, flags);
+          const and = leaves.and;
+          const or = leaves.or;
+          const dst = out.states;
+          const base = leaf * W;
+          for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
         }
-        let leaf: number;
-        if (k === UNKNOWN) {
-          leaf = forest.miss(a, state, 0);
-          nodes = forest.nodes;
-          kids = forest.kids;
-        } else {
-          leaf = -2 - k;
-        }
-        const flags = leaves.flags[leaf];
-        if (flags < 0) continue;
-        const off = out.push(a, flags);
-        const and = leaves.and;
-        const or = leaves.or;
-        const dst = out.states;
-        const base = leaf * W;
-        for (let i = 0; i < W; i++) dst[off + i] = (state[i] & and[base + i]) | or[base + i];
       }
     };
   }
