@@ -166,7 +166,7 @@ describe('memoized successors and invariants equal the machine run directly', as
     });
   }
 
-  it('v7 at 3 devices, every reachable state (long enough for the compiled trees to be recompiled many times)', () => {
+  it('v7 at 3 devices, every reachable state (enough walks for the busiest trees to be compiled)', () => {
     const design = designs.find((d) => d.name === 'v7')!;
     const fast = buildIommuModel(design, 3, invariants);
     const slow = buildIommuModel(design, 3, invariants, { memoize: false });

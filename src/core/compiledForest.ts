@@ -12,7 +12,8 @@ export interface CompiledForestOptions {
   /**
    * A tree is (re)compiled once this many walks have fallen back to the forest since its last
    * compilation; the threshold doubles at every compilation, so that a tree that keeps growing
-   * is compiled a logarithmic number of times. Default 256.
+   * is compiled a logarithmic number of times. Default 16384, so that small searches, where
+   * compiling costs more than it saves, compile little or nothing.
    */
   readonly firstThreshold?: number;
 }
@@ -44,7 +45,7 @@ export class CompiledForest {
 
   constructor(readonly forest: DecisionForest, o: CompiledForestOptions = {}) {
     this.maxNodes = o.maxNodes ?? 1500;
-    this.first = o.firstThreshold ?? 256;
+    this.first = o.firstThreshold ?? 16384;
   }
 
   /** Starts tracking tree `t` of the forest (call once per tree, in order). */
