@@ -3,32 +3,11 @@
  * Exit codes, one-line errors without stack traces, and check -> replay round trips.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
 
-const ROOT = join(__dirname, '..');
-const BIN = join(ROOT, 'bin', 'dmaown.js');
-
-function run(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^dmaown: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.err).not.toMatch(/\n\s+at /);
-}
-
-// `npm test` builds first; a bare `vitest run` builds here rather than skipping.
-if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-}
+const run = (args: string[], input?: string) => runCli(args, { input });
+ensureBuilt();
 
 describe('dmaown CLI', () => {
   it('check: exit 1 with violations, every invariant listed, counterexamples printed', () => {

@@ -3,32 +3,15 @@
  * 127.0.0.1, prints its URL, stops cleanly on SIGTERM, and bad options get a one-line error and
  * exit 2.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
 
-const ROOT = join(__dirname, '..');
-const BIN = join(ROOT, 'bin', 'dmaown.js');
+ensureBuilt(join('src', 'explore', 'server.js'));
 
-if (!existsSync(join(ROOT, 'dist', 'src', 'explore', 'server.js'))) {
-  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-}
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 20_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^dmaown: /);
-  expect(lines[0]).toMatch(pattern);
-}
+const run = (args: string[]) => runCli(args, { timeoutMs: 20_000 });
 
 describe('dmaown explore', () => {
   it('serves the page on 127.0.0.1 at a free port and exits 0 on SIGTERM', async () => {

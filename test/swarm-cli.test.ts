@@ -3,34 +3,19 @@
  * process per shard writing JSON files, then merge; exit codes, replayable counterexamples,
  * one-line errors.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt, expectOneLineError as oneLine, runCli, type CliRun } from './cliRun';
 
-const ROOT = join(__dirname, '..');
-const BIN = join(ROOT, 'bin', 'dmaown.js');
-
-function run(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-function expectOneLineError(r: ReturnType<typeof run>, pattern: RegExp) {
-  expect(r.code).toBe(2);
-  const lines = r.err.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^dmaown: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.err).not.toMatch(/\n\s+at /);
+const run = (args: string[], input?: string) => runCli(args, { input });
+/** A one-line error that prints nothing on standard output. */
+function expectOneLineError(r: CliRun, pattern: RegExp) {
+  oneLine(r, pattern);
   expect(r.out).toBe('');
 }
-
-if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-}
+ensureBuilt();
 
 const dir = mkdtempSync(join(tmpdir(), 'dmaown-swarm-'));
 /** Runs every shard of a run into files; returns their paths. */

@@ -6,11 +6,12 @@ const PAGE_MASK = PAGE_SIZE - 1;
 const MAX_LOAD = 0.75;
 
 /**
- * A 32-bit hash of the `words`-word row at `buf[off..]` (MurmurHash3's block mix and final mix).
- * The store and the worker threads use the same function, so a worker can hash for the store.
+ * A 32-bit hash of the `words`-word row at `buf[off..]` (MurmurHash3's block mix and final mix),
+ * unsigned. The store and the worker threads use the same function, so a worker can hash for
+ * the store; swarm mode hashes with its own `seed` (src/swarm/rowHash).
  */
-export function hashRow(buf: Uint32Array, off: number, words: number): number {
-  let h = Math.imul(words, 0x9e3779b9);
+export function hashRow(buf: Uint32Array, off: number, words: number, seed = Math.imul(words, 0x9e3779b9)): number {
+  let h = seed;
   for (let i = 0; i < words; i++) {
     let k = Math.imul(buf[off + i], 0xcc9e2d51);
     k = (k << 15) | (k >>> 17);

@@ -26,6 +26,19 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
   return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
+/** Each violated invariant's explanation, counterexample trace and replay line, as text lines. */
+export function counterexampleText(dc: Pick<DesignCheck, 'design' | 'devices' | 'verdicts'>): string[] {
+  const out: string[] = [];
+  for (const v of dc.verdicts) {
+    if (v.verdict !== 'violated') continue;
+    out.push('');
+    out.push(`${v.name} violated: ${v.explanation}`);
+    out.push(...traceText(dc, v.trace));
+    out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
+  }
+  return out;
+}
+
 function verdictCell(v: InvariantVerdict): [string, string, string] {
   switch (v.verdict) {
     case 'holds': return ['holds', num(v.states), ''];
@@ -48,13 +61,7 @@ export function checkText(dc: DesignCheck): string {
   const rows = [['invariant', 'verdict', 'states', ''], ...dc.verdicts.map((v) => [v.name, ...verdictCell(v)])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-  for (const v of dc.verdicts) {
-    if (v.verdict !== 'violated') continue;
-    out.push('');
-    out.push(`${v.name} violated: ${v.explanation}`);
-    out.push(...traceText(dc, v.trace));
-    out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
-  }
+  out.push(...counterexampleText(dc));
   return out.join('\n') + '\n';
 }
 

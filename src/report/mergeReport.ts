@@ -1,6 +1,6 @@
 import type { DesignCheck } from '../iommu/checkDesign';
 import type { MergedCheck } from '../swarm/mergeShards';
-import { traceText } from './checkReport';
+import { counterexampleText } from './checkReport';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -51,12 +51,6 @@ export function mergeText(m: MergedCheck, dc: DesignCheck): string {
   }
   const widths = vrows[0].map((_, i) => Math.max(...vrows.map((row) => row[i].length)));
   for (const row of vrows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-  for (const v of dc.verdicts) {
-    if (v.verdict !== 'violated') continue;
-    out.push('');
-    out.push(`${v.name} violated: ${v.explanation}`);
-    out.push(...traceText(dc, v.trace));
-    out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
-  }
+  out.push(...counterexampleText(dc));
   return out.join('\n') + '\n';
 }
