@@ -195,14 +195,27 @@ export class StateStore {
     this.budget.reserve(size * 4);
     const index = this.alloc(size);
     const mask = size - 1;
-    const row = new Uint32Array(this.words);
-    for (let id = 0; id < this.count; id++) {
-      this.read(id, row);
-      const h = this.hash(row, 0);
-      let slot = h & mask;
-      while (index[slot] !== 0) slot = (slot + 1) & mask;
-      index[slot] = (((h >>> bits) << bits) | (id + 1)) >>> 0;
+    // Rows in id order, in blocks: hash a block, touch the new slots of all of it (so that the
+    // processor fetches them in parallel), then insert it.
+    const W = this.words;
+    const BLOCK = 512;
+    const hashes = new Uint32Array(BLOCK);
+    let sink = 0;
+    for (let first = 0; first < this.count; first += BLOCK) {
+      const n = Math.min(BLOCK, this.count - first);
+      for (let j = 0; j < n; j++) {
+        const id = first + j;
+        hashes[j] = hashRow(this.pages[id >>> PAGE_BITS], (id & PAGE_MASK) * W, W);
+      }
+      for (let j = 0; j < n; j++) sink ^= index[hashes[j] & mask];
+      for (let j = 0; j < n; j++) {
+        const h = hashes[j];
+        let slot = h & mask;
+        while (index[slot] !== 0) slot = (slot + 1) & mask;
+        index[slot] = (((h >>> bits) << bits) | (first + j + 1)) >>> 0;
+      }
     }
+    if (sink === 0.5) throw new Error('unreachable');
     this.budget.release(this.index.byteLength);
     this.index = index;
     this.mask = mask;
