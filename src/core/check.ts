@@ -142,7 +142,8 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
     while (id < store.count) {
       const batchStart = id;
       const batchEnd = Math.min(store.count, id + BATCH);
-      // Pass 1: properties, successors, canonical rows and their hashes (SELF marks a self-loop).
+      // Pass 1: properties, successors, canonical rows and their hashes; a self-loop's action is
+      // stored complemented (~a < 0).
       succ.reset();
       for (let s = id; s < batchEnd; s++) {
         store.read(s, cur);
@@ -183,6 +184,7 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
     if (!(e instanceof BudgetExceeded)) throw e;
     return { expanded: id, visited, depth, stopReason: memoryReason(e) };
   }
+  // `sink` (an integer, never 0.5) only keeps the touches' reads from being optimized away.
   if (sink === 0.5) throw new Error('unreachable');
   return { expanded: id, visited, depth };
 }
