@@ -24,6 +24,7 @@ import { int, oneOf } from '../src/model/schema';
 import { Errno } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
+import { v4OwnershipCalls } from './shared/v4Calls';
 import {
   attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, unbindDriver,
 } from './shared/ghost';
@@ -215,52 +216,7 @@ export const machine = setup({
   context: ({ input }) => ({ ...standardInitialContext(input.devices), dma_owner: 'DMA_API', attach_cnt: 0 }) as C,
   initial: 'unowned',
   on: {
-    probe_device: [
-      { guard: 'probe:dma_owner == USER', actions: ['ret0', 'addToGroup'] },
-      { actions: ['ret0', 'addToGroup', 'attachDefaultToDevice'] },
-    ],
-    release_device: { actions: ['ret0', 'removeFromGroup'] },
-
-    // really_probe() (02/13): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL).
-    bind_driver: [
-      { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindSuppressed'] },
-      { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
-      { guard: 'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)', actions: ['retEBUSY'] },
-      { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
-    ],
-    // __device_release_driver() (02/13): iommu_device_release_dma_owner(dev, DMA_OWNER_DMA_API).
-    unbind_driver: [
-      { guard: 'unbind:!kernel', actions: ['ret0', 'unbind'] },
-      { guard: 'release:!group', actions: ['ret0', 'unbind'] },
-      { guard: 'release(DMA_API):WARN_ON(!owner_cnt || dma_owner != owner)', actions: ['ret0', 'unbind', 'WARN_ON'] },
-      { guard: 'release:--owner_cnt > 0', actions: ['ret0', 'owner_cnt--', 'unbind'] },
-      { actions: ['ret0', 'lastRelease', 'unbind'] },
-    ],
-
-    // vfio_group_set_container() (08/13): iommu_group_set_dma_owner(group, PRIVATE_DOMAIN_USER, f.file).
-    claim: [
-      { guard: 'set(USER):owner_cnt && (dma_owner != owner || cookie != file)', actions: ['retEBUSY'] },
-      { guard: 'set(USER):domain && WARN_ON(domain != default_domain)', actions: ['ret0', 'set(USER)', 'userClaimed', 'WARN_ON'] },
-      { guard: 'set(USER):domain', actions: ['ret0', 'set(USER)', 'detachGroup', 'userClaimed'] },
-      { actions: ['ret0', 'set(USER)', 'userClaimed'] },
-    ],
-    // __vfio_group_unset_container() (08/13): iommu_group_release_dma_owner(group, PRIVATE_DOMAIN_USER).
-    release: [
-      { guard: 'release(USER):WARN_ON(!owner_cnt || dma_owner != owner)', actions: ['ret0', 'userReleased', 'WARN_ON'] },
-      { guard: 'release:--owner_cnt > 0', actions: ['ret0', 'owner_cnt--', 'userReleased'] },
-      { guard: 'release(USER):last && WARN_ON(domain)', actions: ['ret0', 'lastRelease', 'userReleased', 'WARN_ON'] },
-      { actions: ['ret0', 'lastRelease', 'attachDefaultGroup', 'userReleased'] },
-    ],
-    // VFIO type1: iommu_attach_group() / iommu_detach_group() with 05/13's hunks.
-    attach_group: [
-      { guard: 'attach_group:domain && domain != default_domain', actions: ['retEBUSY'] },
-      { actions: ['ret0', 'attachGroup', 'userAttached'] },
-    ],
-    detach_group: [
-      { guard: 'detach_group:dma_owner == USER', actions: ['ret0', 'detachGroup', 'userDetached'] },
-      { guard: 'detach_group:domain == default_domain', actions: ['ret0', 'userDetached'] },
-      { actions: ['ret0', 'detachGroup', 'userDetached'] },
-    ],
+    ...v4OwnershipCalls,
     // Lu's iommu_attach_device() (21 Dec): refcounted, no group-size and no ownership check.
     attach_device: [
       { guard: 'driver == tegra', actions: ['tegraAttach'] },
