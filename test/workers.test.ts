@@ -1,7 +1,9 @@
 /**
- * Worker threads change nothing but speed: with 2 (or 3) workers the search stores the same states in
- * the same order, so the counts, verdicts and counterexamples equal those of one thread, with
- * and without symmetry, complete or stopped by a budget. (Under vitest the workers load the
+ * Worker threads change nothing but speed: on 2 threads (one worker) or 3 (two workers, which
+ * look states up themselves) the search stores the same states in the same order, so the
+ * counts, verdicts and counterexamples equal those of one thread, with and without symmetry,
+ * complete or stopped by a budget; a worker that writes a chunk's results over an earlier
+ * chunk's arrays gives the same results as into new ones. (Under vitest the workers load the
  * TypeScript sources through ts-node; `dmaown check --workers` runs them from dist/.)
  */
 import { describe, expect, it } from 'vitest';
@@ -10,6 +12,9 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { check } from '../src/core/check';
 import { buildIommuModel } from '../src/iommu/iommuModel';
+import { Successors } from '../src/core/model';
+import { PropertySet } from '../src/core/searchState';
+import { expandChunk, type ExpandedChunk } from '../src/parallel/expandChunk';
 
 /** Everything a run decides, without timings. */
 function outcome(dc: DesignCheck) {
@@ -37,7 +42,7 @@ describe('--workers 2 gives the results of one thread', async () => {
     expect(one.verdicts.some((v) => v.verdict === 'violated')).toBe(true);
   });
 
-  it('v7 at 3 devices with symmetry (3 workers: they look states up themselves), and stopped by --max-states: still the same', () => {
+  it('v7 at 3 devices with symmetry (3 threads: two workers, which look states up themselves), and stopped by --max-states: still the same', () => {
     const one = checkDesign(v7, 3, invariants, { symmetry: true });
     const three = checkDesign(v7, 3, invariants, { symmetry: true, workers: 3 });
     expect(three.result.workers).toBe(3);
@@ -52,5 +57,45 @@ describe('--workers 2 gives the results of one thread', async () => {
   it('a model without a recipe for workers is refused, not silently checked on one thread', () => {
     const model = buildIommuModel(v7, 1, []);
     expect(() => check(model, { workers: 2 })).toThrow(/no recipe/);
+  });
+});
+
+describe('a worker writing over an earlier result', async () => {
+  const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
+  const model = buildIommuModel(v7, 3, await loadInvariants());
+  const props = new PropertySet(model.properties);
+  const W = model.words;
+  // The first 600 states in BFS order, found here with the model's successors and a Set.
+  const rows: number[] = [...model.initialStates()];
+  const seen = new Set<string>([rows.join(',')]);
+  const succ = new Successors(W);
+  for (let i = 0; i * W < rows.length && rows.length < 600 * W; i++) {
+    succ.reset();
+    model.successors(Uint32Array.from(rows.slice(i * W, (i + 1) * W)), succ);
+    for (let k = 0; k < succ.count; k++) {
+      const r = [...succ.states.subarray(k * W, (k + 1) * W)];
+      if (!seen.has(r.join(','))) { seen.add(r.join(',')); rows.push(...r); }
+    }
+  }
+  const chunk = (from: number, to: number) => Uint32Array.from(rows.slice(from * W, to * W));
+  /** The part of a result that `counts` says is in use. */
+  const used = (r: ExpandedChunk, n: number) => {
+    let m = 0;
+    for (let i = 0; i < n; i++) m += r.counts[i];
+    return {
+      bits: [...r.bits.subarray(0, n)], counts: [...r.counts.subarray(0, n)], actions: [...r.actions.subarray(0, m)],
+      ids: [...r.ids.subarray(0, m)], flags: [...r.flags.subarray(0, m)], hashes: [...r.hashes.subarray(0, m)], rows: [...r.rows.subarray(0, m * W)],
+    };
+  };
+
+  it('gives the same results as new arrays, whether the old ones are long enough or have to grow', () => {
+    expect(rows.length).toBe(600 * W);
+    const fresh = used(expandChunk(model, props, null, chunk(100, 600), 500), 500);
+    expect(fresh.actions.length).toBeGreaterThan(500);
+    // Long enough: an earlier chunk of as many states. Too short: a chunk of one state.
+    for (const earlier of [expandChunk(model, props, null, chunk(0, 500), 500), expandChunk(model, props, null, chunk(0, 1), 1)]) {
+      const again = expandChunk(model, props, null, chunk(100, 600), 500, null, -1, earlier);
+      expect(used(again, 500)).toEqual(fresh);
+    }
   });
 });

@@ -72,8 +72,9 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
                        design treats them alike (checked first; stderr says what was used).
                        Same verdicts; counterexamples are concrete and as short as without;
                        state counts are classes (docs/scaling.md)
-  --workers N          expand states in N worker threads (default 1); same counts, verdicts
-                       and counterexamples whatever N
+  --workers N          search on N threads (default 1): N-1 worker threads compute
+                       successors, this one stores them; same counts, verdicts and
+                       counterexamples whatever N
 
 Each counterexample is printed as numbered calls with return code, WARN and the state after
 each call, followed by a 'replay:' line of events that 'dmaown replay' accepts as they are.

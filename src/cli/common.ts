@@ -53,9 +53,9 @@ export function symmetryFlag(p: ParsedArgs): boolean {
 /** Largest `--workers`. */
 export const MAX_WORKERS = 64;
 
-/** `--workers N`: threads expanding states (default 1). */
+/** `--workers N`: threads the search runs on (default 1; CheckOptions.workers). */
 export function workersFlag(p: ParsedArgs): number {
-  return flagInt(p, 'workers', 1, 1, MAX_WORKERS, 'the number of worker threads');
+  return flagInt(p, 'workers', 1, 1, MAX_WORKERS, 'the number of threads');
 }
 
 /** `--symmetry` and `--workers N` as check options. */

@@ -39,7 +39,7 @@ commute, as in every design here, each shard may search most of the space.
   --max-states N       stop this shard after N distinct states (merge then says unknown, exit 3)
   --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G
   --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
-  --workers N          expand states in N worker threads (default 1)
+  --workers N          search on N threads (default 1), as in 'dmaown check'
 
 exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown merge' decides),
              2 bad usage or input`,

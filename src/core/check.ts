@@ -29,7 +29,10 @@ export interface CheckResult {
   readonly peakBytes: number;
   /** The symmetry the search was reduced by (its description), if any. */
   readonly symmetry?: string;
-  /** Threads that computed successors (1: the calling thread alone; always set by `check`). */
+  /**
+   * Threads the search ran on (1: the calling thread alone; N >= 2: N - 1 worker threads
+   * computing successors and the calling thread adding them; always set by `check`).
+   */
   readonly workers?: number;
   readonly properties: readonly PropertyResult[];
 }
@@ -52,10 +55,11 @@ export interface CheckOptions {
    */
   readonly symmetry?: boolean;
   /**
-   * Threads computing successors (default 1: the calling thread). With 2 or more, worker
-   * threads built from `PackedModel.recipe` expand states and the calling thread merges their
-   * results in BFS order: the counts, verdicts and counterexamples are those of one thread.
-   * The calling thread blocks while they run. Refused when the model has no recipe.
+   * Threads the search runs on (default 1: the calling thread). With N >= 2, N - 1 worker
+   * threads built from `PackedModel.recipe` expand states and the calling thread adds their
+   * results to the visited set in BFS order: the counts, verdicts and counterexamples are those
+   * of one thread. The calling thread blocks while they run. Refused when the model has no
+   * recipe.
    */
   readonly workers?: number;
 }
@@ -131,6 +135,7 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
   const succ = new Successors(W, BATCH * 16);
   const ends = new Int32Array(BATCH);
   let hashes = new Uint32Array(BATCH * 16);
+  let known = new Int32Array(BATCH * 16);
   const sym = cfg.symmetry;
   const props = cfg.props;
   let depth = 0;
@@ -163,8 +168,11 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
         ends[s - batchStart] = succ.count;
       }
       visited = Math.max(visited, batchEnd);
-      // Pass 2: a hint only (see StateStore.touch); self-loops are skipped.
-      sink ^= store.touch(hashes, succ.actions, succ.count);
+      // Pass 2: successors the recent-rows cache knows, and a hint for the others (see
+      // SearchState.prepare); self-loops are skipped.
+      if (known.length < succ.count) known = new Int32Array(hashes.length);
+      known.fill(-1, 0, succ.count);
+      sink ^= search.prepare(succ.states, hashes, succ.actions, known, 0, succ.count);
       // Pass 3: the adds, in order.
       let k = 0;
       for (let s = id; s < batchEnd; s++, id++) {
@@ -173,6 +181,7 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];
           if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);
+          else if (known[k] >= 0) search.addKnown(s, a, succ.flags[k], known[k]);
           else search.addSuccessor(s, a, succ.flags[k], succ.states, k * W, hashes[k]);
         }
         if (cfg.onProgress && s % cfg.progressEvery === 0 && s > 0) {

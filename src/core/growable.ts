@@ -36,6 +36,8 @@ export class PagedActions {
   length = 0;
   private pages: (Uint8Array | Uint16Array | Int32Array)[] = [];
   private width = 1;
+  /** The first action the current width cannot hold (2 ** (8 * width); 4 bytes hold them all). */
+  private limit = 256;
   constructor(private readonly budget: MemoryBudget) {}
   /** Makes room for `n` entries of the current width. */
   ensure(n: number): void {
@@ -46,7 +48,7 @@ export class PagedActions {
   }
   push(v: number): void {
     const i = this.length;
-    if (v >= 2 ** (8 * this.width) && this.width < 4) this.widen(v < 1 << 16 ? 2 : 4);
+    if (v >= this.limit) this.widen(v < 1 << 16 ? 2 : 4);
     if (i >>> PAGE_BITS === this.pages.length) this.ensure(i + 1);
     this.pages[i >>> PAGE_BITS][i & PAGE_MASK] = v;
     this.length = i + 1;
@@ -61,6 +63,7 @@ export class PagedActions {
     this.budget.release(this.pages.length * PAGE_SIZE * this.width);
     this.pages = this.pages.map((p) => { const n = this.newPage(width); n.set(p); return n; });
     this.width = width;
+    this.limit = width === 2 ? 1 << 16 : Number.POSITIVE_INFINITY;
   }
 }
 

@@ -180,6 +180,33 @@ export class SearchState {
   }
 
   /**
+   * Prepares the adds of successors `from` to `to` (exclusive) of a batch: rows at
+   * `states[k * W..]`, hashes `hashes[k]`. Entries with a negative `skip[k]` (self-loops) or with
+   * an id in `known[k]` already are left alone; for the others, `known[k]` becomes the id the
+   * recent-rows cache gives for the row (else it stays -1), and the visited set is touched where
+   * the rest will be looked up (StateStore.touch). Each step is a loop of independent loads, so
+   * the processor fetches their cache lines in parallel. Ids in `known` are final (a stored
+   * state keeps its id): the caller adds those successors with `addKnown`. Returns a value
+   * derived from what was read (see StateStore.touch).
+   */
+  prepare(states: Uint32Array, hashes: Uint32Array, skip: Int32Array, known: Int32Array, from: number, to: number): number {
+    const W = this.W;
+    const recent = this.recent;
+    const rmask = this.recentMask;
+    let x = 0;
+    for (let k = from; k < to; k++) if (skip[k] >= 0 && known[k] < 0) x ^= recent[(hashes[k] & rmask) * (W + 1) + W];
+    for (let k = from; k < to; k++) {
+      if (skip[k] < 0 || known[k] >= 0) continue;
+      const e = (hashes[k] & rmask) * (W + 1);
+      let id = recent[e + W] - 1;
+      const off = k * W;
+      for (let i = 0; i < W && id >= 0; i++) if (recent[e + i] !== states[off + i]) id = -1;
+      known[k] = id;
+    }
+    return x ^ this.store.touch(hashes, skip, known, from, to);
+  }
+
+  /**
    * Adds a transition from `from` to state `id`, which is already stored (a worker found it):
    * the same as `addSuccessor` with that state's row.
    */

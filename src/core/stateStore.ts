@@ -104,21 +104,22 @@ export class StateStore {
   }
 
   /**
-   * Reads what lookups of the hashes `hashes[0..n)` will read first (their index slots, then
-   * the rows that matching tags point to), skipping entries whose `skip` is negative, and
-   * returns a value derived from them. It changes nothing: done for a batch of rows before they
-   * are added, it lets the processor fetch their cache lines in parallel (each loop is a run of
-   * independent loads), where adds one by one would wait for each miss in turn.
+   * Reads what lookups of the hashes `hashes[from..to)` will read first (their index slots, then
+   * the rows that matching tags point to), skipping entries whose `skip` is negative or whose
+   * `known` is an id (not negative), and returns a value derived from them. It changes nothing:
+   * done for a batch of rows before they are added, it lets the processor fetch their cache
+   * lines in parallel (each loop is a run of independent loads), where adds one by one would
+   * wait for each miss in turn.
    */
-  touch(hashes: Uint32Array, skip: Int32Array, n: number): number {
+  touch(hashes: Uint32Array, skip: Int32Array, known: Int32Array, from: number, to: number): number {
     const index = this.index;
     const mask = this.mask;
     let x = 0;
-    for (let k = 0; k < n; k++) if (skip[k] >= 0) x ^= index[hashes[k] & mask];
+    for (let k = from; k < to; k++) if (skip[k] >= 0 && known[k] < 0) x ^= index[hashes[k] & mask];
     const kb = this.idBits;
     const W = this.words;
-    for (let k = 0; k < n; k++) {
-      if (skip[k] < 0) continue;
+    for (let k = from; k < to; k++) {
+      if (skip[k] < 0 || known[k] >= 0) continue;
       const h = hashes[k];
       const e = index[h & mask];
       if (e !== 0 && e >>> kb === h >>> kb) {

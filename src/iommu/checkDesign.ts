@@ -63,8 +63,8 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
  * - `symmetry: true` reduces by the devices' and users' interchangeability where the design has
  *   it (verified first; see symmetry/iommuSymmetry): `result.states` then counts orbits, and
  *   each counterexample is mapped back to concrete calls of the same, shortest, length.
- * - `workers: N` (N >= 2) expands states in N worker threads; the result is the same as with
- *   one. Workers rebuild the model by name, so the design and invariants must be the ones in
+ * - `workers: N` (N >= 2) searches on N threads, N - 1 of them worker threads expanding
+ *   states; the result is the same as with one. Workers rebuild the model by name, so the design and invariants must be the ones in
  *   machines/ and invariants/ (an error says so otherwise).
  * `result.states`, `transitions`, `depth`, `elapsedMs`, `peakBytes` and `complete` are what a
  * benchmark reads.

@@ -22,23 +22,31 @@ export interface ExpandedChunk {
 /** Marks a successor that is its own state (a self-loop) in `ExpandedChunk.flags`. */
 export const SELF_LOOP = 0x80000000;
 
+/** The arrays of an `ExpandedChunk`, every one of them transferable. */
+export function chunkBuffers(r: ExpandedChunk): ArrayBuffer[] {
+  return [r.bits.buffer, r.counts.buffer, r.actions.buffer, r.ids.buffer, r.flags.buffer, r.hashes.buffer, r.rows.buffer] as ArrayBuffer[];
+}
+
 /**
  * Expands `n` consecutive states (`rows`, one after the other): evaluates their properties (the
  * state properties in `open` only, see PropertySet.bits) and
  * computes their successors, canonicalized by `symmetry` when given, hashed for the store. The
  * same work, in the same order, as the single-threaded search does for each state.
+ * `reuse`: an earlier result whose arrays are written over (when long enough) instead of new
+ * ones, so that a worker does not fault in fresh memory for every chunk.
  */
-export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number, store: StoreReader | null = null, open = -1): ExpandedChunk {
+export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number, store: StoreReader | null = null, open = -1, reuse?: ExpandedChunk): ExpandedChunk {
   const W = model.words;
-  const bits = new Uint32Array(n);
-  const counts = new Uint32Array(n);
+  const bits = reuse && reuse.bits.length >= n ? reuse.bits : new Uint32Array(n);
+  const counts = reuse && reuse.counts.length >= n ? reuse.counts : new Uint32Array(n);
   const succ = new Successors(W);
-  let cap = Math.max(16, n * 16);
-  let actions = new Uint32Array(cap);
-  let flags = new Uint32Array(cap);
-  let hashes = new Uint32Array(cap);
-  let ids = new Int32Array(cap);
-  let out = new Uint32Array(cap * W);
+  const fits = reuse !== undefined && reuse.actions.length >= 16 && reuse.rows.length === reuse.actions.length * W;
+  let cap = fits ? reuse.actions.length : Math.max(16, n * 16);
+  let actions = fits ? reuse.actions : new Uint32Array(cap);
+  let flags = fits ? reuse.flags : new Uint32Array(cap);
+  let hashes = fits ? reuse.hashes : new Uint32Array(cap);
+  let ids = fits ? reuse.ids : new Int32Array(cap);
+  let out = fits ? reuse.rows : new Uint32Array(cap * W);
   let m = 0;
   const cur = new Uint32Array(W);
   for (let i = 0; i < n; i++) {
@@ -72,6 +80,6 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
       ids[m] = self || !store ? -1 : store.find(st, off, h);
     }
   }
-  // The arrays may be longer than the m successors: `counts` says how many there are.
+  // The arrays may be longer than the n states and m successors: `counts` says how many there are.
   return { bits, counts, actions, ids, flags, hashes, rows: out };
 }

@@ -4,8 +4,8 @@ import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome } fro
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
 import type { SearchState } from '../core/searchState';
-import { SELF_LOOP, type ExpandedChunk } from './expandChunk';
-import type { ChunkRequest, WorkerSetup } from './searchWorker';
+import { chunkBuffers, SELF_LOOP, type ExpandedChunk } from './expandChunk';
+import type { ChunkRequest, Recycle, WorkerSetup } from './searchWorker';
 
 /** States per chunk sent to a worker: at most, and at least while other chunks are in flight. */
 const CHUNK_MAX = 8192;
@@ -16,15 +16,26 @@ const IN_FLIGHT_PER_WORKER = 3;
 const WAIT_MS = 1000;
 /** Give up when no worker answers for this long (a worker that died without a word). */
 const SILENCE_MS = 10 * 60 * 1000;
+/** States whose successors the merging thread prepares together (SearchState.prepare). */
+const MERGE_BATCH = 128;
 
 /**
- * Whether workers look their successors up in the (shared) visited set themselves. With two
- * workers the merging thread keeps up with adding every successor, and the workers' lookups
- * would cost more in total than they save (measured on two cores); with three or more, the
- * merging thread would become the bottleneck, so the workers take the lookups on.
+ * Worker threads a search with `workers` threads starts: all but the calling thread, which
+ * merges their results.
+ */
+export function workerThreads(workers: number): number {
+  return workers - 1;
+}
+
+/**
+ * Whether the worker threads of a search with `workers` threads look their successors up in the
+ * (shared) visited set themselves. With one worker thread the merging thread has less to do
+ * than the worker (measured on two cores), and lookups would only load the worker more; with
+ * two or more, the merging thread would become the bottleneck, so the workers take the lookups
+ * on.
  */
 export function workersLookUp(workers: number): boolean {
-  return workers >= 3;
+  return workerThreads(workers) >= 2;
 }
 
 /** A worker thread failed, or the merging thread could not hear from it. */
@@ -53,10 +64,11 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
 }
 
 /**
- * The search with `cfg.workers` worker threads. The calling thread sends consecutive chunks of
- * stored states to the workers, which evaluate the states' properties, compute their
- * (canonicalized, hashed) successors and, with three workers or more, look them up in the
- * visited set (shared memory, read only: most successors are states stored already); it then
+ * The search on `cfg.workers` threads: `cfg.workers - 1` worker threads and the calling thread.
+ * The calling thread sends consecutive chunks of stored states to the workers, which evaluate
+ * the states' properties, compute their (canonicalized, hashed) successors and, with two worker
+ * threads or more, look them up in the visited set (shared memory, read only: most successors
+ * are states stored already); it then
  * merges the results into `search` strictly in id order, as the single-threaded loop would,
  * adding the successors the workers did not find. So the numbering of states, the counts, the
  * verdicts and the counterexamples do not depend on the number of workers or on timing.
@@ -73,7 +85,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   const load: number[] = [];
   /** The store generation each worker last saw. */
   const seenGeneration: number[] = [];
-  for (let i = 0; i < cfg.workers; i++) {
+  for (let i = 0; i < workerThreads(cfg.workers); i++) {
     const ch = new MessageChannel();
     ports.push(ch.port1);
     const w = startWorker({ recipe: model.recipe!, properties: cfg.props.all.map((p) => p.name), symmetry: cfg.symmetry !== null, signal }, ch.port2);
@@ -87,7 +99,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   let sentEnd = 0;
 
   const dispatch = () => {
-    while (pending.length < cfg.workers * IN_FLIGHT_PER_WORKER) {
+    while (pending.length < workers.length * IN_FLIGHT_PER_WORKER) {
       const available = store.count - sentEnd;
       if (available <= 0) return;
       const n = Math.min(CHUNK_MAX, available);
@@ -141,6 +153,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   let layerEnd = store.count;
   let id = 0;
   let visited = 0;
+  let sink = 0;
   try {
     for (;;) {
       dispatch();
@@ -148,9 +161,20 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       if (!p) break;
       const r = receive(p);
       load[p.worker]--;
+      // Self-loops have bit 31 of their flags set: negative as int32, so skipped by `prepare`.
+      const selfLoops = new Int32Array(r.flags.buffer, r.flags.byteOffset, r.flags.length);
       let s = 0;
+      let prepared = 0;
       for (let i = 0; i < p.n; i++) {
         id = p.first + i;
+        if (i === prepared) {
+          // The next MERGE_BATCH states' successors: ids from the recent-rows cache, and the
+          // visited set touched for the rest, before they are added one by one.
+          prepared = Math.min(p.n, i + MERGE_BATCH);
+          let to = s;
+          for (let j = i; j < prepared; j++) to += r.counts[j];
+          sink ^= search.prepare(r.rows, r.hashes, selfLoops, r.ids, s, to);
+        }
         if (id === layerEnd) { depth++; layerEnd = store.count; }
         if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
         search.visit(id, r.bits[i]);
@@ -167,6 +191,9 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
         }
       }
       id = p.first + p.n;
+      // The worker writes its next results over these arrays.
+      const back: Recycle = { recycle: { bits: r.bits, counts: r.counts, actions: r.actions, ids: r.ids, flags: r.flags, hashes: r.hashes, rows: r.rows } };
+      ports[p.worker].postMessage(back, chunkBuffers(r));
     }
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
@@ -175,5 +202,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     for (const w of workers) void w.terminate();
     for (const port of ports) port.close();
   }
+  // `sink` (an integer, never 0.5) only keeps the prepares' reads from being optimized away.
+  if (sink === 0.5) throw new Error('unreachable');
   return { expanded: id, visited, depth };
 }

@@ -7,7 +7,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import type { ModelRecipe, PackedModel } from '../core/model';
 import { PropertySet } from '../core/searchState';
 import { StoreReader, type StoreSnapshot } from '../core/stateStore';
-import { expandChunk } from './expandChunk';
+import { chunkBuffers, expandChunk, type ExpandedChunk } from './expandChunk';
 
 /** What the merging thread gives a worker when it starts it. */
 export interface WorkerSetup {
@@ -32,6 +32,11 @@ export interface ChunkRequest {
   readonly store?: StoreSnapshot;
 }
 
+/** A result the merging thread is done with, handed back for the worker to write over. */
+export interface Recycle {
+  readonly recycle: ExpandedChunk;
+}
+
 async function start(setup: WorkerSetup): Promise<void> {
   const signal = new Int32Array(setup.signal);
   const post = (msg: unknown, transfer: ArrayBuffer[] = []) => {
@@ -53,11 +58,14 @@ async function start(setup: WorkerSetup): Promise<void> {
     const symmetry = setup.symmetry ? model.symmetry ?? null : null;
     if (setup.symmetry && !symmetry) throw new Error("the worker's model has no symmetry");
     const reader = new StoreReader(model.words);
-    setup.port.on('message', (req: ChunkRequest) => {
+    const spare: ExpandedChunk[] = [];
+    setup.port.on('message', (msg: ChunkRequest | Recycle) => {
+      if ('recycle' in msg) { spare.push(msg.recycle); return; }
+      const req = msg;
       try {
         if (req.store) reader.update(req.store);
-        const r = expandChunk(model, props, symmetry, req.rows, req.n, reader, req.open);
-        post({ chunk: req.chunk, ...r }, [r.bits.buffer, r.counts.buffer, r.actions.buffer, r.ids.buffer, r.flags.buffer, r.hashes.buffer, r.rows.buffer] as ArrayBuffer[]);
+        const r = expandChunk(model, props, symmetry, req.rows, req.n, reader, req.open, spare.pop());
+        post({ chunk: req.chunk, ...r }, chunkBuffers(r));
       } catch (e) {
         post({ chunk: req.chunk, error: (e as Error)?.stack ?? String(e) });
       }
