@@ -33,7 +33,7 @@ export function chunkBuffers(r: ExpandedChunk): ArrayBuffer[] {
  * computes their successors, canonicalized by `symmetry` when given, hashed for the store. The
  * same work, in the same order, as the single-threaded search does for each state.
  * `reuse`: an earlier result whose arrays are written over (when long enough) instead of new
- * ones, so that a worker does not fault in fresh memory for every chunk.
+ * ones, so that a worker does not allocate new arrays for every chunk.
  */
 export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Symmetry | null, rows: Uint32Array, n: number, store: StoreReader | null = null, open = -1, reuse?: ExpandedChunk): ExpandedChunk {
   const W = model.words;
