@@ -3,7 +3,7 @@
  * process per shard writing JSON files, then merge; exit codes, replayable counterexamples,
  * one-line errors.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,8 +59,15 @@ describe('dmaown shard / merge', () => {
     expect(t.out).toMatch(/upper bound on the distinct states/);
     expect(t.out).toMatch(/no-warn\s+violated\s+shortest counterexample: 3 calls \(shard \d\)/);
     expect(t.out).toMatch(/replay: \[/);
-    expect(run(['merge', '--format', 'junit', ...files]).out).toMatch(/<testsuites name="dmaown check"/);
-    expect(run(['merge', '--format', 'md', ...files]).out).toMatch(/\| v7 \| 2 \|/);
+    const junit = run(['merge', '--format', 'junit', ...files]).out;
+    expect(junit).toMatch(/<testsuites name="dmaown merge"/);
+    expect(junit).toMatch(/<property name="states-summed-over-shards" value="3"\/>/);
+    const md = run(['merge', '--format', 'md', ...files]).out;
+    expect(md).toMatch(/^## dmaown merge/);
+    expect(md).toMatch(/\| v7 \| 2 \| [\d,]+ \(sum over 3 shards\) \|/);
+    expect(md).toMatch(/upper bound on the distinct counts/);
+    // A plain check's reports say nothing of shards.
+    expect(run(['check', ...base, '--format', 'md']).out).not.toMatch(/shards/);
     const holding = shards(2, [...base, '--invariant', 'type-ok,owned-isolation', '--symmetry'], 'holds');
     const h = run(['merge', ...holding]);
     expect(h.code).toBe(0);
@@ -69,6 +76,30 @@ describe('dmaown shard / merge', () => {
     const s = run(['merge', '--format', 'json', ...stopped]);
     expect(s.code).toBe(3);
     expect(JSON.parse(s.out).invariants[0].verdict).toBe('unknown');
+  });
+
+  it('--report FORMAT=FILE writes what --format FORMAT prints, for shard and merge; a bad one is a one-line error', () => {
+    const shardArgs = ['shard', '--shards', '2', '--index', '1', ...base, '--depth', '2'];
+    const json = join(dir, 'report-shard.json');
+    const text = join(dir, 'report-shard.txt');
+    const s = run([...shardArgs, '--format', 'json', '--report', `json=${json}`, '--report', `text=${text}`]);
+    expect(s.code).toBe(0);
+    expect(readFileSync(json, 'utf8')).toBe(s.out);
+    // The text report has the search's time and rate in it; the rest is the same.
+    const untimed = (t: string) => t.replace(/in [\d.]+ s \([\d,]+ states\/s\)/, 'in T');
+    expect(untimed(readFileSync(text, 'utf8'))).toBe(untimed(run(shardArgs).out));
+    expect(untimed(readFileSync(text, 'utf8'))).not.toBe(readFileSync(text, 'utf8'));
+    const xml = join(dir, 'report-merge.xml');
+    const md = join(dir, 'report-merge.md');
+    const m = run(['merge', '--report', `junit=${xml}`, '--report', `md=${md}`, ...files]);
+    expect(m.code).toBe(1);
+    expect(m.out).toBe(run(['merge', ...files]).out);
+    // JUnit carries timings (the shards' own, so the same here); markdown carries none.
+    expect(readFileSync(xml, 'utf8')).toBe(run(['merge', '--format', 'junit', ...files]).out);
+    expect(readFileSync(md, 'utf8')).toBe(run(['merge', '--format', 'md', ...files]).out);
+    expectOneLineError(run(['merge', '--report', 'xml=out.xml', ...files]), /--report must be FORMAT=FILE with FORMAT one of text, json, junit, md, got 'xml=out.xml'/);
+    expectOneLineError(run([...shardArgs, '--report', 'junit=x.xml']), /--report must be FORMAT=FILE with FORMAT one of text, json, got 'junit=x.xml'/);
+    expectOneLineError(run(['merge', '--report', `json=${join(dir, 'no', 'such', 'dir.json')}`, ...files]), /--report json=.*: cannot write: ENOENT/);
   });
 
   it('--help for both commands', () => {

@@ -1,5 +1,4 @@
 import { InputError } from '../errors';
-import { writeFileSync } from 'node:fs';
 import { exitCodeOf, type CheckRun } from '../config/expectations';
 import { resolvePlan } from '../config/resolvePlan';
 import { runPlan } from '../config/runPlan';
@@ -11,19 +10,10 @@ import { EXIT, type Command } from './command';
 import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { flagString } from './args';
 import { progressReporter } from './progress';
+import { reportFlags, writeReports } from './reportFlags';
 
 const REPORT_FORMATS = ['text', 'json', 'junit', 'md'] as const;
 type ReportFormat = (typeof REPORT_FORMATS)[number];
-
-/** `--report FORMAT=FILE ...` as (format, file) pairs. */
-function reportFlags(args: ReturnType<typeof parseArgs>): [ReportFormat, string][] {
-  return (args.flags.get('report') ?? []).map((r) => {
-    const eq = r.indexOf('=');
-    const fmt = r.slice(0, eq) as ReportFormat;
-    if (eq < 0 || !REPORT_FORMATS.includes(fmt) || eq === r.length - 1) throw new InputError(`--report must be FORMAT=FILE with FORMAT one of ${REPORT_FORMATS.join(', ')}, got '${r}'`);
-    return [fmt, r.slice(eq + 1)];
-  });
-}
 
 /**
  * The report of a check in one format. JSON: one run object when the command line named the
@@ -99,7 +89,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const named = invariantsFlag(args);
     if (args.positional.length > 0 && !named) throw new InputError(`check: unexpected argument '${args.positional[0]}'`);
     const format = flagChoice(args, 'format', REPORT_FORMATS, 'text');
-    const reports = reportFlags(args);
+    const reports = reportFlags(args, REPORT_FORMATS);
     const plan = await resolvePlan({
       configFlag: flagString(args, 'config'),
       runFlags: args.flags.has('design') || args.flags.has('devices') || named !== undefined,
@@ -120,13 +110,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const runs = runPlan(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14 });
     progress.done();
     if (search.symmetry) for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
-    for (const [fmt, file] of reports) {
-      try {
-        writeFileSync(file, renderReport(fmt, runs, plan.source));
-      } catch (e) {
-        throw new InputError(`--report ${fmt}=${file}: cannot write: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      }
-    }
+    writeReports(reports, (fmt) => renderReport(fmt, runs, plan.source));
     process.stdout.write(renderReport(format, runs, plan.source));
     return exitCodeOf(runs);
   },

@@ -8,13 +8,14 @@ import { flagChoice, parseArgs } from './args';
 import type { Command } from './command';
 import { designByName, invariantsByName } from './common';
 import { readInput } from './input';
+import { reportFlags, writeReports } from './reportFlags';
 
 const FORMATS = ['text', 'json', 'junit', 'md'] as const;
 
 export const mergeCommand: Command = {
   name: 'merge',
   summary: 'combine the JSON results of every shard of a run into its verdicts',
-  help: `usage: dmaown merge [--format text|json|junit|md] FILE ...
+  help: `usage: dmaown merge [--format text|json|junit|md] [--report FORMAT=FILE ...] FILE ...
 
 Reads the 'dmaown shard --format json' result of every shard of one run (one file each, any
 order) and prints the run's verdicts. The shards must agree on design, bound, invariants,
@@ -30,12 +31,14 @@ overlap.
   --format FORMAT   text (default); json (check's run object with summed counts and a
                     "swarm" field, docs/json-output.md); junit or md (as check's, with the
                     summed counts)
+  --report FORMAT=FILE  also write the result in FORMAT to FILE; repeat for several
 
 exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage or input,
              3 a shard stopped early (budget) and nothing is violated`,
   async run(argv) {
-    const args = parseArgs(argv, [{ name: 'format', kind: 'string' }], 'merge');
+    const args = parseArgs(argv, [{ name: 'format', kind: 'string' }, { name: 'report', kind: 'list' }], 'merge');
     const format = flagChoice(args, 'format', FORMATS, 'text');
+    const reports = reportFlags(args, FORMATS);
     const files = args.positional;
     if (files.length === 0) throw new InputError("merge: no shard files given (see 'dmaown merge --help')");
     const inputs = files.map((file) => {
@@ -51,13 +54,17 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
     const design = await designByName(merged.design);
     const invariants = await invariantsByName(merged.invariants.map((v) => v.name));
     const dc = mergedDesignCheck(merged, design, invariants);
-    const run = { dc, expect: {} };
-    switch (format) {
-      case 'text': process.stdout.write(mergeText(merged, dc)); break;
-      case 'json': process.stdout.write(JSON.stringify(mergeJson(merged), null, 2) + '\n'); break;
-      case 'junit': process.stdout.write(checkJunit([run])); break;
-      case 'md': process.stdout.write(checkMarkdown([run])); break;
-    }
+    const run = { dc, expect: {}, shards: merged.shards.length };
+    const render = (f: (typeof FORMATS)[number]): string => {
+      switch (f) {
+        case 'text': return mergeText(merged, dc);
+        case 'json': return JSON.stringify(mergeJson(merged), null, 2) + '\n';
+        case 'junit': return checkJunit([run]);
+        case 'md': return checkMarkdown([run]);
+      }
+    };
+    writeReports(reports, render);
+    process.stdout.write(render(format));
     return mergedExitCode(merged);
   },
 };

@@ -5,6 +5,7 @@ import { flagChoice, flagInt, flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { progressReporter } from './progress';
+import { reportFlags, writeReports } from './reportFlags';
 
 const FORMATS = ['text', 'json'] as const;
 
@@ -15,7 +16,7 @@ export const shardCommand: Command = {
   name: 'shard',
   summary: 'check one shard of a run split for a CI matrix (merge the shards with dmaown merge)',
   help: `usage: dmaown shard --shards K --index I [--depth D] [--design NAME] [--devices N]
-                    [--invariant NAME ...] [--format text|json] [--max-states N]
+                    [--invariant NAME ...] [--format text|json] [--report FORMAT=FILE ...] [--max-states N]
                     [--max-memory SIZE] [--symmetry] [--workers N]
 
 Swarm mode (docs/scaling.md): a run split into K independent shards, one per job of a CI
@@ -36,6 +37,7 @@ commute, as in every design here, each shard may search most of the space.
   --invariant NAME     check only this invariant; repeat or comma-separate for several
   --format FORMAT      text (default) or json: the input of 'dmaown merge'
                        (check's run object plus "shard", docs/json-output.md)
+  --report FORMAT=FILE also write the result in FORMAT (text or json) to FILE; repeat for both
   --max-states N       stop this shard after N distinct states (merge then says unknown, exit 3)
   --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G
   --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
@@ -52,6 +54,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       { name: 'devices', kind: 'string' },
       { name: 'invariant', kind: 'list' },
       { name: 'format', kind: 'string' },
+      { name: 'report', kind: 'list' },
       { name: 'max-states', kind: 'string' },
       { name: 'max-memory', kind: 'string' },
       { name: 'symmetry', kind: 'bool' },
@@ -65,6 +68,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     if (index >= shards) throw new InputError(`--index ${index} is out of range: with --shards ${shards} it must be 0 to ${shards - 1}`);
     const depth = flagString(args, 'depth') === undefined ? undefined : flagInt(args, 'depth', 1, 1, MAX_DEPTH, 'the depth of the frontier');
     const format = flagChoice(args, 'format', FORMATS, 'text');
+    const reports = reportFlags(args, FORMATS);
     const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
     const devices = devicesFlag(args);
     const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
@@ -73,7 +77,9 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const sc = checkShard(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14 });
     progress.done();
     if (search.symmetry) process.stderr.write(`dmaown: ${design.name} at ${devices} devices: ${sc.dc.result.symmetry ? `reduced by symmetry: ${sc.dc.symmetryNote}` : sc.dc.symmetryNote ?? 'no symmetry'}\n`);
-    process.stdout.write(format === 'json' ? JSON.stringify(shardJson(sc), null, 2) + '\n' : shardText(sc));
+    const render = (f: (typeof FORMATS)[number]) => (f === 'json' ? JSON.stringify(shardJson(sc), null, 2) + '\n' : shardText(sc));
+    writeReports(reports, render);
+    process.stdout.write(render(format));
     return EXIT.OK;
   },
 };

@@ -8,6 +8,11 @@ export interface CheckRun {
   readonly dc: DesignCheck;
   /** Invariants expected to be violated (a known flaw of the design); every other one must hold. */
   readonly expect: Readonly<Record<string, Expected>>;
+  /**
+   * Set when the run is the merge of this many shards (`dmaown merge`): its state and
+   * transition counts are the shards' sums, an upper bound on the distinct counts.
+   */
+  readonly shards?: number;
 }
 
 /**

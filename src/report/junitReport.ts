@@ -66,6 +66,8 @@ export function checkJunit(runs: readonly CheckRun[]): string {
       `      <property name="design" value="${xmlEscape(r.dc.design.name)}"/>`,
       `      <property name="devices" value="${r.dc.devices}"/>`,
       `      <property name="states" value="${r.dc.result.states}"/>`,
+      // A merged run's counts are the shards' sums (an upper bound on the distinct states).
+      ...(r.shards === undefined ? [] : [`      <property name="states-summed-over-shards" value="${r.shards}"/>`]),
       `      <property name="complete" value="${r.dc.result.complete}"/>`,
       '    </properties>',
       ...r.dc.verdicts.flatMap((v) => testcase(r, v)),
@@ -74,7 +76,7 @@ export function checkJunit(runs: readonly CheckRun[]): string {
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="dmaown check" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(ms)}">`,
+    `<testsuites name="${runs.some((r) => r.shards !== undefined) ? 'dmaown merge' : 'dmaown check'}" tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${seconds(ms)}">`,
     ...suites,
     '</testsuites>',
     '',

@@ -57,7 +57,7 @@ function counterexample(r: CheckRun, v: Extract<InvariantVerdict, { verdict: 'vi
  * it carries no timings, so the same check gives the same report.
  */
 export function checkMarkdown(runs: readonly CheckRun[]): string {
-  const out = ['## dmaown check', ''];
+  const out = [runs.some((r) => r.shards !== undefined) ? '## dmaown merge' : '## dmaown check', ''];
   let failed = 0;
   let incomplete = 0;
   for (const r of runs) for (const v of r.dc.verdicts) {
@@ -73,9 +73,11 @@ export function checkMarkdown(runs: readonly CheckRun[]): string {
     const outcomes = r.dc.verdicts.map((v) => outcomeOf(v, expectedOf(r, v.name)));
     const res = outcomes.includes('fail') ? ICON.fail : outcomes.includes('incomplete') || !r.dc.result.complete ? ICON.incomplete : ICON.pass;
     const res2 = r.dc.result;
-    out.push(`| ${r.dc.design.name} | ${r.dc.devices} | ${num(res2.states)}${res2.complete ? '' : ' (incomplete)'} | ${num(res2.transitions)} | ${res2.depth} | ${count('holds')} | ${count('violated')} | ${count('n/a')} | ${res} |`);
+    const summed = r.shards === undefined ? '' : ` (sum over ${r.shards} shards)`;
+    out.push(`| ${r.dc.design.name} | ${r.dc.devices} | ${num(res2.states)}${summed}${res2.complete ? '' : ' (incomplete)'} | ${num(res2.transitions)}${summed} | ${res2.depth} | ${count('holds')} | ${count('violated')} | ${count('n/a')} | ${res} |`);
   }
   out.push('');
+  if (runs.some((r) => r.shards !== undefined)) out.push('States and transitions summed over shards are an upper bound on the distinct counts: shards overlap.', '');
   for (const r of runs) {
     out.push(`### ${title(r)}`, '', `${cell(r.dc.design.title)} (${cell(r.dc.design.source)}).`, '');
     if (!r.dc.result.complete) out.push(`Stopped early: ${r.dc.result.stopReason}; the verdicts are for the states explored so far.`, '');
