@@ -2,7 +2,8 @@
  * Budgets stop a search cleanly, never by running out of memory: the result says it is
  * incomplete, how far it got and why, keeps the violations found so far (with replayable
  * counterexamples), leaves the rest unknown, and the CLI exits 3 when nothing was violated.
- * Also the memory target: at most 40 bytes per stored state at 8 devices, unreduced.
+ * The models' decision trees count against the budget too. Also the memory target: at most 40
+ * bytes per stored state at 8 devices, unreduced.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
+import { BudgetExceeded, MemoryBudget } from '../src/core/memoryBudget';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'dmaown.js');
@@ -46,6 +48,40 @@ describe('budgets', async () => {
     }
     expect(dc.verdicts.find((v) => v.name === 'no-warn')!.verdict).toBe('violated');
     expect(dc.verdicts.find((v) => v.name === 'viability')!.verdict).toBe('unknown');
+  });
+
+  it("the model's memo (its decision trees) counts against the memory budget", async () => {
+    const v8 = (await loadDesigns()).find((d) => d.name === 'v8')!;
+    const free = checkDesign(v8, 8, invariants);
+    expect(free.result.complete).toBe(true);
+    const memo = free.result.memoBytes!;
+    expect(memo).toBeGreaterThan(0);
+    // A budget as large as the arrays' own peak: the arrays alone fit in it, the arrays and
+    // the trees do not, so the search must stop, cleanly.
+    const limit = free.result.peakBytes;
+    expect(free.result.storeBytes + memo).toBeGreaterThan(limit);
+    const cut = checkDesign(v8, 8, invariants, { maxMemory: limit });
+    expect(cut.result.complete).toBe(false);
+    expect(cut.result.stopReason).toMatch(/max-memory/);
+    expect(cut.result.storeBytes + cut.result.memoBytes!).toBeLessThanOrEqual(limit);
+    // With worker threads, the workers' trees are charged as they report them.
+    const cutWorkers = checkDesign(v8, 8, invariants, { maxMemory: limit, workers: 2 });
+    expect(cutWorkers.result.complete).toBe(false);
+    expect(cutWorkers.result.stopReason).toMatch(/max-memory/);
+  });
+
+  it('MemoryBudget: arrays are reserved before they exist, holders charged after they grew; peak counts arrays only', () => {
+    const b = new MemoryBudget(100);
+    b.reserve(40);
+    b.charge('trees', 30);
+    expect([b.used, b.charged, b.peak]).toEqual([70, 30, 40]);
+    b.charge('trees', 10);
+    expect([b.used, b.charged]).toEqual([50, 10]);
+    expect(() => b.charge('trees', 61)).toThrow(BudgetExceeded);
+    expect(() => b.reserve(51)).toThrow(BudgetExceeded);
+    expect([b.used, b.charged, b.peak]).toEqual([50, 10, 40]);
+    b.charge('other', 50);
+    expect(b.used).toBe(100);
   });
 
   it('at most 40 bytes per stored state at 8 devices (peak, growth included)', () => {

@@ -24,9 +24,16 @@ export interface CheckResult {
    * hand stay valid; `check` always sets it.)
    */
   readonly expanded?: number;
-  /** Bytes of the search's arrays at the end, and at their peak (growth included). */
+  /** Bytes of the search's arrays at the end. */
   readonly storeBytes: number;
+  /** Bytes of the search's arrays at their peak (growth included). */
   readonly peakBytes: number;
+  /**
+   * Bytes of the models' memo at the end (`PackedModel.memoBytes`; with workers, each worker's
+   * model's), which the memory budget counts besides the arrays. (Optional only so that results
+   * built by hand stay valid; `check` always sets it.)
+   */
+  readonly memoBytes?: number;
   /** The symmetry the search was reduced by (its description), if any. */
   readonly symmetry?: string;
   /**
@@ -43,7 +50,10 @@ export interface CheckOptions {
   readonly properties?: readonly string[];
   /** Stop after storing this many distinct states (default: no limit). */
   readonly maxStates?: number;
-  /** Stop before the search's arrays would take more than this many bytes (default: no limit). */
+  /**
+   * Stop before the search's arrays, with the model's memo (`PackedModel.memoBytes`, charged
+   * between batches of states), would take more than this many bytes (default: no limit).
+   */
   readonly maxMemory?: number;
   /** Called about every `progressEvery` expanded states. */
   readonly onProgress?: (p: CheckProgress) => void;
@@ -143,8 +153,11 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
   let id = 0;
   let visited = 0;
   let sink = 0;
+  const budget = search.budget;
   try {
     while (id < store.count) {
+      // The model's memo grows as it meets new states: charged before each batch.
+      if (model.memoBytes) budget.charge('model', model.memoBytes());
       const batchStart = id;
       const batchEnd = Math.min(store.count, id + BATCH);
       // Pass 1: properties, successors, canonical rows and their hashes; a self-loop's action is
@@ -221,6 +234,7 @@ export function finishSearch(search: SearchState, cfg: CheckConfig, o: LoopOutco
     expanded: o.expanded,
     storeBytes: store.bytes + search.parent.bytes + search.via.bytes,
     peakBytes: search.budget.peak,
+    memoBytes: search.budget.charged,
     symmetry: cfg.symmetry?.description,
     workers: cfg.workers,
     properties,

@@ -18,6 +18,9 @@ export interface CompiledForestOptions {
   readonly firstThreshold?: number;
 }
 
+/** The estimate of `CompiledForest.bytes` for a generated function, per character of its source. */
+export const CODE_BYTES_PER_CHAR = 4;
+
 /** A tree that is never compiled: every lookup falls back to the forest. */
 const NOT_YET: CompiledTree = () => -1;
 
@@ -40,6 +43,9 @@ export class CompiledForest {
   private readonly fallbacks: number[] = [];
   private readonly thresholds: number[] = [];
   private readonly compiledSize: number[] = [];
+  /** Per tree: characters of its generated source (0: not compiled). */
+  private readonly sourceChars: number[] = [];
+  private totalChars = 0;
   private readonly maxNodes: number;
   private readonly first: number;
 
@@ -55,7 +61,15 @@ export class CompiledForest {
     this.fallbacks.push(0);
     this.thresholds.push(this.first);
     this.compiledSize.push(-1);
+    this.sourceChars.push(0);
   }
+
+  /**
+   * Bytes held: the forest's arrays, plus an estimate for the generated functions of
+   * CODE_BYTES_PER_CHAR per character of their source (the source V8 keeps, its bytecode and
+   * machine code).
+   */
+  get bytes(): number { return this.forest.bytes + this.totalChars * CODE_BYTES_PER_CHAR; }
 
   /**
    * The leaf of tree `t` on `row`, when its compiled function returned -1: walks the forest (it
@@ -79,7 +93,10 @@ export class CompiledForest {
       this.thresholds[t] = Number.POSITIVE_INFINITY;
       return;
     }
-    this.fns[t] = compileTree(this.forest, t);
+    const source = treeSource(this.forest, t);
+    this.fns[t] = new Function('r', source) as CompiledTree;
+    this.totalChars += source.length - this.sourceChars[t];
+    this.sourceChars[t] = source.length;
     this.compiledSize[t] = size;
   }
 }
@@ -89,6 +106,12 @@ export class CompiledForest {
  * `switch`es on wider ones; children that end alike share a branch; unknown children return -1.
  */
 export function compileTree(forest: DecisionForest, t: number): CompiledTree {
+  // The code is generated from the forest's own integers only: no outside text reaches it.
+  return new Function('r', treeSource(forest, t)) as CompiledTree;
+}
+
+/** The body of `compileTree`'s function for tree `t` (its parameter is the row, `r`). */
+function treeSource(forest: DecisionForest, t: number): string {
   const nodes = forest.nodes;
   const kids = forest.kids;
   const out: string[] = [];
@@ -126,6 +149,5 @@ export function compileTree(forest: DecisionForest, t: number): CompiledTree {
     out.push('return -1;');
   };
   emit(forest.roots[t]);
-  // The code is generated from the forest's own integers only: no outside text reaches it.
-  return new Function('r', `"use strict";\n${out.join('\n')}`) as CompiledTree;
+  return `"use strict";\n${out.join('\n')}`;
 }

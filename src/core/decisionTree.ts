@@ -98,6 +98,9 @@ export class DecisionForest {
   /** Inner nodes of tree `t`. */
   size(t: number): number { return this.trees[t].size; }
 
+  /** Bytes of the forest's arrays (what grows with the trees). */
+  get bytes(): number { return this.roots.byteLength + this.nodes.byteLength + this.kids.byteLength; }
+
   /** The leaf tree `t`'s function ends in on `row[off..]`. */
   walk(t: number, row: Uint32Array, off: number): number {
     const nodes = this.nodes;

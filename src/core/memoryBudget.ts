@@ -2,23 +2,45 @@
 export class BudgetExceeded extends Error {}
 
 /**
- * Counts the bytes of the search's big arrays. Every growth asks for the new array's bytes
- * first, so the search stops cleanly before it allocates past the budget, instead of running the
- * machine out of memory.
+ * Counts the bytes of the search's big arrays, and what other holders (a model's decision
+ * trees) report they hold. Every growth of an array asks for the new array's bytes first, so
+ * the search stops cleanly before it allocates past the budget, instead of running the machine
+ * out of memory; a holder is charged after it grew, between steps of the search.
  */
 export class MemoryBudget {
+  /** Bytes counted: reserved (arrays) and charged (holders). */
   used = 0;
+  /** The most bytes reserved for arrays at any one time (charged holders not included). */
   peak = 0;
+  /** Bytes charged to holders now, in all. */
+  charged = 0;
+  private readonly holders = new Map<string, number>();
   constructor(readonly limit: number = Number.POSITIVE_INFINITY) {}
-  /** Accounts for `bytes` more, or throws BudgetExceeded. */
+  /** Accounts for `bytes` more of arrays, or throws BudgetExceeded. */
   reserve(bytes: number): void {
+    this.admit(bytes);
+    this.used += bytes;
+    if (this.used - this.charged > this.peak) this.peak = this.used - this.charged;
+  }
+  release(bytes: number): void { this.used -= bytes; }
+  /**
+   * Sets what `holder` (memory allocated outside the search's arrays, such as a model's decision
+   * trees) holds now to `bytes`. Throws BudgetExceeded when its growth since the last call takes
+   * the total past the limit (the memory is allocated already: the caller stops before it grows
+   * further).
+   */
+  charge(holder: string, bytes: number): void {
+    const delta = bytes - (this.holders.get(holder) ?? 0);
+    if (delta > 0) this.admit(delta);
+    this.holders.set(holder, bytes);
+    this.used += delta;
+    this.charged += delta;
+  }
+  private admit(bytes: number): void {
     if (this.used + bytes > this.limit) {
       throw new BudgetExceeded(`memory budget of ${formatBytes(this.limit)} reached (${formatBytes(this.used)} in use, ${formatBytes(bytes)} more needed)`);
     }
-    this.used += bytes;
-    if (this.used > this.peak) this.peak = this.used;
   }
-  release(bytes: number): void { this.used -= bytes; }
 }
 
 export function formatBytes(n: number): string {

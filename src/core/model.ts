@@ -19,6 +19,12 @@ export interface PackedModel {
    * `transitionFlags`).
    */
   successors(state: Uint32Array, out: Successors): void;
+  /**
+   * Bytes the model's own memo structures hold now (for example decision trees that grow as
+   * states are seen), as an estimate: the checker charges them to the search's memory budget.
+   * Omit it when the model keeps nothing that grows.
+   */
+  memoBytes?(): number;
   /** Names of the transition flags, bit by bit (for example `['warn']`). */
   readonly transitionFlags: readonly string[];
   readonly properties: readonly Property[];

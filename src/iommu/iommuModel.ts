@@ -156,6 +156,7 @@ class TransitionLeaves {
   flags: Int32Array;
   count = 0;
   private readonly index = new Map<string, number>();
+  private keyChars = 0;
   constructor(private readonly W: number) {
     this.and = new Uint32Array(64 * W);
     this.or = new Uint32Array(64 * W);
@@ -167,9 +168,11 @@ class TransitionLeaves {
   intern(and: Uint32Array, or: Uint32Array, flags: number): number {
     const key = `${flags}:${and.join(',')}:${or.join(',')}`;
     let id = this.index.get(key);
-    if (id === undefined) { id = this.add(and, or, flags); this.index.set(key, id); }
+    if (id === undefined) { id = this.add(and, or, flags); this.index.set(key, id); this.keyChars += key.length; }
     return id;
   }
+  /** Bytes held: the payload arrays, and an estimate for the index (its keys, 64 bytes an entry). */
+  get bytes(): number { return this.and.byteLength + this.or.byteLength + this.flags.byteLength + this.keyChars + 64 * this.index.size; }
   private add(and: Uint32Array | null, or: Uint32Array | null, flags: number): number {
     const id = this.count++;
     if (id >= this.flags.length) {
@@ -245,6 +248,8 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
   // Boolean functions of a row (invariants, goals) memoized in one forest, compiled.
   const predForest = new DecisionForest(fields);
   const predCompiled = new CompiledForest(predForest);
+  /** What the memo holds besides the forests (the split invariants' tables). */
+  let tableBytes = 0;
   /** A boolean function of a row, memoized when `memoize`. */
   const predicate = (direct: (v: PackedView) => boolean, traced: (v: PackedView, p: Probe) => boolean): ((row: Uint32Array) => boolean) => {
     const plain = (row: Uint32Array) => { loadLook(row, 0); return direct(look); };
@@ -278,6 +283,7 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     if (!memoize || !chunks || chunks.bits > 16) return null;
     const group = predicate((v) => split.group(v, infoOf(v)), (v) => split.group(v, { design, state: stateName(v) }));
     const table = new Uint8Array(1 << chunks.bits);
+    tableBytes += table.byteLength;
     const cmask = (1 << chunks.bits) - 1;
     const dWord = Int32Array.from(chunks.word);
     const dShift = Int32Array.from(chunks.shift);
@@ -339,6 +345,8 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
   };
 
   let successors = referenceSuccessors;
+  /** Bytes the memo holds now (PackedModel.memoBytes). */
+  let memoBytes = () => predCompiled.bytes + tableBytes;
   if (memoize) {
     const leaves = new TransitionLeaves(W);
     const andMask = new Uint32Array(W);
@@ -405,6 +413,7 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     const compiledForest = new CompiledForest(forest);
     actions.forEach((_a, t) => compiledForest.track(t));
     const fns = compiledForest.fns;
+    memoBytes = () => predCompiled.bytes + tableBytes + compiledForest.bytes + enabledCompiled.bytes + leaves.bytes;
     // Per group, the enabled actions' mask; per enabled action, its tree's leaf (both compiled,
     // core/compiledForest); its successor is the row with the leaf's AND and OR masks applied.
     successors = (state: Uint32Array, out: Successors) => {
@@ -450,6 +459,7 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
     properties,
     initialStates: () => init.slice(),
     successors,
+    memoBytes: () => memoBytes(),
     referenceSuccessors,
     symmetry,
     symmetryNote,

@@ -119,18 +119,20 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     }
   };
 
+  /** A worker's result: the expansion, and what the worker's model's memo holds after it. */
+  type Result = ExpandedChunk & { chunk: number; memoBytes: number };
   /** Results received but not merged yet, per worker, in the order the worker sent them. */
-  const inbox: (ExpandedChunk & { chunk: number })[][] = workers.map(() => []);
+  const inbox: Result[][] = workers.map(() => []);
   const drain = () => {
     for (let i = 0; i < ports.length; i++) {
       for (let got = receiveMessageOnPort(ports[i]); got; got = receiveMessageOnPort(ports[i])) {
-        const msg = got.message as ExpandedChunk & { chunk: number; error?: string };
+        const msg = got.message as Result & { error?: string };
         if (msg.error !== undefined) throw new WorkerError(`search worker ${i} failed: ${msg.error}`);
         inbox[i].push(msg);
       }
     }
   };
-  const receive = (p: Pending): ExpandedChunk => {
+  const receive = (p: Pending): Result => {
     let quiet = 0;
     for (;;) {
       const seen = Atomics.load(sig, 0);
@@ -155,12 +157,15 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   let visited = 0;
   let sink = 0;
   try {
+    if (model.memoBytes) search.budget.charge('model', model.memoBytes());
     for (;;) {
       dispatch();
       const p = pending.shift();
       if (!p) break;
       const r = receive(p);
       load[p.worker]--;
+      // Each worker's memo (its own decision trees) is charged to the budget as it reports it.
+      search.budget.charge(`worker ${p.worker}`, r.memoBytes);
       // Self-loops have bit 31 of their flags set: negative as int32, so skipped by `prepare`.
       const selfLoops = new Int32Array(r.flags.buffer, r.flags.byteOffset, r.flags.length);
       let s = 0;

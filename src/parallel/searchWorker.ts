@@ -65,7 +65,7 @@ async function start(setup: WorkerSetup): Promise<void> {
       try {
         if (req.store) reader.update(req.store);
         const r = expandChunk(model, props, symmetry, req.rows, req.n, reader, req.open, spare.pop());
-        post({ chunk: req.chunk, ...r }, chunkBuffers(r));
+        post({ chunk: req.chunk, ...r, memoBytes: model.memoBytes?.() ?? 0 }, chunkBuffers(r));
       } catch (e) {
         post({ chunk: req.chunk, error: (e as Error)?.stack ?? String(e) });
       }
