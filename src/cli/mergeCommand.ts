@@ -29,9 +29,10 @@ given per shard and summed: the sum is an upper bound on the distinct states, si
 overlap.
 
   --format FORMAT   text (default); json (check's run object with summed counts and a
-                    "swarm" field, docs/json-output.md); junit or md (as check's, with the
-                    summed counts)
-  --report FORMAT=FILE  also write the result in FORMAT to FILE; repeat for several
+                    "swarm" field, docs/json-output.md); junit or md (as check's; they say
+                    that the counts are summed over the shards)
+  --report FORMAT=FILE
+                    also write the result in FORMAT to FILE; repeat for several
 
 exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage or input,
              3 a shard stopped early (budget) and nothing is violated`,

@@ -16,8 +16,8 @@ export const shardCommand: Command = {
   name: 'shard',
   summary: 'check one shard of a run split for a CI matrix (merge the shards with dmaown merge)',
   help: `usage: dmaown shard --shards K --index I [--depth D] [--design NAME] [--devices N]
-                    [--invariant NAME ...] [--format text|json] [--report FORMAT=FILE ...] [--max-states N]
-                    [--max-memory SIZE] [--symmetry] [--workers N]
+                    [--invariant NAME ...] [--format text|json] [--report FORMAT=FILE ...]
+                    [--max-states N] [--max-memory SIZE] [--symmetry] [--workers N]
 
 Swarm mode (docs/scaling.md): a run split into K independent shards, one per job of a CI
 matrix, whose JSON results 'dmaown merge' combines. Every shard searches breadth first to
