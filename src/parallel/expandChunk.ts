@@ -12,7 +12,7 @@ export interface ExpandedChunk {
    * Per successor: action, flags (bit 31: the successor is the state itself), its id when the
    * worker found it stored (else -1), hash, row.
    */
-  readonly actions: Uint32Array;
+  readonly actions: Int32Array;
   readonly ids: Int32Array;
   readonly flags: Uint32Array;
   readonly hashes: Uint32Array;
@@ -39,47 +39,50 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
   const W = model.words;
   const bits = reuse && reuse.bits.length >= n ? reuse.bits : new Uint32Array(n);
   const counts = reuse && reuse.counts.length >= n ? reuse.counts : new Uint32Array(n);
-  const succ = new Successors(W);
-  const fits = reuse !== undefined && reuse.actions.length >= 16 && reuse.rows.length === reuse.actions.length * W;
-  let cap = fits ? reuse.actions.length : Math.max(16, n * 16);
-  let actions = fits ? reuse.actions : new Uint32Array(cap);
-  let flags = fits ? reuse.flags : new Uint32Array(cap);
-  let hashes = fits ? reuse.hashes : new Uint32Array(cap);
-  let ids = fits ? reuse.ids : new Int32Array(cap);
-  let out = fits ? reuse.rows : new Uint32Array(cap * W);
-  let m = 0;
+  // The model writes every state's successors one after the other into `succ`, whose arrays
+  // are the result's: rows, actions and flags need no copy.
+  const succ = new Successors(W, 0);
+  const fits = reuse !== undefined && reuse.actions.length >= 16 && reuse.rows.length === reuse.actions.length * W && reuse.flags.length === reuse.actions.length;
+  if (fits) {
+    succ.states = reuse.rows;
+    succ.actions = reuse.actions;
+    succ.flags = reuse.flags;
+  } else {
+    succ.states = new Uint32Array(Math.max(16, n * 16) * W);
+    succ.actions = new Int32Array(Math.max(16, n * 16));
+    succ.flags = new Uint32Array(Math.max(16, n * 16));
+  }
+  let hashes = fits && reuse.hashes.length === reuse.actions.length ? reuse.hashes : new Uint32Array(succ.actions.length);
+  let ids = fits && reuse.ids.length === reuse.actions.length ? reuse.ids : new Int32Array(succ.actions.length);
   const cur = new Uint32Array(W);
   for (let i = 0; i < n; i++) {
     for (let w = 0; w < W; w++) cur[w] = rows[i * W + w];
     bits[i] = props.bits(cur, open);
-    succ.reset();
+    const first = succ.count;
     model.successors(cur, succ);
-    counts[i] = succ.count;
-    if (m + succ.count > cap) {
-      cap = Math.max(cap * 2, m + succ.count);
-      const a = new Uint32Array(cap); a.set(actions); actions = a;
-      const f = new Uint32Array(cap); f.set(flags); flags = f;
-      const h = new Uint32Array(cap); h.set(hashes); hashes = h;
-      const d = new Int32Array(cap); d.set(ids); ids = d;
-      const o = new Uint32Array(cap * W); o.set(out); out = o;
+    counts[i] = succ.count - first;
+    if (succ.count > hashes.length) {
+      const h = new Uint32Array(succ.actions.length); h.set(hashes); hashes = h;
+      const d = new Int32Array(succ.actions.length); d.set(ids); ids = d;
     }
     const st = succ.states;
-    for (let k = 0; k < succ.count; k++, m++) {
+    const flags = succ.flags;
+    for (let k = first; k < succ.count; k++) {
       const off = k * W;
       if (symmetry) symmetry.canonicalize(st, off);
       let self = true;
-      for (let w = 0; w < W; w++) {
-        const v = st[off + w];
-        out[m * W + w] = v;
-        if (v !== cur[w]) self = false;
+      for (let w = 0; w < W; w++) if (st[off + w] !== cur[w]) { self = false; break; }
+      if (self) {
+        flags[k] = (flags[k] | SELF_LOOP) >>> 0;
+        hashes[k] = 0;
+        ids[k] = -1;
+      } else {
+        const h = hashRow(st, off, W);
+        hashes[k] = h;
+        ids[k] = store ? store.find(st, off, h) : -1;
       }
-      actions[m] = succ.actions[k];
-      flags[m] = self ? (succ.flags[k] | SELF_LOOP) >>> 0 : succ.flags[k];
-      const h = self ? 0 : hashRow(st, off, W);
-      hashes[m] = h;
-      ids[m] = self || !store ? -1 : store.find(st, off, h);
     }
   }
-  // The arrays may be longer than the n states and m successors: `counts` says how many there are.
-  return { bits, counts, actions, ids, flags, hashes, rows: out };
+  // The arrays may be longer than the n states and their successors: `counts` says how many there are.
+  return { bits, counts, actions: succ.actions, ids, flags: succ.flags, hashes, rows: succ.states };
 }
