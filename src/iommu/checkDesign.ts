@@ -64,8 +64,9 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
  *   it (verified first; see symmetry/iommuSymmetry): `result.states` then counts orbits, and
  *   each counterexample is mapped back to concrete calls of the same, shortest, length.
  * - `workers: N` (N >= 2) searches on N threads, N - 1 of them worker threads expanding
- *   states; the result is the same as with one. Workers rebuild the model by name, so the design and invariants must be the ones in
- *   machines/ and invariants/ (an error says so otherwise).
+ *   states; the result is the same as with one. Workers rebuild the model by name, so the
+ *   design and invariants must be the ones in machines/ and invariants/ (an error says so
+ *   otherwise).
  * `result.states`, `transitions`, `depth`, `elapsedMs`, `peakBytes` and `complete` are what a
  * benchmark reads.
  */
