@@ -1,5 +1,6 @@
+import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, MemoryBudget } from './memoryBudget';
-import { Successors, type PackedModel, type Symmetry } from './model';
+import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
 import { maxStatesReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
@@ -171,12 +172,8 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
         if (succ.count > hashes.length) { const h = new Uint32Array(succ.states.length / W); h.set(hashes); hashes = h; }
         const states = succ.states;
         for (let k = first; k < succ.count; k++) {
-          const off = k * W;
-          if (sym) sym.canonicalize(states, off);
-          let self = true;
-          for (let i = 0; i < W; i++) if (states[off + i] !== cur[i]) { self = false; break; }
-          if (self) succ.actions[k] = ~succ.actions[k];
-          else hashes[k] = store.hash(states, off);
+          if (canonicalSuccessor(states, k * W, cur, sym)) succ.actions[k] = ~succ.actions[k];
+          else hashes[k] = store.hash(states, k * W);
         }
         ends[s - batchStart] = succ.count;
       }

@@ -1,3 +1,4 @@
+import { canonicalSuccessor } from '../core/canonicalSuccessor';
 import { Successors, type PackedModel, type Symmetry } from '../core/model';
 import type { PropertySet } from '../core/searchState';
 import { hashRow, type StoreReader } from '../core/stateStore';
@@ -69,10 +70,7 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
     const flags = succ.flags;
     for (let k = first; k < succ.count; k++) {
       const off = k * W;
-      if (symmetry) symmetry.canonicalize(st, off);
-      let self = true;
-      for (let w = 0; w < W; w++) if (st[off + w] !== cur[w]) { self = false; break; }
-      if (self) {
+      if (canonicalSuccessor(st, off, cur, symmetry)) {
         flags[k] = (flags[k] | SELF_LOOP) >>> 0;
         hashes[k] = 0;
         ids[k] = -1;
