@@ -8,4 +8,4 @@ if (!fs.existsSync(entry)) {
   process.stderr.write('dmaown: not built yet: run `npm install` (or `npm run build`) in ' + path.join(__dirname, '..') + '\n');
   process.exit(2);
 }
-require(entry).main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+require(entry).runAsProcess(process.argv.slice(2));

@@ -102,6 +102,24 @@ describe('dmaown shard / merge', () => {
     expectOneLineError(run(['merge', '--report', `json=${join(dir, 'no', 'such', 'dir.json')}`, ...files]), /--report json=.*: cannot write: ENOENT/);
   });
 
+  it("merge - reads the shards' results from standard input, concatenated or as one JSON array, and merges them as from files", () => {
+    const fromFiles = run(['merge', '--format', 'json', ...files]);
+    const texts = files.map((f) => readFileSync(f, 'utf8'));
+    const cat = run(['merge', '--format', 'json', '-'], texts.join(''));
+    expect(cat.code).toBe(fromFiles.code);
+    expect(cat.out).toBe(fromFiles.out);
+    const array = run(['merge', '--format', 'json', '-'], JSON.stringify(texts.map((t) => JSON.parse(t))));
+    expect(array.out).toBe(fromFiles.out);
+    // Files and standard input together: two shards from a file each, the third piped.
+    const mixed = run(['merge', '--format', 'json', files[0], '-', files[1]], texts[2]);
+    expect(mixed.out).toBe(fromFiles.out);
+    // Standard input's documents are named by position in errors.
+    expectOneLineError(run(['merge', '-'], texts[0] + texts[0] + texts[2]), /shard 0 is given twice \(standard input #1 and standard input #2\)/);
+    expectOneLineError(run(['merge', '-'], texts[0] + '\n{"design": '), /standard input: document 2 \(from line \d+\): malformed JSON/);
+    expectOneLineError(run(['merge', '-'], ' \n'), /standard input holds no shard result/);
+    expectOneLineError(run(['merge', '-', '-'], texts[0]), /'-' \(standard input\) can be given once/);
+  });
+
   it('--help for both commands', () => {
     for (const c of ['shard', 'merge']) {
       const r = run([c, '--help']);

@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import { exitCodeOf, type CheckRun } from '../config/expectations';
 import { resolvePlan } from '../config/resolvePlan';
-import { runPlan } from '../config/runPlan';
+import { runPlanAsync } from '../config/runPlan';
 import { checkJson, checkText } from '../report/checkReport';
 import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
@@ -9,6 +9,7 @@ import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { flagString } from './args';
+import { interruptedExitCode, interruptOnSignals } from './interrupt';
 import { progressReporter } from './progress';
 import { reportFlags, writeReports } from './reportFlags';
 
@@ -69,9 +70,13 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
 Each counterexample is printed as numbered calls with return code, WARN and the state after
 each call, followed by a 'replay:' line of events that 'dmaown replay' accepts as they are.
 
+Ctrl-C (SIGINT) or SIGTERM stops the search: the reports are still printed and written,
+marked incomplete, and the process then ends by that signal (a second one ends it at once).
+
 exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or input,
              3 stopped by a budget before deciding (nothing violated so far)
-             (with a config, 'holds' means 'as the config's "expect" says')`,
+             (with a config, 'holds' means 'as the config's "expect" says');
+             killed by SIGINT/SIGTERM (shell status 130/143) when interrupted`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'design', kind: 'string' },
@@ -107,11 +112,20 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     // The progress line goes to stderr on a terminal only, never in CI: reports stay clean.
     const progress = progressReporter();
     const search = searchFlags(args);
-    const runs = runPlan(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14 });
-    progress.done();
+    // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written.
+    const interrupt = interruptOnSignals();
+    let runs: CheckRun[];
+    try {
+      runs = await runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal: interrupt.signal });
+    } finally {
+      interrupt.dispose();
+      progress.done();
+    }
+    const caught = interrupt.caught();
+    if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);
     if (search.symmetry) for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
     writeReports(reports, (fmt) => renderReport(fmt, runs, plan.source));
     process.stdout.write(renderReport(format, runs, plan.source));
-    return exitCodeOf(runs);
+    return caught ? interruptedExitCode(caught) : exitCodeOf(runs);
   },
 };

@@ -2,6 +2,7 @@ import { InputError } from '../errors';
 import { SchemaError } from '../model/packedLayout';
 import { EXIT } from './command';
 import { COMMANDS } from './commands';
+import { signalOfExitCode } from './interrupt';
 
 function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -13,7 +14,9 @@ commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
 
 exit status: 0 ok / all invariants hold, 1 an invariant is violated, 2 bad usage or input,
-             3 a budget stopped the search before it decided, 4 internal error`;
+             3 a budget stopped the search before it decided, 4 internal error;
+             check and shard interrupted by SIGINT/SIGTERM write their reports (incomplete),
+             then end by that signal (shell status 130/143)`;
 }
 
 /** Runs the CLI; returns the exit code. Never throws: every error becomes one line on stderr. */
@@ -45,8 +48,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
+/**
+ * Runs the CLI as this process: `main`, then its exit code as the process's exit status, or,
+ * for a command interrupted by a signal (its reports written), that signal again, so that a
+ * shell or CI runner sees the process end by it.
+ */
+export function runAsProcess(argv: readonly string[]): Promise<void> {
+  return main(argv).then((code) => {
+    const signal = signalOfExitCode(code);
+    if (signal) process.kill(process.pid, signal);
+    else process.exitCode = code;
   });
 }
+
+if (require.main === module) void runAsProcess(process.argv.slice(2));

@@ -8,6 +8,7 @@ import { flagChoice, parseArgs } from './args';
 import type { Command } from './command';
 import { designByName, invariantsByName } from './common';
 import { readInput } from './input';
+import { parseJsonDocuments } from './jsonDocuments';
 import { reportFlags, writeReports } from './reportFlags';
 
 const FORMATS = ['text', 'json', 'junit', 'md'] as const;
@@ -18,7 +19,8 @@ export const mergeCommand: Command = {
   help: `usage: dmaown merge [--format text|json|junit|md] [--report FORMAT=FILE ...] FILE ...
 
 Reads the 'dmaown shard --format json' result of every shard of one run (one file each, any
-order) and prints the run's verdicts. The shards must agree on design, bound, invariants,
+order; FILE '-' reads standard input: results one after the other, as 'cat shard-*.json'
+gives, or one JSON array of them) and prints the run's verdicts. The shards must agree on design, bound, invariants,
 number of shards, depth, symmetry and the search to that depth, and each index 0 to K-1 must be
 given once; otherwise merge names the problem and exits 2.
 
@@ -42,11 +44,23 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
     const reports = reportFlags(args, FORMATS);
     const files = args.positional;
     if (files.length === 0) throw new InputError("merge: no shard files given (see 'dmaown merge --help')");
-    const inputs = files.map((file) => {
-      if (file === '-') throw new InputError('merge: give each shard\'s result as a file, not standard input');
+    if (files.filter((f) => f === '-').length > 1) throw new InputError("merge: '-' (standard input) can be given once");
+    const inputs = files.flatMap((file) => {
       const text = readInput(file);
+      if (file === '-') {
+        // Standard input: the shards' documents one after the other, or one JSON array of them.
+        let docs: unknown[];
+        try {
+          docs = parseJsonDocuments(text);
+        } catch (e) {
+          throw new InputError(`merge: standard input: ${(e as Error).message}`);
+        }
+        if (docs.length === 1 && Array.isArray(docs[0])) docs = docs[0];
+        if (docs.length === 0) throw new InputError('merge: standard input holds no shard result');
+        return docs.map((doc, k) => ({ file: `standard input #${k + 1}`, doc }));
+      }
       try {
-        return { file, doc: JSON.parse(text) as unknown };
+        return [{ file, doc: JSON.parse(text) as unknown }];
       } catch (e) {
         throw new InputError(`merge: ${file}: malformed JSON (${(e as Error).message})`);
       }

@@ -1,9 +1,10 @@
 import { InputError } from '../errors';
 import { shardJson, shardText } from '../report/shardReport';
-import { checkShard, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
+import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS, type ShardCheck } from '../swarm/checkShard';
 import { flagChoice, flagInt, flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { interruptedExitCode, interruptOnSignals } from './interrupt';
 import { progressReporter } from './progress';
 import { reportFlags, writeReports } from './reportFlags';
 
@@ -43,8 +44,12 @@ commute, as in every design here, each shard may search most of the space.
   --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
   --workers N          search on N threads (default 1), as in 'dmaown check'
 
+Ctrl-C (SIGINT) or SIGTERM stops the search: the result is still printed and written, marked
+incomplete (merge then says unknown), and the process then ends by that signal.
+
 exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown merge' decides),
-             2 bad usage or input`,
+             2 bad usage or input; killed by SIGINT/SIGTERM (shell status 130/143) when
+             interrupted`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'shards', kind: 'string' },
@@ -74,12 +79,21 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
     const search = searchFlags(args);
     const progress = progressReporter();
-    const sc = checkShard(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14 });
-    progress.done();
+    // Ctrl-C or a CI runner's SIGTERM stops the search; the shard's result is still written.
+    const interrupt = interruptOnSignals();
+    let sc: ShardCheck;
+    try {
+      sc = await checkShardAsync(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal: interrupt.signal });
+    } finally {
+      interrupt.dispose();
+      progress.done();
+    }
+    const caught = interrupt.caught();
+    if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the shard's result covers what was explored\n`);
     if (search.symmetry) process.stderr.write(`dmaown: ${design.name} at ${devices} devices: ${sc.dc.result.symmetry ? `reduced by symmetry: ${sc.dc.symmetryNote}` : sc.dc.symmetryNote ?? 'no symmetry'}\n`);
     const render = (f: (typeof FORMATS)[number]) => (f === 'json' ? JSON.stringify(shardJson(sc), null, 2) + '\n' : shardText(sc));
     writeReports(reports, render);
     process.stdout.write(render(format));
-    return EXIT.OK;
+    return caught ? interruptedExitCode(caught) : EXIT.OK;
   },
 };

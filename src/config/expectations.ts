@@ -17,7 +17,7 @@ export interface CheckRun {
 
 /**
  * How a verdict compares with the expectation: `pass` (as expected; n/a passes unless a
- * violation was expected), `fail`, or `incomplete` (a budget stopped the search first).
+ * violation was expected), `fail`, or `incomplete` (a budget or a signal stopped the search first).
  */
 export type Outcome = 'pass' | 'fail' | 'incomplete';
 

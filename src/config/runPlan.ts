@@ -1,5 +1,5 @@
-import type { CheckOptions } from '../core/check';
-import { checkDesign } from '../iommu/checkDesign';
+import type { CheckAsyncOptions, CheckOptions } from '../core/check';
+import { checkDesign, checkDesignAsync } from '../iommu/checkDesign';
 import type { CheckRun } from './expectations';
 import type { CheckPlan } from './validateConfig';
 
@@ -9,4 +9,18 @@ import type { CheckPlan } from './validateConfig';
  */
 export function runPlan(plan: CheckPlan, options: CheckOptions = {}): CheckRun[] {
   return plan.runs.map((r) => ({ dc: checkDesign(r.design, r.devices, r.invariants, options), expect: r.expect }));
+}
+
+/**
+ * `runPlan` with `checkDesignAsync`: the event loop turns while each run searches. Once
+ * `options.signal` is aborted, the run in progress stops (incomplete) and no further run starts:
+ * the runs returned are those started, in the plan's order.
+ */
+export async function runPlanAsync(plan: CheckPlan, options: CheckAsyncOptions = {}): Promise<CheckRun[]> {
+  const out: CheckRun[] = [];
+  for (const r of plan.runs) {
+    if (options.signal?.aborted) break;
+    out.push({ dc: await checkDesignAsync(r.design, r.devices, r.invariants, options), expect: r.expect });
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { maxStatesReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome } from './searchLoop';
+import { interruptedReason, maxStatesReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -105,26 +105,71 @@ function resolveConfig(model: PackedModel, o: CheckOptions): CheckConfig {
   };
 }
 
-/**
- * Breadth-first search over every reachable state of `model`, deduplicating states. States are
- * numbered in BFS order, so the first violation found of each property has a shortest
- * counterexample, and the result is the same on every run and for every number of workers.
- */
-export function check(model: PackedModel, options: CheckOptions = {}): CheckResult {
+/** Options of `checkAsync`: `check`'s, and what may interrupt it. */
+export interface CheckAsyncOptions extends CheckOptions {
+  /**
+   * Stops the search, between two slices, once aborted: the result is then incomplete, with
+   * `stopReason` "interrupted by R" where R is the abort reason (a string such as 'SIGINT'),
+   * and it is otherwise what a budget stop at that point gives.
+   */
+  readonly signal?: AbortSignal;
+  /** How long the search runs before it lets other work (timers, signals) run (default 50 ms). */
+  readonly sliceMs?: number;
+}
+
+/** A search set up and ready to run: `run` is absent when it ended before the loop started. */
+interface Begun {
+  readonly cfg: CheckConfig;
+  readonly search: SearchState;
+  readonly started: number;
+  readonly run: SearchRun | null;
+  readonly early?: LoopOutcome;
+}
+
+function begin(model: PackedModel, options: CheckOptions): Begun {
   const cfg = resolveConfig(model, options);
   const started = performance.now();
   const budget = new MemoryBudget(cfg.maxMemory);
   const search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1 && workersLookUp(cfg.workers));
-  let outcome: LoopOutcome;
   try {
     search.addInitial(model.initialStates());
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    return finishSearch(search, cfg, { expanded: 0, visited: 0, depth: 0, stopReason: memoryReason(e) }, started);
+    return { cfg, search, started, run: null, early: { expanded: 0, visited: 0, depth: 0, stopReason: memoryReason(e) } };
   }
-  if (cfg.workers > 1) outcome = searchInParallel(model, search, cfg, started);
-  else outcome = expandHere(model, search, cfg, started);
-  return finishSearch(search, cfg, outcome, started);
+  const run = cfg.workers > 1 ? searchInParallel(model, search, cfg, started) : expandHere(model, search, cfg, started);
+  return { cfg, search, started, run };
+}
+
+/**
+ * Breadth-first search over every reachable state of `model`, deduplicating states. States are
+ * numbered in BFS order, so the first violation found of each property has a shortest
+ * counterexample, and the result is the same on every run and for every number of workers.
+ * It runs to the end (or to a budget) without returning to the event loop.
+ */
+export function check(model: PackedModel, options: CheckOptions = {}): CheckResult {
+  const b = begin(model, options);
+  let outcome = b.early;
+  while (outcome === undefined) outcome = b.run!.step(Number.POSITIVE_INFINITY);
+  return finishSearch(b.search, b.cfg, outcome, b.started);
+}
+
+/**
+ * `check`, run in slices of about `sliceMs` with the event loop turning in between, so that
+ * signals, timers and I/O are handled while it runs, and stopped early when `signal` is aborted
+ * (the CLI's answer to Ctrl-C). The search itself, and so its result when it is not
+ * interrupted, is exactly `check`'s.
+ */
+export async function checkAsync(model: PackedModel, options: CheckAsyncOptions = {}): Promise<CheckResult> {
+  const b = begin(model, options);
+  const slice = options.sliceMs ?? 50;
+  let outcome = b.early;
+  while (outcome === undefined) {
+    if (options.signal?.aborted) { outcome = b.run!.stop(interruptedReason(options.signal.reason)); break; }
+    outcome = b.run!.step(performance.now() + slice);
+    if (outcome === undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return finishSearch(b.search, b.cfg, outcome, b.started);
 }
 
 /** States expanded together by `expandHere` (see there). */
@@ -137,26 +182,53 @@ const BATCH = 128;
  * where adding each successor will look in the visited set, so that the processor fetches those
  * cache lines in parallel; then add the successors state by state. The adds, the budget checks
  * and the depth bookkeeping run in exactly the order of a state-by-state loop, so the numbering,
- * the counts and the counterexamples are the same as without batches.
+ * the counts and the counterexamples are the same as without batches, and the same however the
+ * run is cut into steps (a step ends only between two batches).
  */
-function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): LoopOutcome {
+function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): SearchRun {
+  const W = model.words;
+  const loop: LoopAt = {
+    id: 0, depth: 0, layerEnd: search.store.count, visited: 0,
+    cur: new Uint32Array(W), succ: new Successors(W, BATCH * 16), ends: new Int32Array(BATCH),
+    hashes: new Uint32Array(BATCH * 16), known: new Int32Array(BATCH * 16),
+  };
+  return {
+    step: (deadline) => expandSteps(model, search, cfg, started, loop, deadline),
+    stop: (reason) => ({ expanded: loop.id, visited: loop.visited, depth: loop.depth, stopReason: reason }),
+  };
+}
+
+/** Where `expandHere`'s loop is between steps, and the buffers it reuses. */
+interface LoopAt {
+  id: number;
+  depth: number;
+  layerEnd: number;
+  visited: number;
+  readonly cur: Uint32Array;
+  readonly succ: Successors;
+  readonly ends: Int32Array;
+  hashes: Uint32Array;
+  known: Int32Array;
+}
+
+/** One step of `expandHere`'s loop: batches from `at` on, until the end or `deadline` (SearchRun.step). */
+function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number, at: LoopAt, deadline: number): LoopOutcome | undefined {
   const W = model.words;
   const store = search.store;
-  const cur = new Uint32Array(W);
-  const succ = new Successors(W, BATCH * 16);
-  const ends = new Int32Array(BATCH);
-  let hashes = new Uint32Array(BATCH * 16);
-  let known = new Int32Array(BATCH * 16);
+  const { cur, succ, ends } = at;
+  let { id, depth, layerEnd, visited, hashes, known } = at;
   const sym = cfg.symmetry;
   const props = cfg.props;
-  let depth = 0;
-  let layerEnd = store.count;
-  let id = 0;
-  let visited = 0;
-  let sink = 0;
   const budget = search.budget;
+  let sink = 0;
   try {
-    while (id < store.count) {
+    for (let first = true; id < store.count; first = false) {
+      if (!first && performance.now() >= deadline) {
+        Object.assign(at, { id, depth, layerEnd, visited, hashes, known });
+        // `sink` (an integer, never 0.5) only keeps the touches' reads from being optimized away.
+        if (sink === 0.5) throw new Error('unreachable');
+        return undefined;
+      }
       // The model's memo grows as it meets new states: charged before each batch.
       if (model.memoBytes) budget.charge('model', model.memoBytes());
       const batchStart = id;
@@ -167,11 +239,11 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
       for (let s = id; s < batchEnd; s++) {
         store.read(s, cur);
         search.visit(s, props.bits(cur, search.open));
-        const first = succ.count;
+        const firstSucc = succ.count;
         model.successors(cur, succ);
         if (succ.count > hashes.length) { const h = new Uint32Array(succ.states.length / W); h.set(hashes); hashes = h; }
         const states = succ.states;
-        for (let k = first; k < succ.count; k++) {
+        for (let k = firstSucc; k < succ.count; k++) {
           if (canonicalSuccessor(states, k * W, cur, sym)) succ.actions[k] = ~succ.actions[k];
           else hashes[k] = store.hash(states, k * W);
         }
@@ -203,7 +275,6 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
     if (!(e instanceof BudgetExceeded)) throw e;
     return { expanded: id, visited, depth, stopReason: memoryReason(e) };
   }
-  // `sink` (an integer, never 0.5) only keeps the touches' reads from being optimized away.
   if (sink === 0.5) throw new Error('unreachable');
   return { expanded: id, visited, depth };
 }

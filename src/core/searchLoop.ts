@@ -47,3 +47,21 @@ export function memoryReason(e: BudgetExceeded): string {
   return `--max-memory: ${e.message}`;
 }
 
+
+/**
+ * A search loop that runs in steps. `step(deadline)` goes on from where the last step ended
+ * and returns the outcome once the search ends (or a budget stops it), or undefined when
+ * `performance.now()` passed `deadline` between two batches of states, leaving it ready for
+ * the next step. `stop(reason)` ends a loop that is between steps, as a budget would there,
+ * and frees what it holds (worker threads). Steps never change what the search does: the same
+ * search cut into any steps gives the same result.
+ */
+export interface SearchRun {
+  step(deadline: number): LoopOutcome | undefined;
+  stop(reason: string): LoopOutcome;
+}
+
+/** The stop reason of a search interrupted by an aborted signal with `reason` (e.g. 'SIGINT'). */
+export function interruptedReason(reason: unknown): string {
+  return `interrupted by ${typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'an abort'}`;
+}

@@ -1,4 +1,4 @@
-import { check, type CheckOptions, type CheckResult } from '../core/check';
+import { check, checkAsync, type CheckAsyncOptions, type CheckOptions, type CheckResult } from '../core/check';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
 import type { Invariant } from './invariant';
@@ -71,12 +71,30 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
  * benchmark reads.
  */
 export function checkDesign(design: Design, devices: number, invariants: readonly Invariant[], options: CheckOptions = {}): DesignCheck {
+  const { model, reduce } = designModel(design, devices, invariants, options);
+  return designCheck(model, invariants, check(model, { ...options, symmetry: reduce }), reduce, options);
+}
+
+/**
+ * `checkDesign` searching with `checkAsync`: the event loop turns while it runs, and
+ * `options.signal` interrupts it (the result is then incomplete, as after a budget stop).
+ */
+export async function checkDesignAsync(design: Design, devices: number, invariants: readonly Invariant[], options: CheckAsyncOptions = {}): Promise<DesignCheck> {
+  const { model, reduce } = designModel(design, devices, invariants, options);
+  return designCheck(model, invariants, await checkAsync(model, { ...options, symmetry: reduce }), reduce, options);
+}
+
+/** The model `checkDesign` searches, and whether it is reduced by symmetry. */
+function designModel(design: Design, devices: number, invariants: readonly Invariant[], options: CheckOptions): { model: IommuModel; reduce: boolean } {
   let model = buildIommuModel(design, devices, invariants, { symmetry: options.symmetry === true });
   const reduce = options.symmetry === true && model.symmetry !== undefined;
   if ((options.workers ?? 1) > 1) model = { ...model, recipe: iommuRecipe(design, devices, invariants, reduce ? model.symmetryGenerators! : null, modelFingerprint(model)) };
-  const result = check(model, { ...options, symmetry: reduce });
+  return { model, reduce };
+}
+
+function designCheck(model: IommuModel, invariants: readonly Invariant[], result: CheckResult, reduce: boolean, options: CheckOptions): DesignCheck {
   const verdicts = designVerdicts(model, invariants, result, reduce);
-  return { design, devices, result, verdicts, model, ...(options.symmetry ? { symmetryNote: model.symmetryNote } : {}) };
+  return { design: model.design, devices: model.devices, result, verdicts, model, ...(options.symmetry ? { symmetryNote: model.symmetryNote } : {}) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome } from '../core/searchLoop';
+import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
 import type { SearchState } from '../core/searchState';
@@ -71,9 +71,10 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
  * are states stored already); it then merges the results into `search` strictly in id order,
  * as the single-threaded loop would, adding the successors the workers did not find. So the numbering of states, the counts, the
  * verdicts and the counterexamples do not depend on the number of workers or on timing.
- * The calling thread blocks (Atomics.wait) while it waits for results.
+ * The calling thread blocks (Atomics.wait) while it waits for results. Between steps (see
+ * SearchRun) the workers finish the chunks they hold; the last step, or `stop`, ends them.
  */
-export function searchInParallel(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): LoopOutcome {
+export function searchInParallel(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): SearchRun {
   const W = model.words;
   const store = search.store;
   const lookups = workersLookUp(cfg.workers);
@@ -150,63 +151,87 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     }
   };
 
-  let depth = 0;
-  let layerEnd = store.count;
-  let id = 0;
-  let visited = 0;
-  let sink = 0;
-  try {
-    if (model.memoBytes) search.budget.charge('model', model.memoBytes());
-    for (;;) {
-      dispatch();
-      const p = pending.shift();
-      if (!p) break;
-      const r = receive(p);
-      load[p.worker]--;
-      // Each worker's memo (its own decision trees) is charged to the budget as it reports it.
-      search.budget.charge(`worker ${p.worker}`, r.memoBytes);
-      // Self-loops have bit 31 of their flags set: negative as int32, so skipped by `prepare`.
-      const selfLoops = new Int32Array(r.flags.buffer, r.flags.byteOffset, r.flags.length);
-      let s = 0;
-      let prepared = 0;
-      for (let i = 0; i < p.n; i++) {
-        id = p.first + i;
-        if (i === prepared) {
-          // The next MERGE_BATCH states' successors: ids from the recent-rows cache, and the
-          // visited set touched for the rest, before they are added one by one.
-          prepared = Math.min(p.n, i + MERGE_BATCH);
-          let to = s;
-          for (let j = i; j < prepared; j++) to += r.counts[j];
-          sink ^= search.prepare(r.rows, r.hashes, selfLoops, r.ids, s, to);
-        }
-        if (id === layerEnd) { depth++; layerEnd = store.count; }
-        if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
-        search.visit(id, r.bits[i]);
-        visited = id + 1;
-        const end = s + r.counts[i];
-        for (; s < end; s++) {
-          const f = r.flags[s];
-          if ((f & SELF_LOOP) !== 0) search.addSelfLoop(id, r.actions[s], (f & ~SELF_LOOP) >>> 0);
-          else if (r.ids[s] >= 0) search.addKnown(id, r.actions[s], f, r.ids[s]);
-          else search.addSuccessor(id, r.actions[s], f, r.rows, s * W, r.hashes[s]);
-        }
-        if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
-          cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });
-        }
-      }
-      id = p.first + p.n;
-      // The worker writes its next results over these arrays.
-      const back: Recycle = { recycle: { bits: r.bits, counts: r.counts, actions: r.actions, ids: r.ids, flags: r.flags, hashes: r.hashes, rows: r.rows } };
-      ports[p.worker].postMessage(back, chunkBuffers(r));
-    }
-  } catch (e) {
-    if (!(e instanceof BudgetExceeded)) throw e;
-    return { expanded: id, visited, depth, stopReason: memoryReason(e) };
-  } finally {
+  // Where the merge is between steps.
+  let at = { id: 0, depth: 0, layerEnd: store.count, visited: 0 };
+  let charged = false;
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
     for (const w of workers) void w.terminate();
     for (const port of ports) port.close();
-  }
-  // `sink` (an integer, never 0.5) only keeps the prepares' reads from being optimized away.
-  if (sink === 0.5) throw new Error('unreachable');
-  return { expanded: id, visited, depth };
+  };
+  const step = (deadline: number): LoopOutcome | undefined => {
+    let { id, depth, layerEnd, visited } = at;
+    let sink = 0;
+    let ended = true;
+    try {
+      if (!charged && model.memoBytes) search.budget.charge('model', model.memoBytes());
+      charged = true;
+      for (let first = true; ; first = false) {
+        if (!first && performance.now() >= deadline) {
+          // The workers go on with the chunks they hold while this thread is away.
+          at = { id, depth, layerEnd, visited };
+          ended = false;
+          // `sink` (an integer, never 0.5) only keeps the prepares' reads from being optimized away.
+          if (sink === 0.5) throw new Error('unreachable');
+          return undefined;
+        }
+        dispatch();
+        const p = pending.shift();
+        if (!p) break;
+        const r = receive(p);
+        load[p.worker]--;
+        // Each worker's memo (its own decision trees) is charged to the budget as it reports it.
+        search.budget.charge(`worker ${p.worker}`, r.memoBytes);
+        // Self-loops have bit 31 of their flags set: negative as int32, so skipped by `prepare`.
+        const selfLoops = new Int32Array(r.flags.buffer, r.flags.byteOffset, r.flags.length);
+        let s = 0;
+        let prepared = 0;
+        for (let i = 0; i < p.n; i++) {
+          id = p.first + i;
+          if (i === prepared) {
+            // The next MERGE_BATCH states' successors: ids from the recent-rows cache, and the
+            // visited set touched for the rest, before they are added one by one.
+            prepared = Math.min(p.n, i + MERGE_BATCH);
+            let to = s;
+            for (let j = i; j < prepared; j++) to += r.counts[j];
+            sink ^= search.prepare(r.rows, r.hashes, selfLoops, r.ids, s, to);
+          }
+          if (id === layerEnd) { depth++; layerEnd = store.count; }
+          if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
+          search.visit(id, r.bits[i]);
+          visited = id + 1;
+          const end = s + r.counts[i];
+          for (; s < end; s++) {
+            const f = r.flags[s];
+            if ((f & SELF_LOOP) !== 0) search.addSelfLoop(id, r.actions[s], (f & ~SELF_LOOP) >>> 0);
+            else if (r.ids[s] >= 0) search.addKnown(id, r.actions[s], f, r.ids[s]);
+            else search.addSuccessor(id, r.actions[s], f, r.rows, s * W, r.hashes[s]);
+          }
+          if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
+            cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });
+          }
+        }
+        id = p.first + p.n;
+        // The worker writes its next results over these arrays.
+        const back: Recycle = { recycle: { bits: r.bits, counts: r.counts, actions: r.actions, ids: r.ids, flags: r.flags, hashes: r.hashes, rows: r.rows } };
+        ports[p.worker].postMessage(back, chunkBuffers(r));
+      }
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      return { expanded: id, visited, depth, stopReason: memoryReason(e) };
+    } finally {
+      if (ended) close();
+    }
+    if (sink === 0.5) throw new Error('unreachable');
+    return { expanded: id, visited, depth };
+  };
+  return {
+    step,
+    stop(reason) {
+      close();
+      return { expanded: at.id, visited: at.visited, depth: at.depth, stopReason: reason };
+    },
+  };
 }

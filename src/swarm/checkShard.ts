@@ -1,14 +1,14 @@
-import { check, type CheckOptions, type PropertyResult } from '../core/check';
-import type { Property } from '../core/model';
+import { check, checkAsync, type CheckAsyncOptions, type CheckOptions, type CheckResult, type PropertyResult } from '../core/check';
+import type { PackedModel, Property } from '../core/model';
 import { InputError } from '../errors';
 import { designVerdicts, type DesignCheck } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
-import { buildIommuModel } from '../iommu/iommuModel';
+import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
 import { iommuRecipe, modelFingerprint } from '../parallel/iommuRecipe';
 import { frontierShare } from './frontierShare';
 import { prefixDigest } from './prefixDigest';
-import { prefixSearch } from './prefixSearch';
+import { prefixSearch, type Prefix } from './prefixSearch';
 import { prefixStuck } from './prefixStuck';
 import { shardModel } from './shardModel';
 import { shardRecipe } from './shardRecipe';
@@ -68,6 +68,35 @@ type Recoverable = Extract<Property, { kind: 'recoverable' }>;
  * `index` or `depth` are InputErrors.
  */
 export function checkShard(design: Design, devices: number, invariants: readonly Invariant[], o: ShardOptions): ShardCheck {
+  const setup = shardSetup(design, devices, invariants, o);
+  return shardCheck(setup, check(setup.sm, setup.searchOptions));
+}
+
+/**
+ * `checkShard` searching with `checkAsync`: the event loop turns while it runs, and
+ * `o.signal` interrupts it (the shard's result is then incomplete, as after a budget stop).
+ */
+export async function checkShardAsync(design: Design, devices: number, invariants: readonly Invariant[], o: ShardOptions & CheckAsyncOptions): Promise<ShardCheck> {
+  const setup = shardSetup(design, devices, invariants, o);
+  return shardCheck(setup, await checkAsync(setup.sm, setup.searchOptions));
+}
+
+/** What a shard's search needs, and what turns its result into a ShardCheck. */
+interface ShardSetup {
+  readonly design: Design;
+  readonly devices: number;
+  readonly invariants: readonly Invariant[];
+  readonly o: ShardOptions;
+  readonly model: IommuModel;
+  readonly reduce: boolean;
+  readonly prefix: Prefix;
+  readonly own: Uint32Array;
+  /** The model the shard searches, and the options it searches with. */
+  readonly sm: PackedModel;
+  readonly searchOptions: CheckOptions;
+}
+
+function shardSetup(design: Design, devices: number, invariants: readonly Invariant[], o: ShardOptions): ShardSetup {
   const { shards, index, depth, ...options } = o;
   if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) throw new InputError(`--shards must be a whole number from 1 to ${MAX_SHARDS}, got ${shards}`);
   if (!Number.isInteger(index) || index < 0 || index >= shards) throw new InputError(`--index ${index} is out of range: with --shards ${shards} it must be 0 to ${shards - 1}`);
@@ -83,7 +112,13 @@ export function checkShard(design: Design, devices: number, invariants: readonly
     const base = iommuRecipe(design, devices, invariants, reduce ? model.symmetryGenerators! : null, modelFingerprint(model));
     sm = { ...sm, recipe: shardRecipe(base, prefixRows, own, reduce) };
   }
-  const searched = check(sm, { ...options, symmetry: reduce });
+  return { design, devices, invariants, o, model, reduce, prefix, own, sm, searchOptions: { ...options, symmetry: reduce } };
+}
+
+function shardCheck(setup: ShardSetup, searched: CheckResult): ShardCheck {
+  const { design, devices, invariants, o, model, reduce, prefix, own } = setup;
+  const sym = reduce ? model.symmetry! : null;
+  const W = model.words;
   const properties = searched.properties.map((p): PropertyResult => {
     if (p.kind !== 'recoverable') return p;
     const stuck = prefixStuck(model, sym, prefix, model.properties.find((q) => q.name === p.name) as Recoverable);
@@ -93,10 +128,10 @@ export function checkShard(design: Design, devices: number, invariants: readonly
   const dc: DesignCheck = {
     design, devices, result, model,
     verdicts: designVerdicts(model, invariants, result, reduce),
-    ...(options.symmetry ? { symmetryNote: model.symmetryNote } : {}),
+    ...(o.symmetry ? { symmetryNote: model.symmetryNote } : {}),
   };
   const shard: ShardTag = {
-    index, of: shards, depth: prefix.depth, symmetry: options.symmetry === true, reducedBy: reduce ? model.symmetry!.description : null,
+    index: o.index, of: o.shards, depth: prefix.depth, symmetry: o.symmetry === true, reducedBy: reduce ? model.symmetry!.description : null,
     prefixStates: prefix.prefixCount, frontier: prefix.count - prefix.prefixCount, roots: own.length / W, digest: prefixDigest(prefix),
   };
   return { dc, shard };

@@ -1,0 +1,45 @@
+import { InputError } from '../errors';
+
+/**
+ * Splits `text` into the JSON documents written one after the other in it (as `cat a.json
+ * b.json` gives, pretty-printed or not; whitespace between them is skipped) and parses each.
+ * A single JSON array is one document like any other: the caller decides what it means.
+ * Malformed text is an InputError naming the document (1-based) and its first line.
+ */
+export function parseJsonDocuments(text: string): unknown[] {
+  const docs: unknown[] = [];
+  let i = 0;
+  const n = text.length;
+  const lineAt = (pos: number) => text.slice(0, pos).split('\n').length;
+  while (i < n) {
+    while (i < n && /\s/.test(text[i])) i++;
+    if (i === n) break;
+    const start = i;
+    let depth = 0;
+    let inString = false;
+    // A document is an object or array (ends when its brackets balance), or a bare value
+    // (ends at whitespace).
+    if (text[i] !== '{' && text[i] !== '[') {
+      while (i < n && !/\s/.test(text[i])) i++;
+    } else {
+      for (; i < n; i++) {
+        const c = text[i];
+        if (inString) {
+          if (c === '\\') i++;
+          else if (c === '"') inString = false;
+        } else if (c === '"') inString = true;
+        else if (c === '{' || c === '[') depth++;
+        else if (c === '}' || c === ']') {
+          depth--;
+          if (depth === 0) { i++; break; }
+        }
+      }
+    }
+    try {
+      docs.push(JSON.parse(text.slice(start, i)));
+    } catch (e) {
+      throw new InputError(`document ${docs.length + 1} (from line ${lineAt(start)}): malformed JSON (${(e as Error).message})`);
+    }
+  }
+  return docs;
+}

@@ -1,0 +1,128 @@
+/**
+ * Interrupting a search. `checkAsync` cut into the smallest steps (one batch, or one worker
+ * chunk) gives `check`'s result exactly; an aborted signal stops it at the next step with an
+ * incomplete result labelled with the reason, whose counterexamples are those of the whole
+ * search; and `dmaown check` / `dmaown shard` sent SIGINT or SIGTERM still print and write their
+ * reports, marked incomplete, then end by that signal.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkDesign, checkDesignAsync, type DesignCheck } from '../src/iommu/checkDesign';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { signalOfExitCode } from '../src/cli/interrupt';
+import { BIN, ensureBuilt, ROOT } from './cliRun';
+
+/** Everything a run decides, without timings. */
+function outcome(dc: DesignCheck) {
+  const r = dc.result;
+  return {
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    complete: r.complete,
+    stopReason: r.stopReason,
+    expanded: r.expanded,
+    verdicts: dc.verdicts.map((v) => (v.verdict === 'violated' ? { name: v.name, states: v.states, counterexample: v.counterexample } : v)),
+  };
+}
+
+describe('checkAsync', async () => {
+  const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
+  const invariants = await loadInvariants();
+
+  for (const workers of [1, 2]) {
+    it(`in steps of one batch, on ${workers} thread${workers > 1 ? 's' : ''}, gives check's result (v7, 3 devices)`, async () => {
+      const whole = checkDesign(v7, 3, invariants, { workers });
+      let steps = 0;
+      const cut = await checkDesignAsync(v7, 3, invariants, { workers, sliceMs: 0, onProgress: () => steps++, progressEvery: 1024 });
+      expect(cut.result.complete).toBe(true);
+      expect(outcome(cut)).toEqual(outcome(whole));
+      // The search really went through the event loop many times (progress every 1,024 states).
+      expect(steps).toBeGreaterThan(10);
+    });
+
+    it(`stops at the next step once its signal is aborted, on ${workers} thread${workers > 1 ? 's' : ''}: incomplete, labelled, with the whole search's counterexamples (v7, 4 devices)`, async () => {
+      const whole = checkDesign(v7, 4, invariants, { workers });
+      const ctl = new AbortController();
+      const cut = await checkDesignAsync(v7, 4, invariants, {
+        workers, sliceMs: 0, signal: ctl.signal, progressEvery: 1024,
+        onProgress: (p) => { if (p.states >= 40_000) ctl.abort('SIGINT'); },
+      });
+      const r = cut.result;
+      expect(r.complete).toBe(false);
+      expect(r.stopReason).toBe('interrupted by SIGINT');
+      expect(r.states).toBeGreaterThanOrEqual(40_000);
+      expect(r.states).toBeLessThan(whole.result.states);
+      expect(r.expanded).toBeLessThan(r.states);
+      const byName = new Map(whole.verdicts.map((v) => [v.name, v] as const));
+      let found = 0;
+      for (const v of cut.verdicts) {
+        const w = byName.get(v.name)!;
+        if (v.verdict === 'violated') {
+          found++;
+          expect(w.verdict).toBe('violated');
+          if (w.verdict === 'violated') expect(v.counterexample).toEqual(w.counterexample);
+        } else if (v.verdict !== 'n/a') {
+          expect(v.verdict).toBe('unknown');
+        }
+      }
+      expect(found).toBeGreaterThan(0);
+    });
+  }
+
+  it('with its signal aborted before it starts, expands nothing', async () => {
+    const ctl = new AbortController();
+    ctl.abort('SIGTERM');
+    const r = (await checkDesignAsync(v7, 3, invariants, { signal: ctl.signal })).result;
+    expect(r).toMatchObject({ complete: false, stopReason: 'interrupted by SIGTERM', expanded: 0, states: 1 });
+  });
+});
+
+describe('dmaown check / shard interrupted by a signal', () => {
+  ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-interrupt-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs `dmaown ARGS` (CI set), sends it `sig` after `afterMs`, and collects what it did. */
+  const interrupted = (args: readonly string[], sig: NodeJS.Signals, afterMs: number) =>
+    new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const timer = setTimeout(() => child.kill(sig), afterMs);
+      child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, err }); });
+    });
+
+  // v7 at 7 devices has far more states than a few seconds can enumerate, so the signal always
+  // arrives during the search (start-up takes well under a second).
+  it('check: SIGINT prints and writes the reports, marked interrupted, then ends by SIGINT', async () => {
+    const junit = join(dir, 'check.xml');
+    const r = await interrupted(['check', '--design', 'v7', '--devices', '7', '--format', 'json', '--report', `junit=${junit}`], 'SIGINT', 2500);
+    expect(r.signal).toBe('SIGINT');
+    expect(r.err).toBe('dmaown: interrupted by SIGINT: the report covers what was explored\n');
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ design: 'v7', devices: 7, complete: false, stopReason: 'interrupted by SIGINT' });
+    expect(doc.states).toBeGreaterThan(1000);
+    expect(readFileSync(junit, 'utf8')).toContain('undecided: interrupted by SIGINT');
+  }, 30_000);
+
+  it('shard on 2 threads: SIGTERM prints the shard result, marked interrupted, then ends by SIGTERM', async () => {
+    const r = await interrupted(['shard', '--shards', '2', '--index', '1', '--design', 'v7', '--devices', '7', '--workers', '2', '--format', 'json'], 'SIGTERM', 2500);
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.err).toContain('interrupted by SIGTERM');
+    const doc = JSON.parse(r.out);
+    expect(doc).toMatchObject({ complete: false, stopReason: 'interrupted by SIGTERM', shard: { index: 1, of: 2 } });
+  }, 30_000);
+
+  it('exit codes of interrupted commands map back to their signals, and no other code does', () => {
+    expect(signalOfExitCode(130)).toBe('SIGINT');
+    expect(signalOfExitCode(143)).toBe('SIGTERM');
+    for (const c of [0, 1, 2, 3, 4]) expect(signalOfExitCode(c)).toBeUndefined();
+  });
+});
