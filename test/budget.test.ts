@@ -6,7 +6,8 @@
  * bytes per stored state at 8 devices, unreduced.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDesign } from '../src/iommu/checkDesign';
@@ -97,6 +98,27 @@ describe('budgets', async () => {
       expect(r.out).toMatch(/INCOMPLETE: explored [\d,]+ distinct states, [\d,]+ transitions, depth \d+/);
       expect(r.out).toMatch(/stopped early: --max-states 20000 reached/);
       expect(r.out).toMatch(/type-ok\s+unknown/);
+    }
+  });
+
+  it('CLI: --max-time stops check and shard with a labelled incomplete result (exit 3); a config\'s maxTime too; a bad duration is a one-line error', () => {
+    const r = run(['check', '--devices', '7', '--invariant', 'type-ok', '--max-time', '1s']);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/stopped early: --max-time 1s reached/);
+    expect(r.out).toMatch(/type-ok\s+unknown/);
+    const s = run(['shard', '--shards', '2', '--index', '0', '--devices', '7', '--invariant', 'type-ok', '--max-time', '500ms', '--format', 'json']);
+    expect(s.code).toBe(0);
+    expect(JSON.parse(s.out)).toMatchObject({ complete: false, stopReason: '--max-time 500ms reached' });
+    const dir = mkdtempSync(join(tmpdir(), 'dmaown-maxtime-'));
+    const config = join(dir, 'dmaown.config.json');
+    writeFileSync(config, JSON.stringify({ checks: [{ design: 'v7', devices: 7, invariants: ['type-ok'] }], maxTime: '1s' }));
+    const c = run(['check', '--config', config]);
+    expect(c.code).toBe(3);
+    expect(c.out).toMatch(/stopped early: --max-time 1s reached/);
+    for (const bad of ['0', 'soon', '-5s']) {
+      const e = run(['check', '--max-time', bad]);
+      expect(e.code).toBe(2);
+      expect(e.err).toBe(`dmaown: --max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${bad}'\n`);
     }
   });
 

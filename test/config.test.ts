@@ -55,12 +55,12 @@ const errorOf = (raw: unknown) => {
 
 describe('config validation', () => {
   it('expands designs x bounds in order, with all invariants by default', () => {
-    const plan = validateConfig({ checks: [{ design: ['v7', 'v8'], devices: [1, 2] }, { design: 'v7', devices: 3, invariants: ['no-warn'], expect: { 'no-warn': 'violated' } }], maxStates: 1000, maxMemory: '64M' }, 'c.json', designs, invariants);
+    const plan = validateConfig({ checks: [{ design: ['v7', 'v8'], devices: [1, 2] }, { design: 'v7', devices: 3, invariants: ['no-warn'], expect: { 'no-warn': 'violated' } }], maxStates: 1000, maxMemory: '64M', maxTime: '10m' }, 'c.json', designs, invariants);
     expect(plan.runs.map((r) => `${r.design.name}@${r.devices}`)).toEqual(['v7@1', 'v7@2', 'v8@1', 'v8@2', 'v7@3']);
     expect(plan.runs[0].invariants.length).toBe(invariants.length);
     expect(plan.runs[4].invariants.map((i) => i.name)).toEqual(['no-warn']);
     expect(plan.runs[4].expect).toEqual({ 'no-warn': 'violated' });
-    expect([plan.maxStates, plan.maxMemory]).toEqual([1000, 64 * 1024 * 1024]);
+    expect([plan.maxStates, plan.maxMemory, plan.maxTimeMs]).toEqual([1000, 64 * 1024 * 1024, 600_000]);
   });
 
   it('refuses anything malformed or unknown in one line naming the entry', () => {
@@ -79,6 +79,8 @@ describe('config validation', () => {
       [{ checks: [{ design: 'v7', expect: { 'no-warn': 'broken' } }] }, 'dmaown.config.json: checks[0].expect.no-warn: must be "holds" or "violated", got "broken"'],
       [{ checks: [{ design: 'v7' }, { design: 'v7', devices: 3 }] }, 'dmaown.config.json: checks[1]: v7 at 3 devices is already checked by an earlier entry'],
       [{ checks: [{ design: 'v7' }], maxMemory: 12 }, 'dmaown.config.json: maxMemory: must be a size of at least 1M'],
+      [{ checks: [{ design: 'v7' }], maxTime: 600 }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got 600'],
+      [{ checks: [{ design: 'v7' }], maxTime: '0s' }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got "0s"'],
     ];
     for (const [raw, msg] of cases) {
       const m = errorOf(raw);

@@ -38,7 +38,8 @@ export const checkCommand: Command = {
   summary: 'check invariants of a design exhaustively and print shortest counterexamples',
   help: `usage: dmaown check [--design NAME] [--devices N] [--invariant NAME ...] [--config FILE]
                     [--format text|json|junit|md] [--report FORMAT=FILE ...]
-                    [--max-states N] [--max-memory SIZE] [--symmetry] [--workers N]
+                    [--max-states N] [--max-memory SIZE] [--max-time DURATION]
+                    [--symmetry] [--workers N]
 
 Explores every interleaving of the modelled callers (driver core, hot-plug, a kernel driver with
 a private domain, two VFIO users) on one iommu group of N devices, breadth first, and reports
@@ -58,6 +59,9 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --max-states N       stop after N distinct states (result marked incomplete, exit 3)
   --max-memory SIZE    stop before the search uses more than SIZE, e.g. 512M or 8G
                        (default: half of this machine's memory; result incomplete, exit 3)
+  --max-time DURATION  stop each search after DURATION, e.g. 90s, 10m or 2h (a bare number
+                       is seconds; result incomplete, exit 3; where it stops depends on the
+                       machine's speed, so its counts are not reproducible)
   --symmetry           store one state per class of states equal up to renumbering the
                        devices and swapping the users file1/dom1 with file2/dom2, where the
                        design treats them alike (checked first; stderr says what was used).
@@ -74,7 +78,7 @@ Ctrl-C (SIGINT) or SIGTERM stops the search: the reports are still printed and w
 marked incomplete, and the process then ends by that signal (a second one ends it at once).
 
 exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or input,
-             3 stopped by a budget before deciding (nothing violated so far)
+             3 stopped by a budget (states, memory, time) before deciding (nothing violated so far)
              (with a config, 'holds' means 'as the config's "expect" says');
              killed by SIGINT/SIGTERM (shell status 130/143) when interrupted`,
   async run(argv) {
@@ -87,6 +91,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       { name: 'report', kind: 'list' },
       { name: 'max-states', kind: 'string' },
       { name: 'max-memory', kind: 'string' },
+      { name: 'max-time', kind: 'string' },
       { name: 'symmetry', kind: 'bool' },
       { name: 'workers', kind: 'string' },
     ], 'check');
@@ -109,6 +114,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const budget = budgetFlags(args);
     if (!args.flags.has('max-states') && plan.maxStates !== undefined) budget.maxStates = plan.maxStates;
     if (!args.flags.has('max-memory') && plan.maxMemory !== undefined) budget.maxMemory = plan.maxMemory;
+    if (!args.flags.has('max-time') && plan.maxTimeMs !== undefined) budget.maxTimeMs = plan.maxTimeMs;
     // The progress line goes to stderr on a terminal only, never in CI: reports stay clean.
     const progress = progressReporter();
     const search = searchFlags(args);

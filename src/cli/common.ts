@@ -4,6 +4,7 @@ import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
 import { loadInvariants } from '../iommu/invariantRegistry';
+import { parseDuration } from '../core/duration';
 import { formatBytes, parseBytes } from '../core/memoryBudget';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
 import { flagInt, flagList, flagString, type ParsedArgs } from './args';
@@ -68,7 +69,7 @@ export function invariantsFlag(p: ParsedArgs): string[] | undefined {
 }
 
 /** `--max-states N` (default: none) and `--max-memory SIZE` (default: half the machine's memory). */
-export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: number } {
+export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: number; maxTimeMs?: number } {
   const ms = flagString(p, 'max-states');
   let maxStates: number | undefined;
   if (ms !== undefined) {
@@ -82,5 +83,11 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
     if (!Number.isFinite(maxMemory) || maxMemory < 1 << 20) throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${mm}'`);
     if (maxMemory > totalmem()) throw new InputError(`--max-memory ${mm} is more than this machine's ${formatBytes(totalmem())}`);
   }
-  return { maxStates, maxMemory };
+  const mt = flagString(p, 'max-time');
+  let maxTimeMs: number | undefined;
+  if (mt !== undefined) {
+    maxTimeMs = parseDuration(mt);
+    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) throw new InputError(`--max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${mt}'`);
+  }
+  return { maxStates, maxMemory, ...(maxTimeMs !== undefined ? { maxTimeMs } : {}) };
 }

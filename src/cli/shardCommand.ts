@@ -18,7 +18,8 @@ export const shardCommand: Command = {
   summary: 'check one shard of a run split for a CI matrix (merge the shards with dmaown merge)',
   help: `usage: dmaown shard --shards K --index I [--depth D] [--design NAME] [--devices N]
                     [--invariant NAME ...] [--format text|json] [--report FORMAT=FILE ...]
-                    [--max-states N] [--max-memory SIZE] [--symmetry] [--workers N]
+                    [--max-states N] [--max-memory SIZE] [--max-time DURATION]
+                    [--symmetry] [--workers N]
 
 Swarm mode (docs/scaling.md): a run split into K independent shards, one per job of a CI
 matrix, whose JSON results 'dmaown merge' combines. Every shard searches breadth first to
@@ -41,6 +42,7 @@ commute, as in every design here, each shard may search most of the space.
   --report FORMAT=FILE also write the result in FORMAT (text or json) to FILE; repeat for both
   --max-states N       stop this shard after N distinct states (merge then says unknown, exit 3)
   --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G
+  --max-time DURATION  stop this shard after DURATION, e.g. 50m (merge then says unknown)
   --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
   --workers N          search on N threads (default 1), as in 'dmaown check'
 
@@ -62,6 +64,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       { name: 'report', kind: 'list' },
       { name: 'max-states', kind: 'string' },
       { name: 'max-memory', kind: 'string' },
+      { name: 'max-time', kind: 'string' },
       { name: 'symmetry', kind: 'bool' },
       { name: 'workers', kind: 'string' },
     ], 'shard');

@@ -24,6 +24,11 @@ export interface DmaownConfig {
   readonly maxStates?: number;
   /** Memory budget of each search, like "512M" or "8G" (`--max-memory` overrides it). */
   readonly maxMemory?: string;
+  /**
+   * Time budget of each search, like "90s", "10m" or "2h" (`--max-time` overrides it); a search
+   * it stops is incomplete, and where it stops depends on the machine's speed.
+   */
+  readonly maxTime?: string;
 }
 
 /** Identity function that type-checks a `dmaown.config.ts` / `.js` export. */

@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { parseDuration } from '../core/duration';
 import { parseBytes } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
@@ -23,9 +24,10 @@ export interface CheckPlan {
   readonly runs: readonly PlannedRun[];
   readonly maxStates?: number;
   readonly maxMemory?: number;
+  readonly maxTimeMs?: number;
 }
 
-const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory'];
+const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory', 'maxTime'];
 const CHECK_KEYS = ['design', 'devices', 'invariants', 'expect'];
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -54,6 +56,11 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   if (top.maxMemory !== undefined) {
     maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : Number.NaN;
     if (!Number.isFinite(maxMemory) || maxMemory < 1 << 20) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${JSON.stringify(top.maxMemory)}`);
+  }
+  let maxTimeMs: number | undefined;
+  if (top.maxTime !== undefined) {
+    maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : Number.NaN;
+    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${JSON.stringify(top.maxTime)}`);
   }
 
   const runs: PlannedRun[] = [];
@@ -104,5 +111,5 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
       }
     }
   });
-  return { source: where, runs, maxStates, maxMemory };
+  return { source: where, runs, maxStates, maxMemory, maxTimeMs };
 }

@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { interruptedReason, maxStatesReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
+import { interruptedReason, maxStatesReason, maxTimeReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -56,6 +56,12 @@ export interface CheckOptions {
    * between batches of states), would take more than this many bytes (default: no limit).
    */
   readonly maxMemory?: number;
+  /**
+   * Stop at the first batch of states that starts this many milliseconds or more after the
+   * search did (default: no limit). Unlike the other budgets, where this one stops depends on
+   * the machine's speed and load, so the counts of a search it stops are not reproducible.
+   */
+  readonly maxTimeMs?: number;
   /** Called about every `progressEvery` expanded states. */
   readonly onProgress?: (p: CheckProgress) => void;
   readonly progressEvery?: number;
@@ -98,6 +104,7 @@ function resolveConfig(model: PackedModel, o: CheckOptions): CheckConfig {
     props: new PropertySet(properties),
     maxStates: o.maxStates ?? Number.POSITIVE_INFINITY,
     maxMemory: o.maxMemory ?? Number.POSITIVE_INFINITY,
+    maxTimeMs: o.maxTimeMs ?? Number.POSITIVE_INFINITY,
     onProgress: o.onProgress ?? null,
     progressEvery: o.progressEvery ?? 1 << 16,
     symmetry: o.symmetry ? model.symmetry! : null,
@@ -150,7 +157,7 @@ function begin(model: PackedModel, options: CheckOptions): Begun {
 export function check(model: PackedModel, options: CheckOptions = {}): CheckResult {
   const b = begin(model, options);
   let outcome = b.early;
-  while (outcome === undefined) outcome = b.run!.step(Number.POSITIVE_INFINITY);
+  if (outcome === undefined) outcome = b.run!.step(b.started + b.cfg.maxTimeMs) ?? b.run!.stop(maxTimeReason(b.cfg.maxTimeMs));
   return finishSearch(b.search, b.cfg, outcome, b.started);
 }
 
@@ -163,11 +170,14 @@ export function check(model: PackedModel, options: CheckOptions = {}): CheckResu
 export async function checkAsync(model: PackedModel, options: CheckAsyncOptions = {}): Promise<CheckResult> {
   const b = begin(model, options);
   const slice = options.sliceMs ?? 50;
+  const end = b.started + b.cfg.maxTimeMs;
   let outcome = b.early;
   while (outcome === undefined) {
     if (options.signal?.aborted) { outcome = b.run!.stop(interruptedReason(options.signal.reason)); break; }
-    outcome = b.run!.step(performance.now() + slice);
-    if (outcome === undefined) await new Promise<void>((resolve) => setImmediate(resolve));
+    outcome = b.run!.step(Math.min(performance.now() + slice, end));
+    if (outcome !== undefined) break;
+    if (performance.now() >= end) { outcome = b.run!.stop(maxTimeReason(b.cfg.maxTimeMs)); break; }
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return finishSearch(b.search, b.cfg, outcome, b.started);
 }

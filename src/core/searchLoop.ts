@@ -4,6 +4,7 @@
  * worker threads (parallel/parallelSearch) share it.
  */
 
+import { formatDuration } from './duration';
 import type { BudgetExceeded } from './memoryBudget';
 import type { Symmetry } from './model';
 import type { PropertySet } from './searchState';
@@ -23,6 +24,7 @@ export interface CheckConfig {
   readonly props: PropertySet;
   readonly maxStates: number;
   readonly maxMemory: number;
+  readonly maxTimeMs: number;
   readonly onProgress: ((p: CheckProgress) => void) | null;
   readonly progressEvery: number;
   readonly symmetry: Symmetry | null;
@@ -41,6 +43,11 @@ export interface LoopOutcome {
 
 export function maxStatesReason(n: number): string {
   return `--max-states ${n} reached`;
+}
+
+/** The stop reason of a search stopped by its time budget of `ms` milliseconds. */
+export function maxTimeReason(ms: number): string {
+  return `--max-time ${formatDuration(ms)} reached`;
 }
 
 export function memoryReason(e: BudgetExceeded): string {
