@@ -11,27 +11,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkDesign, checkDesignAsync, type DesignCheck } from '../src/iommu/checkDesign';
+import { runOutcome } from './runOutcome';
+import { checkDesign, checkDesignAsync } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { signalOfExitCode } from '../src/cli/interrupt';
 import type { CheckOptions } from '../src/core/check';
 import { formatDuration, parseDuration } from '../src/core/duration';
 import { BIN, ensureBuilt, ROOT } from './cliRun';
-
-/** Everything a run decides, without timings. */
-function outcome(dc: DesignCheck) {
-  const r = dc.result;
-  return {
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    complete: r.complete,
-    stopReason: r.stopReason,
-    expanded: r.expanded,
-    verdicts: dc.verdicts.map((v) => (v.verdict === 'violated' ? { name: v.name, states: v.states, counterexample: v.counterexample } : v)),
-  };
-}
 
 describe('checkAsync', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
@@ -43,7 +30,7 @@ describe('checkAsync', async () => {
       let steps = 0;
       const cut = await checkDesignAsync(v7, 3, invariants, { workers, sliceMs: 0, onProgress: () => steps++, progressEvery: 1024 });
       expect(cut.result.complete).toBe(true);
-      expect(outcome(cut)).toEqual(outcome(whole));
+      expect(runOutcome(cut)).toEqual(runOutcome(whole));
       // The search really went through the event loop many times (progress every 1,024 states).
       expect(steps).toBeGreaterThan(10);
     });
@@ -158,6 +145,6 @@ describe('--max-time (CheckOptions.maxTimeMs)', async () => {
   it('does not touch a search that ends in time', () => {
     const whole = checkDesign(v7, 3, invariants);
     const timed = checkDesign(v7, 3, invariants, { maxTimeMs: 3_600_000 });
-    expect(outcome(timed)).toEqual(outcome(whole));
+    expect(runOutcome(timed)).toEqual(runOutcome(whole));
   });
 });

@@ -7,7 +7,8 @@
  * TypeScript sources through ts-node; `dmaown check --workers` runs them from dist/.)
  */
 import { describe, expect, it } from 'vitest';
-import { checkDesign, type DesignCheck } from '../src/iommu/checkDesign';
+import { runOutcome } from './runOutcome';
+import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { check } from '../src/core/check';
@@ -15,20 +16,6 @@ import { buildIommuModel } from '../src/iommu/iommuModel';
 import { Successors } from '../src/core/model';
 import { PropertySet } from '../src/core/searchState';
 import { expandChunk, type ExpandedChunk } from '../src/parallel/expandChunk';
-
-/** Everything a run decides, without timings. */
-function outcome(dc: DesignCheck) {
-  const r = dc.result;
-  return {
-    states: r.states,
-    transitions: r.transitions,
-    depth: r.depth,
-    complete: r.complete,
-    stopReason: r.stopReason,
-    expanded: r.expanded,
-    verdicts: dc.verdicts.map((v) => (v.verdict === 'violated' ? { name: v.name, states: v.states, counterexample: v.counterexample } : v)),
-  };
-}
 
 describe('--workers 2 gives the results of one thread', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
@@ -38,7 +25,7 @@ describe('--workers 2 gives the results of one thread', async () => {
     const one = checkDesign(v7, 3, invariants);
     const two = checkDesign(v7, 3, invariants, { workers: 2 });
     expect(two.result.workers).toBe(2);
-    expect(outcome(two)).toEqual(outcome(one));
+    expect(runOutcome(two)).toEqual(runOutcome(one));
     expect(one.verdicts.some((v) => v.verdict === 'violated')).toBe(true);
   });
 
@@ -46,12 +33,12 @@ describe('--workers 2 gives the results of one thread', async () => {
     const one = checkDesign(v7, 3, invariants, { symmetry: true });
     const three = checkDesign(v7, 3, invariants, { symmetry: true, workers: 3 });
     expect(three.result.workers).toBe(3);
-    expect(outcome(three)).toEqual(outcome(one));
+    expect(runOutcome(three)).toEqual(runOutcome(one));
     const cut = { maxStates: 5000, symmetry: false } as const;
     const oneCut = checkDesign(v7, 3, invariants, cut);
     const twoCut = checkDesign(v7, 3, invariants, { ...cut, workers: 2 });
     expect(oneCut.result.complete).toBe(false);
-    expect(outcome(twoCut)).toEqual(outcome(oneCut));
+    expect(runOutcome(twoCut)).toEqual(runOutcome(oneCut));
   });
 
   it('a model without a recipe for workers is refused, not silently checked on one thread', () => {
