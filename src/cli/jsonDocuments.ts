@@ -17,9 +17,12 @@ export function parseJsonDocuments(text: string): unknown[] {
     const start = i;
     let depth = 0;
     let inString = false;
-    // A document is an object or array (ends when its brackets balance), or a bare value
-    // (ends at whitespace).
-    if (text[i] !== '{' && text[i] !== '[') {
+    // A document is an object or array (ends when its brackets balance), a string (ends at
+    // its closing quote), or another bare value (ends at whitespace).
+    if (text[i] === '"') {
+      for (i++; i < n && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      i++;
+    } else if (text[i] !== '{' && text[i] !== '[') {
       while (i < n && !/\s/.test(text[i])) i++;
     } else {
       for (; i < n; i++) {

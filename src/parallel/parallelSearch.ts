@@ -85,11 +85,18 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   const load: number[] = [];
   /** The store generation each worker last saw. */
   const seenGeneration: number[] = [];
+  /**
+   * An error a worker thread did not catch itself (it posts the ones it catches), as its 'error'
+   * event reports it. The event comes only when the event loop turns: between steps.
+   */
+  const failures: (Error | null)[] = [];
   for (let i = 0; i < workerThreads(cfg.workers); i++) {
     const ch = new MessageChannel();
     ports.push(ch.port1);
     const w = startWorker({ recipe: model.recipe!, properties: cfg.props.all.map((p) => p.name), symmetry: cfg.symmetry !== null, signal }, ch.port2);
     w.unref();
+    failures.push(null);
+    w.on('error', (e: Error) => { failures[i] = e; });
     workers.push(w);
     load.push(0);
     seenGeneration.push(-1);
@@ -136,6 +143,8 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     let quiet = 0;
     for (;;) {
       const seen = Atomics.load(sig, 0);
+      const failure = failures[p.worker];
+      if (failure) throw new WorkerError(`search worker ${p.worker} failed: ${failure.message}`);
       drain();
       const msg = inbox[p.worker].shift();
       if (msg) {
