@@ -7,9 +7,9 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { flagString } from './args';
-import { interruptedExitCode, interruptOnSignals } from './interrupt';
+import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { reportFlags, writeReports } from './reportFlags';
 
@@ -89,11 +89,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       { name: 'format', kind: 'string' },
       { name: 'config', kind: 'string' },
       { name: 'report', kind: 'list' },
-      { name: 'max-states', kind: 'string' },
-      { name: 'max-memory', kind: 'string' },
-      { name: 'max-time', kind: 'string' },
-      { name: 'symmetry', kind: 'bool' },
-      { name: 'workers', kind: 'string' },
+      ...SEARCH_FLAG_SPECS,
     ], 'check');
     // `--invariant a b` lists several: names after --invariant are invariants too.
     const named = invariantsFlag(args);
@@ -119,15 +115,10 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const progress = progressReporter();
     const search = searchFlags(args);
     // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written.
-    const interrupt = interruptOnSignals();
-    let runs: CheckRun[];
-    try {
-      runs = await runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal: interrupt.signal });
-    } finally {
-      interrupt.dispose();
-      progress.done();
-    }
-    const caught = interrupt.caught();
+    const { value: runs, caught } = await interruptible(
+      (signal) => runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),
+      progress.done,
+    );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);
     if (search.symmetry) for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
     writeReports(reports, (fmt) => renderReport(fmt, runs, plan.source));

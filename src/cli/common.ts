@@ -7,7 +7,7 @@ import { loadInvariants } from '../iommu/invariantRegistry';
 import { parseDuration } from '../core/duration';
 import { formatBytes, parseBytes } from '../core/memoryBudget';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
-import { flagInt, flagList, flagString, type ParsedArgs } from './args';
+import { flagInt, flagList, flagString, type FlagSpec, type ParsedArgs } from './args';
 
 export const DEFAULT_DESIGN = 'v7';
 export const DEFAULT_DEVICES = 3;
@@ -68,7 +68,22 @@ export function invariantsFlag(p: ParsedArgs): string[] | undefined {
   return flagList(p, 'invariant');
 }
 
-/** `--max-states N` (default: none) and `--max-memory SIZE` (default: half the machine's memory). */
+/**
+ * The flags `budgetFlags` and `searchFlags` read, for the commands that take all of them
+ * (check, shard).
+ */
+export const SEARCH_FLAG_SPECS: readonly FlagSpec[] = [
+  { name: 'max-states', kind: 'string' },
+  { name: 'max-memory', kind: 'string' },
+  { name: 'max-time', kind: 'string' },
+  { name: 'symmetry', kind: 'bool' },
+  { name: 'workers', kind: 'string' },
+];
+
+/**
+ * `--max-states N` (default: none), `--max-memory SIZE` (default: half the machine's memory)
+ * and `--max-time DURATION` (default: none).
+ */
 export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: number; maxTimeMs?: number } {
   const ms = flagString(p, 'max-states');
   let maxStates: number | undefined;

@@ -42,6 +42,22 @@ export function interruptOnSignals(): Interrupt {
   return { signal: controller.signal, caught: () => caught, dispose };
 }
 
+/**
+ * Runs a command's search with SIGINT and SIGTERM handled (`interruptOnSignals`): `search` gets
+ * the AbortSignal to pass on, `done` runs once it has ended however it ended (e.g. to clear the
+ * progress line). Returns the search's value and the signal that interrupted it, if one did.
+ */
+export async function interruptible<T>(search: (signal: AbortSignal) => Promise<T>, done: () => void): Promise<{ value: T; caught: InterruptSignal | null }> {
+  const interrupt = interruptOnSignals();
+  try {
+    const value = await search(interrupt.signal);
+    return { value, caught: interrupt.caught() };
+  } finally {
+    interrupt.dispose();
+    done();
+  }
+}
+
 /** The exit code a command returns after `signal` interrupted it: the shell's 128 + number. */
 export function interruptedExitCode(signal: InterruptSignal): number {
   return STATUS[signal];

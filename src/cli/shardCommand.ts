@@ -1,10 +1,10 @@
 import { InputError } from '../errors';
 import { shardJson, shardText } from '../report/shardReport';
-import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS, type ShardCheck } from '../swarm/checkShard';
+import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
 import { flagChoice, flagInt, flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
-import { interruptedExitCode, interruptOnSignals } from './interrupt';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { reportFlags, writeReports } from './reportFlags';
 
@@ -62,11 +62,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       { name: 'invariant', kind: 'list' },
       { name: 'format', kind: 'string' },
       { name: 'report', kind: 'list' },
-      { name: 'max-states', kind: 'string' },
-      { name: 'max-memory', kind: 'string' },
-      { name: 'max-time', kind: 'string' },
-      { name: 'symmetry', kind: 'bool' },
-      { name: 'workers', kind: 'string' },
+      ...SEARCH_FLAG_SPECS,
     ], 'shard');
     const named = invariantsFlag(args);
     if (args.positional.length > 0 && !named) throw new InputError(`shard: unexpected argument '${args.positional[0]}'`);
@@ -83,15 +79,10 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const search = searchFlags(args);
     const progress = progressReporter();
     // Ctrl-C or a CI runner's SIGTERM stops the search; the shard's result is still written.
-    const interrupt = interruptOnSignals();
-    let sc: ShardCheck;
-    try {
-      sc = await checkShardAsync(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal: interrupt.signal });
-    } finally {
-      interrupt.dispose();
-      progress.done();
-    }
-    const caught = interrupt.caught();
+    const { value: sc, caught } = await interruptible(
+      (signal) => checkShardAsync(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),
+      progress.done,
+    );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the shard's result covers what was explored\n`);
     if (search.symmetry) process.stderr.write(`dmaown: ${design.name} at ${devices} devices: ${sc.dc.result.symmetry ? `reduced by symmetry: ${sc.dc.symmetryNote}` : sc.dc.symmetryNote ?? 'no symmetry'}\n`);
     const render = (f: (typeof FORMATS)[number]) => (f === 'json' ? JSON.stringify(shardJson(sc), null, 2) + '\n' : shardText(sc));

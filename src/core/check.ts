@@ -124,13 +124,12 @@ export interface CheckAsyncOptions extends CheckOptions {
   readonly sliceMs?: number;
 }
 
-/** A search set up and ready to run: `run` is absent when it ended before the loop started. */
+/** A search set up and ready to run. */
 interface Begun {
   readonly cfg: CheckConfig;
   readonly search: SearchState;
   readonly started: number;
-  readonly run: SearchRun | null;
-  readonly early?: LoopOutcome;
+  readonly run: SearchRun;
 }
 
 function begin(model: PackedModel, options: CheckOptions): Begun {
@@ -142,7 +141,9 @@ function begin(model: PackedModel, options: CheckOptions): Begun {
     search.addInitial(model.initialStates());
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    return { cfg, search, started, run: null, early: { expanded: 0, visited: 0, depth: 0, stopReason: memoryReason(e) } };
+    // Stopped before the loop started: a run whose first step is its end.
+    const stopped: LoopOutcome = { expanded: 0, visited: 0, depth: 0, stopReason: memoryReason(e) };
+    return { cfg, search, started, run: { step: () => stopped, stop: () => stopped } };
   }
   const run = cfg.workers > 1 ? searchInParallel(model, search, cfg, started) : expandHere(model, search, cfg, started);
   return { cfg, search, started, run };
@@ -156,8 +157,7 @@ function begin(model: PackedModel, options: CheckOptions): Begun {
  */
 export function check(model: PackedModel, options: CheckOptions = {}): CheckResult {
   const b = begin(model, options);
-  let outcome = b.early;
-  if (outcome === undefined) outcome = b.run!.step(b.started + b.cfg.maxTimeMs) ?? b.run!.stop(maxTimeReason(b.cfg.maxTimeMs));
+  const outcome = b.run.step(b.started + b.cfg.maxTimeMs) ?? b.run.stop(maxTimeReason(b.cfg.maxTimeMs));
   return finishSearch(b.search, b.cfg, outcome, b.started);
 }
 
@@ -171,12 +171,12 @@ export async function checkAsync(model: PackedModel, options: CheckAsyncOptions 
   const b = begin(model, options);
   const slice = options.sliceMs ?? 50;
   const end = b.started + b.cfg.maxTimeMs;
-  let outcome = b.early;
+  let outcome: LoopOutcome | undefined;
   while (outcome === undefined) {
-    if (options.signal?.aborted) { outcome = b.run!.stop(interruptedReason(options.signal.reason)); break; }
-    outcome = b.run!.step(Math.min(performance.now() + slice, end));
+    if (options.signal?.aborted) { outcome = b.run.stop(interruptedReason(options.signal.reason)); break; }
+    outcome = b.run.step(Math.min(performance.now() + slice, end));
     if (outcome !== undefined) break;
-    if (performance.now() >= end) { outcome = b.run!.stop(maxTimeReason(b.cfg.maxTimeMs)); break; }
+    if (performance.now() >= end) { outcome = b.run.stop(maxTimeReason(b.cfg.maxTimeMs)); break; }
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return finishSearch(b.search, b.cfg, outcome, b.started);

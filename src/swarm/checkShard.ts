@@ -1,5 +1,5 @@
 import { check, checkAsync, type CheckAsyncOptions, type CheckOptions, type CheckResult, type PropertyResult } from '../core/check';
-import type { PackedModel, Property } from '../core/model';
+import type { PackedModel, Property, Symmetry } from '../core/model';
 import { InputError } from '../errors';
 import { designVerdicts, type DesignCheck } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
@@ -89,6 +89,8 @@ interface ShardSetup {
   readonly o: ShardOptions;
   readonly model: IommuModel;
   readonly reduce: boolean;
+  /** The symmetry searched by (when reducing), else null. */
+  readonly sym: Symmetry | null;
   readonly prefix: Prefix;
   readonly own: Uint32Array;
   /** The model the shard searches, and the options it searches with. */
@@ -112,12 +114,11 @@ function shardSetup(design: Design, devices: number, invariants: readonly Invari
     const base = iommuRecipe(design, devices, invariants, reduce ? model.symmetryGenerators! : null, modelFingerprint(model));
     sm = { ...sm, recipe: shardRecipe(base, prefixRows, own, reduce) };
   }
-  return { design, devices, invariants, o, model, reduce, prefix, own, sm, searchOptions: { ...options, symmetry: reduce } };
+  return { design, devices, invariants, o, model, reduce, sym, prefix, own, sm, searchOptions: { ...options, symmetry: reduce } };
 }
 
 function shardCheck(setup: ShardSetup, searched: CheckResult): ShardCheck {
-  const { design, devices, invariants, o, model, reduce, prefix, own } = setup;
-  const sym = reduce ? model.symmetry! : null;
+  const { design, devices, invariants, o, model, reduce, sym, prefix, own } = setup;
   const W = model.words;
   const properties = searched.properties.map((p): PropertyResult => {
     if (p.kind !== 'recoverable') return p;
