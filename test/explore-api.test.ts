@@ -11,6 +11,7 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import { formatEvent, type IommuEvent } from '../src/iommu/events';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
+import { checkApi } from '../src/explore/api';
 import { startExploreServer, type ExploreServer } from '../src/explore/server';
 
 let server: ExploreServer;
@@ -179,4 +180,34 @@ describe('explore API', () => {
     expect(r.edges).toContainEqual({ from: 'unowned', to: 'user-owned', events: ['claim'] });
     expect(r.edges.every((e: { from: string; to: string }) => e.from !== e.to)).toBe(true);
   });
+});
+
+// lu-owner-param at 4 devices has 15 million states: most of a minute to check.
+describe('explore API during a long check', () => {
+  it('keeps answering other requests while a check searches, and closing stops the search', async () => {
+    const own = await startExploreServer(0);
+    let settled = false;
+    const long = fetch(`${own.url}api/check?design=lu-owner-param&devices=4`).then((r) => r.json(), () => 'closed').finally(() => { settled = true; });
+    await new Promise((r) => setTimeout(r, 300));
+    const designs = await fetch(`${own.url}api/designs`);
+    expect(designs.status).toBe(200);
+    expect(settled).toBe(false);
+    await own.close();
+    expect(await long).toBe('closed');
+    // Whether this gets the search the closing server stopped or a new one stopped at once, it
+    // is incomplete and quick; a search the close had not stopped would take most of a minute.
+    expect(await checkApi('lu-owner-param', '4', AbortSignal.abort('test'))).toMatchObject({ complete: false });
+  }, 20_000);
+
+  it('a stopped check answers complete: false, and is not kept for the next request', async () => {
+    const c = new AbortController();
+    setTimeout(() => c.abort('test'), 300);
+    const first = await checkApi('lu-owner-param', '4', c.signal);
+    expect(first).toMatchObject({ design: 'lu-owner-param', devices: 4, complete: false });
+    expect(first.states).toBeGreaterThan(1);
+    expect(first.verdicts).toContainEqual(expect.objectContaining({ verdict: 'unknown' }));
+    const again = await checkApi('lu-owner-param', '4', AbortSignal.abort('test'));
+    expect(again).not.toBe(first);
+    expect(again.states).toBeLessThan(first.states as number);
+  }, 20_000);
 });

@@ -3,7 +3,7 @@ import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
 import { statechartDot } from '../diagram/statechartDot';
 import { InputError } from '../errors';
 import { callersOf, type CallerAction } from '../iommu/callers';
-import { checkDesign } from '../iommu/checkDesign';
+import { checkDesignAsync } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
 import { formatEvent, parseEvent, type IommuEvent } from '../iommu/events';
@@ -65,19 +65,40 @@ export function exploreDevices(raw: unknown): number {
 
 const actionsOf = (design: Design, devices: number): CallerAction[] => callersOf(design, devices);
 
-const checkCache = new Map<string, Record<string, unknown>>();
-const chartCache = new Map<string, Statechart>();
+/**
+ * Answers done or under way, by design and bound: requests for the same one share one search.
+ * A search that was stopped before it ended (the server closing) is dropped, never served.
+ */
+const checkCache = new Map<string, Promise<Record<string, unknown>>>();
+const chartCache = new Map<string, Promise<Statechart>>();
 
-/** GET /api/check?design=&devices=: the verdicts of `dmaown check` (every invariant), from checkDesign. */
-export async function checkApi(designName: unknown, devicesRaw: unknown): Promise<Record<string, unknown>> {
+/** The answer cached under `key`, or the one `make` starts; dropped if it rejects or `keep` refuses it. */
+function shared<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>, keep: (v: T) => boolean = () => true): Promise<T> {
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const p = make();
+  cache.set(key, p);
+  const drop = () => { if (cache.get(key) === p) cache.delete(key); };
+  p.then((v) => { if (!keep(v)) drop(); }, drop);
+  return p;
+}
+
+/**
+ * GET /api/check?design=&devices=: the verdicts of `dmaown check` (every invariant), from
+ * checkDesignAsync, so that the server keeps answering other requests while it searches (at 4
+ * devices some designs have millions of states). `signal` stops the search (the server aborts
+ * it when it closes); the answer then says `complete: false`.
+ */
+export async function checkApi(designName: unknown, devicesRaw: unknown, signal?: AbortSignal): Promise<Record<string, unknown>> {
   const design = await designNamed(designName);
   const devices = exploreDevices(devicesRaw);
-  const key = `${design.name}/${devices}`;
-  const cached = checkCache.get(key);
-  if (cached) return cached;
-  const dc = checkDesign(design, devices, await loadInvariants());
+  return shared(checkCache, `${design.name}/${devices}`, () => checkAnswer(design, devices, signal), (out) => out.complete === true);
+}
+
+async function checkAnswer(design: Design, devices: number, signal: AbortSignal | undefined): Promise<Record<string, unknown>> {
+  const dc = await checkDesignAsync(design, devices, await loadInvariants(), { signal });
   const r = dc.result;
-  const out = {
+  return {
     design: design.name,
     title: design.title,
     source: design.source,
@@ -95,21 +116,13 @@ export async function checkApi(designName: unknown, devicesRaw: unknown): Promis
       }
     }),
   };
-  checkCache.set(key, out);
-  return out;
 }
 
-/** GET /api/statechart?design=&devices= */
-export async function statechartApi(designName: unknown, devicesRaw: unknown): Promise<Statechart> {
+/** GET /api/statechart?design=&devices=: walked in slices, as checks are; `signal` stops the walk (it then rejects). */
+export async function statechartApi(designName: unknown, devicesRaw: unknown, signal?: AbortSignal): Promise<Statechart> {
   const design = await designNamed(designName);
   const devices = exploreDevices(devicesRaw);
-  const key = `${design.name}/${devices}`;
-  let chart = chartCache.get(key);
-  if (!chart) {
-    chart = observedStatechart(design, devices);
-    chartCache.set(key, chart);
-  }
-  return chart;
+  return shared(chartCache, `${design.name}/${devices}`, () => observedStatechart(design, devices, signal));
 }
 
 const svgCache = new Map<string, string>();

@@ -62,7 +62,7 @@ function checkOrigin(req: IncomingMessage, port: number): void {
   if (!ok.includes(host)) throw new HttpError(403, `requests must be addressed to 127.0.0.1:${port}, got Host '${host}'`);
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, port: number): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, port: number, closing: AbortSignal): Promise<void> {
   checkOrigin(req, port);
   const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
   const p = url.pathname;
@@ -78,8 +78,8 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number): P
     }
     if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`);
     if (p === '/api/designs') return sendJson(res, 200, await designsApi());
-    if (p === '/api/check') return sendJson(res, 200, await checkApi(q('design'), q('devices')));
-    if (p === '/api/statechart') return sendJson(res, 200, await statechartApi(q('design'), q('devices')));
+    if (p === '/api/check') return sendJson(res, 200, await checkApi(q('design'), q('devices'), closing));
+    if (p === '/api/statechart') return sendJson(res, 200, await statechartApi(q('design'), q('devices'), closing));
     if (p === '/api/statechart.svg') {
       const { svg } = await statechartSvgApi(q('design'));
       res.writeHead(200, { 'Content-Type': 'image/svg+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(svg), ...SECURITY_HEADERS });
@@ -101,10 +101,12 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number): P
  */
 export function startExploreServer(port: number): Promise<ExploreServer> {
   pageDir(); // fail now, not on the first request, when the page is missing
+  // Aborted when the server closes: stops the checks under way (they run between requests).
+  const closing = new AbortController();
   return new Promise((resolve, reject) => {
     let bound = port;
     const server = createServer((req, res) => {
-      route(req, res, bound).catch((e: unknown) => {
+      route(req, res, bound, closing.signal).catch((e: unknown) => {
         if (res.headersSent) { res.destroy(); return; }
         if (e instanceof InputError) return sendJson(res, 400, { error: oneLine(e.message) });
         if (e instanceof HttpError) return sendJson(res, e.status, { error: oneLine(e.message) });
@@ -121,6 +123,7 @@ export function startExploreServer(port: number): Promise<ExploreServer> {
         port: bound,
         server,
         close: () => new Promise<void>((res, rej) => {
+          closing.abort('the explorer closing');
           server.close((err) => (err ? rej(err) : res()));
           server.closeAllConnections();
         }),

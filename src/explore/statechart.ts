@@ -1,4 +1,4 @@
-import { check } from '../core/check';
+import { checkAsync } from '../core/check';
 import type { PackedModel } from '../core/model';
 import type { Design } from '../iommu/design';
 import { buildIommuModel } from '../iommu/iommuModel';
@@ -25,8 +25,11 @@ export interface Statechart {
  * devices, grouped by the finite states it leaves and enters (self-loops left out). XState's
  * own config cannot give this: the designs handle every call at the root and let eventless
  * transitions pick the state, so the arrows only exist in the reachable graph.
+ *
+ * The walk runs in slices (`checkAsync`), letting the event loop turn; `signal` stops it, and
+ * the promise then rejects (a statechart of part of the states would miss arrows).
  */
-export function observedStatechart(design: Design, devices: number): Statechart {
+export async function observedStatechart(design: Design, devices: number, signal?: AbortSignal): Promise<Statechart> {
   const model = buildIommuModel(design, devices, []);
   const names = model.compiled.stateNames as readonly GroupStateName[];
   const a = model.layout.createView();
@@ -54,7 +57,8 @@ export function observedStatechart(design: Design, devices: number): Statechart 
       }
     },
   };
-  check(walker);
+  const walk = await checkAsync(walker, { signal });
+  if (!walk.complete) throw new Error(`the statechart walk of ${design.name} at ${devices} devices was stopped (${walk.stopReason})`);
   const typeOrder = [...new Set(model.actions.map((x) => x.event.type))];
   const edges: StatechartEdge[] = [];
   for (const [key, set] of eventsOf) {
