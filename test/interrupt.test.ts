@@ -2,8 +2,8 @@
  * Interrupting a search, and its time budget. `checkAsync` cut into the smallest steps (one batch, or one worker
  * chunk) gives `check`'s result exactly; an aborted signal stops it at the next step with an
  * incomplete result labelled with the reason, whose counterexamples are those of the whole
- * search; and `dmaown check` / `dmaown shard` sent SIGINT or SIGTERM still print and write their
- * reports, marked incomplete, then end by that signal. A time budget (`--max-time`) stops a
+ * search; and `dmaown check` / `dmaown shard` / `dmaown compare` sent SIGINT or SIGTERM still
+ * print and write their reports, marked incomplete, then end by that signal. A time budget (`--max-time`) stops a
  * search the same way, and leaves one that ends in time alone.
  */
 import { spawn } from 'node:child_process';
@@ -72,7 +72,7 @@ describe('checkAsync', async () => {
   });
 });
 
-describe('dmaown check / shard interrupted by a signal', () => {
+describe('dmaown check / shard / compare interrupted by a signal', () => {
   ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-interrupt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -108,6 +108,18 @@ describe('dmaown check / shard interrupted by a signal', () => {
     expect(r.err).toContain('interrupted by SIGTERM');
     const doc = JSON.parse(r.out);
     expect(doc).toMatchObject({ complete: false, stopReason: 'interrupted by SIGTERM', shard: { index: 1, of: 2 } });
+  }, 30_000);
+
+  // v8 at 6 devices takes well under a second, v7 at 6 about 45 s: the signal comes during v7.
+  it('compare: SIGINT prints the matrix of what was checked, the rest not run, then ends by SIGINT', async () => {
+    const r = await interrupted(['compare', '--devices', '6', '--design', 'v8,v7,iommufd', '--format', 'json'], 'SIGINT', 3000);
+    expect(r.signal).toBe('SIGINT');
+    expect(r.err).toBe('dmaown: interrupted by SIGINT: the report covers what was checked\n');
+    const doc = JSON.parse(r.out);
+    expect(Object.keys(doc.designs)).toEqual(['v8', 'v7']);
+    expect(doc.designs.v8.complete).toBe(true);
+    expect(doc.designs.v7).toMatchObject({ complete: false, stopReason: 'interrupted by SIGINT' });
+    expect(doc.notRun).toEqual(['iommufd']);
   }, 30_000);
 
   it('exit codes of interrupted commands map back to their signals, and no other code does', () => {

@@ -11,6 +11,7 @@ import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, design
 import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
+import { refuseTooLarge } from './sizeCheck';
 import { reportFlags, writeReports } from './reportFlags';
 
 const REPORT_FORMATS = ['text', 'json', 'junit', 'md'] as const;
@@ -58,7 +59,9 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --report FORMAT=FILE also write the report in FORMAT to FILE; repeat for several
   --max-states N       stop after N distinct states (result marked incomplete, exit 3)
   --max-memory SIZE    stop before the search uses more than SIZE, e.g. 512M or 8G
-                       (default: half of this machine's memory; result incomplete, exit 3)
+                       (default: half of this machine's memory; result incomplete, exit 3);
+                       a bound whose estimated size needs more is refused before searching
+                       (exit 2), unless --max-states asks for a part that fits (docs/scaling.md)
   --max-time DURATION  stop each search after DURATION, e.g. 90s, 10m or 2h (a bare number
                        is seconds; result incomplete, exit 3; where it stops depends on the
                        machine's speed, so its counts are not reproducible)
@@ -114,6 +117,9 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     // The progress line goes to stderr on a terminal only, never in CI: reports stay clean.
     const progress = progressReporter();
     const search = searchFlags(args);
+    // Bounds estimated not to fit the memory budget are bad input: refused before any search.
+    refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
+      plan.source === null ? undefined : `leaving that run out of ${plan.source}`);
     // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written.
     const { value: runs, caught } = await interruptible(
       (signal) => runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),

@@ -2,19 +2,30 @@ import { InputError } from '../errors';
 import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
 import { loadScenarios } from '../iommu/scenarioRegistry';
-import { comparisonIncomplete, compareDesigns, comparisonJsonText, comparisonMarkdown } from '../report/compareReport';
+import { comparisonIncomplete, compareDesignsAsync, comparisonJsonText, comparisonMarkdown } from '../report/compareReport';
 import { flagChoice, flagList, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, symmetryFlag } from './common';
+import { budgetFlags, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, SEARCH_FLAG_SPECS, searchFlags } from './common';
+import { interruptedExitCode, interruptible } from './interrupt';
+import { progressReporter } from './progress';
+import { refuseTooLarge } from './sizeCheck';
 
-/** What `dmaown compare ARGS` prints, and its exit code (exported for tests and doc generation). */
-export async function compareOutput(argv: readonly string[]): Promise<{ text: string; code: number }> {
+/**
+ * What `dmaown compare ARGS` prints, and its exit code (exported for tests and doc generation).
+ * `signal` stops it as Ctrl-C does: the design being checked stops, the rest are not run.
+ */
+export async function compareOutput(argv: readonly string[], signal?: AbortSignal): Promise<{ text: string; code: number }> {
+  const run = await compareRun(argv, signal);
+  return { text: run.text, code: run.incomplete ? EXIT.INCOMPLETE : EXIT.OK };
+}
+
+/** Parses the command line, runs the comparison and renders it; `incomplete` as comparisonIncomplete. */
+async function compareRun(argv: readonly string[], signal?: AbortSignal, progress?: ReturnType<typeof progressReporter>): Promise<{ text: string; incomplete: boolean }> {
   const args = parseArgs(argv, [
     { name: 'devices', kind: 'string' },
     { name: 'design', kind: 'list' },
     { name: 'format', kind: 'string' },
-    { name: 'max-memory', kind: 'string' },
-    { name: 'symmetry', kind: 'bool' },
+    ...SEARCH_FLAG_SPECS,
   ], 'compare');
   if (args.positional.length > 0) throw new InputError(`compare: unexpected argument '${args.positional[0]}'`);
   const devices = devicesFlag(args);
@@ -29,23 +40,32 @@ export async function compareOutput(argv: readonly string[]): Promise<{ text: st
   } else {
     designs.push(...(await loadDesigns()));
   }
-  const { maxMemory } = budgetFlags(args);
-  const symmetry = symmetryFlag(args);
+  const budget = budgetFlags(args);
+  const { symmetry, workers } = searchFlags(args);
   const invariants = await invariantsByName(undefined);
   const scenarios = loadScenarios();
+  // Designs estimated not to fit the memory budget are bad input: refused before any search.
+  refuseTooLarge('compare', designs.map((design) => ({ design, devices, invariants, symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
+    designs.length > 1 ? 'leaving those designs out with --design' : undefined);
+  // The command line that gives the same bytes: --max-states stops every run at the same
+  // state; --workers changes nothing; memory and time budgets name themselves where they stop.
   const command = [
-    'dmaown compare', `--devices ${devices}`, ...(named ? [`--design ${designs.map((d) => d.name).join(',')}`] : []), ...(symmetry ? ['--symmetry'] : []), `--format ${format}`,
+    'dmaown compare', `--devices ${devices}`, ...(named ? [`--design ${designs.map((d) => d.name).join(',')}`] : []), ...(symmetry ? ['--symmetry'] : []),
+    ...(budget.maxStates !== undefined ? [`--max-states ${budget.maxStates}`] : []), `--format ${format}`,
   ].join(' ');
-  const c = compareDesigns(designs, devices, invariants, scenarios, command, { maxMemory, symmetry });
+  const c = await compareDesignsAsync(designs, devices, invariants, scenarios, command, {
+    ...budget, symmetry, workers, signal, onProgress: progress?.onProgress, progressEvery: 1 << 14,
+  }, (d, i) => progress?.label(`${d.name} (${i + 1}/${designs.length})`));
   const text = format === 'json' ? comparisonJsonText(c) : comparisonMarkdown(c);
-  return { text, code: comparisonIncomplete(c) ? EXIT.INCOMPLETE : EXIT.OK };
+  return { text, incomplete: comparisonIncomplete(c) };
 }
 
 export const compareCommand: Command = {
   name: 'compare',
   summary: 'check every design against every invariant and usage scenario, side by side',
-  help: `usage: dmaown compare [--devices N] [--design NAME ...] [--format md|json] [--max-memory SIZE]
-                      [--symmetry]
+  help: `usage: dmaown compare [--devices N] [--design NAME ...] [--format md|json]
+                      [--max-states N] [--max-memory SIZE] [--max-time DURATION]
+                      [--symmetry] [--workers N]
 
 Checks every design (or the ones named) exhaustively against every invariant, and plays every
 usage scenario on it, at one bound, and prints the matrix: holds (with the states explored),
@@ -57,20 +77,37 @@ are n/a (the design lacks a call they need).
   --design NAME        compare only this design; repeat or comma-separate for several
                        (default: all; 'dmaown designs' lists them)
   --format md|json     report format (default md; json is described in docs/compare.md)
+  --max-states N       stop each design's search after N distinct states
   --max-memory SIZE    stop each search before it uses more than SIZE, e.g. 512M
-                       (verdicts not reached are 'unknown', exit 3)
+                       (default: half of this machine's memory); designs estimated to need
+                       more are named and refused before any search (exit 2), as in check
+  --max-time DURATION  stop each search after DURATION, e.g. 90s or 10m (a bare number is
+                       seconds; where it stops depends on the machine's speed)
+                       (a search a budget stops has 'unknown' for the verdicts it had not
+                       reached; the report says which budget; exit 3)
   --symmetry           store one state per class of states equal up to renumbering
                        interchangeable devices and users (as 'dmaown check --symmetry'): same
                        verdicts and counterexample lengths, fewer states
+  --workers N          search on N threads (default 1), as 'dmaown check --workers': the
+                       same report whatever N
+
+The designs are checked one after the other; on a terminal, stderr shows which, with a
+progress line. Ctrl-C (SIGINT) or SIGTERM stops the design being checked (its verdicts not
+reached are 'unknown') and skips the rest (listed as not run); the report is still printed,
+and the process then ends by that signal (a second one ends it at once).
 
 docs/comparison.md is this command's output at 3 devices:
   dmaown compare --devices 3 --format md > docs/comparison.md
 
 exit status: 0 it ran (violations are part of the output, not an error), 2 bad usage or input,
-             3 a budget stopped a search before it decided`,
+             3 a budget stopped a search before it decided;
+             killed by SIGINT/SIGTERM (shell status 130/143) when interrupted`,
   async run(argv) {
-    const { text, code } = await compareOutput(argv);
-    process.stdout.write(text);
-    return code;
+    // The progress line goes to stderr on a terminal only, never in CI: the report stays clean.
+    const progress = progressReporter();
+    const { value, caught } = await interruptible((signal) => compareRun(argv, signal, progress), progress.done);
+    if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was checked\n`);
+    process.stdout.write(value.text);
+    return caught ? interruptedExitCode(caught) : value.incomplete ? EXIT.INCOMPLETE : EXIT.OK;
   },
 };

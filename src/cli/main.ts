@@ -15,8 +15,8 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
 
 exit status: 0 ok / all invariants hold, 1 an invariant is violated, 2 bad usage or input,
              3 a budget stopped the search before it decided, 4 internal error;
-             check and shard interrupted by SIGINT/SIGTERM write their reports (incomplete),
-             then end by that signal (shell status 130/143)`;
+             check, shard and compare interrupted by SIGINT/SIGTERM write their reports
+             (incomplete), then end by that signal (shell status 130/143)`;
 }
 
 /** Runs the CLI; returns the exit code. Never throws: every error becomes one line on stderr. */

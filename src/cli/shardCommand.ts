@@ -6,6 +6,7 @@ import { EXIT, type Command } from './command';
 import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
+import { refuseTooLarge } from './sizeCheck';
 import { reportFlags, writeReports } from './reportFlags';
 
 const FORMATS = ['text', 'json'] as const;
@@ -41,7 +42,8 @@ commute, as in every design here, each shard may search most of the space.
                        (check's run object plus "shard", docs/json-output.md)
   --report FORMAT=FILE also write the result in FORMAT (text or json) to FILE; repeat for both
   --max-states N       stop this shard after N distinct states (merge then says unknown, exit 3)
-  --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G
+  --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G; a bound
+                       estimated to need more is refused before searching (exit 2), as in check
   --max-time DURATION  stop this shard after DURATION, e.g. 50m (merge then says unknown)
   --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
   --workers N          search on N threads (default 1), as in 'dmaown check'
@@ -77,10 +79,14 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const devices = devicesFlag(args);
     const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
     const search = searchFlags(args);
+    const budget = budgetFlags(args);
+    // As check: a bound estimated not to fit the memory budget is refused (a shard stores
+    // the states under its part of the frontier, on these designs nearly all of them).
+    refuseTooLarge('shard', [{ design, devices, invariants, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory }]);
     const progress = progressReporter();
     // Ctrl-C or a CI runner's SIGTERM stops the search; the shard's result is still written.
     const { value: sc, caught } = await interruptible(
-      (signal) => checkShardAsync(design, devices, invariants, { ...budgetFlags(args), ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),
+      (signal) => checkShardAsync(design, devices, invariants, { ...budget, ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),
       progress.done,
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the shard's result covers what was explored\n`);

@@ -1,5 +1,5 @@
-import type { CheckOptions } from '../core/check';
-import { checkDesign, type DesignCheck, type InvariantVerdict } from '../iommu/checkDesign';
+import type { CheckAsyncOptions, CheckOptions } from '../core/check';
+import { checkDesign, checkDesignAsync, type DesignCheck, type InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { failureText, runScenario, type Scenario, type ScenarioResult } from '../iommu/scenario';
@@ -28,6 +28,11 @@ export interface Comparison {
   readonly command: string;
   /** Whether the searches were asked to reduce by symmetry (`--symmetry`). */
   readonly symmetry: boolean;
+  /**
+   * Designs asked for but never checked, because the comparison was interrupted (Ctrl-C) before
+   * their turn; in the order asked. Empty when every design was checked.
+   */
+  readonly notRun: readonly Design[];
 }
 
 /** Runs the checker and the scenarios for every design in `designs`. */
@@ -45,12 +50,35 @@ export function compareDesigns(
       check: checkDesign(d, devices, invariants, options),
       scenarios: scenarios.map((s) => runScenario(d, devices, s)),
     })),
+    notRun: [],
   };
 }
 
-/** True when some design's search was stopped by a budget (some verdicts are 'unknown'). */
+/**
+ * `compareDesigns` searching with `checkDesignAsync`, one design after the other: the event loop
+ * turns while each searches. `onDesign` is told before each design's search starts. Once
+ * `options.signal` is aborted, the search in progress stops (its verdicts not reached are
+ * 'unknown'), its scenarios still run, and the designs after it are listed in `notRun`.
+ */
+export async function compareDesignsAsync(
+  designs: readonly Design[], devices: number, invariants: readonly Invariant[], scenarios: readonly Scenario[],
+  command: string, options: CheckAsyncOptions = {}, onDesign?: (d: Design, index: number) => void,
+): Promise<Comparison> {
+  const done: DesignComparison[] = [];
+  for (const [i, d] of designs.entries()) {
+    if (options.signal?.aborted) break;
+    onDesign?.(d, i);
+    done.push({ check: await checkDesignAsync(d, devices, invariants, options), scenarios: scenarios.map((s) => runScenario(d, devices, s)) });
+  }
+  return { devices, invariants, scenarios, command, symmetry: options.symmetry === true, designs: done, notRun: designs.slice(done.length) };
+}
+
+/**
+ * True when some verdict is missing: a design's search was stopped (by a budget or an
+ * interrupt; some verdicts are 'unknown') or a design was never checked.
+ */
 export function comparisonIncomplete(c: Comparison): boolean {
-  return c.designs.some((d) => !d.check.result.complete);
+  return c.notRun.length > 0 || c.designs.some((d) => !d.check.result.complete);
 }
 
 const num = (n: number) => n.toLocaleString('en-US');
@@ -128,8 +156,12 @@ export function comparisonMarkdown(c: Comparison): string {
   out.push(...table(['invariant', ...names], c.invariants.map((inv, i) => [inv.name, ...c.designs.map((d) => invariantCell(d.check.verdicts[i], d.check.design.name, notes))])));
   out.push('');
   for (const inv of c.invariants) out.push(`- \`${inv.name}\`: ${inv.summary}`);
-  if (comparisonIncomplete(c)) {
-    out.push('', 'INCOMPLETE: a budget stopped the search of ' + c.designs.filter((d) => !d.check.result.complete).map((d) => `${d.check.design.name} (${d.check.result.stopReason})`).join(', ') + '; "unknown" means nothing was found in the states explored.');
+  const stopped = c.designs.filter((d) => !d.check.result.complete);
+  if (stopped.length > 0) {
+    out.push('', 'INCOMPLETE: the search of ' + stopped.map((d) => `${d.check.design.name} was stopped (${d.check.result.stopReason})`).join(', ') + '; "unknown" means nothing was found in the states explored.');
+  }
+  if (c.notRun.length > 0) {
+    out.push('', `NOT RUN: interrupted before ${c.notRun.map((d) => `\`${d.name}\``).join(', ')} ${c.notRun.length === 1 ? 'was' : 'were'} checked; ${c.notRun.length === 1 ? 'it is' : 'they are'} not in the matrix.`);
   }
   out.push('', '## Usage scenarios', '');
   out.push(...table(['scenario', ...names], c.scenarios.map((s, i) => [s.name, ...c.designs.map((d) => scenarioCell(d.scenarios[i], d.check.design.name, notes))])));
@@ -219,6 +251,7 @@ export function comparisonJson(c: Comparison): Record<string, unknown> {
     invariants: c.invariants.map((i) => i.name),
     scenarios: c.scenarios.map((s) => s.name),
     designs,
+    ...(c.notRun.length > 0 ? { notRun: c.notRun.map((d) => d.name) } : {}),
   };
 }
 

@@ -1,0 +1,80 @@
+import { formatBytes } from '../core/memoryBudget';
+import { InputError } from '../errors';
+import type { Design } from '../iommu/design';
+import type { Invariant } from '../iommu/invariant';
+import { buildIommuModel } from '../iommu/iommuModel';
+import { estimateSize, minBytesPerState, type SizeEstimate } from '../iommu/sizeEstimate';
+import { DEFAULT_MAX_MEMORY } from './common';
+
+/** One search a command is about to run, and its budgets (as budgetFlags / searchFlags give them). */
+export interface PlannedSearch {
+  readonly design: Design;
+  readonly devices: number;
+  readonly invariants: readonly Invariant[];
+  readonly symmetry: boolean;
+  readonly maxStates?: number;
+  readonly maxMemory: number;
+}
+
+/** A search that will not fit its memory budget, with the estimate that says so. */
+export interface TooLarge {
+  readonly search: PlannedSearch;
+  readonly estimate: SizeEstimate;
+}
+
+/**
+ * Whether `s` is estimated (src/iommu/sizeEstimate) to need more than its memory budget: the
+ * estimated states, or `maxStates` if fewer, times the fewest bytes a state takes. A search
+ * whose `maxStates` alone fits the budget is not estimated: its user asked for part of it.
+ * Returns null when it fits or nothing can be estimated (3 devices or fewer).
+ */
+export function tooLarge(s: PlannedSearch): TooLarge | null {
+  if (s.maxStates !== undefined && s.maxStates * minBytesPerState(buildIommuModel(s.design, s.devices, s.invariants).words) <= s.maxMemory) return null;
+  const estimate = estimateSize(s.design, s.devices, s.invariants, { symmetry: s.symmetry, enoughBelow: s.maxMemory });
+  if (!estimate) return null;
+  const states = Math.min(estimate.states, s.maxStates ?? Number.POSITIVE_INFINITY);
+  return states * estimate.bytesPerState > s.maxMemory ? { search: s, estimate } : null;
+}
+
+/** 1,234 / about 17 million / about 1.3 billion / about 597,443 billion. */
+export function approx(n: number): string {
+  const [unit, name] = n >= 1e9 ? [1e9, 'billion'] : n >= 1e6 ? [1e6, 'million'] : [1, ''];
+  if (unit === 1) return Math.round(n).toLocaleString('en-US');
+  const v = n / unit;
+  return `about ${v >= 10 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1).replace(/\.0$/, '')} ${name}`;
+}
+
+function budgetName(maxMemory: number): string {
+  return maxMemory === DEFAULT_MAX_MEMORY ? `the memory budget (${formatBytes(maxMemory)}, half of this machine's memory)` : `--max-memory ${formatBytes(maxMemory)}`;
+}
+
+/** What a refusal suggests instead (symmetry only where it is not already asked for). */
+function remedies(symmetry: boolean, first: string | undefined): string {
+  return [
+    ...(first ? [first] : []),
+    ...(symmetry ? [] : ['--symmetry']),
+    'fewer --devices',
+    '--max-states N to search part of it',
+    'or a larger --max-memory',
+  ].join(', ');
+}
+
+function what(t: TooLarge): string {
+  const e = t.estimate;
+  const kind = e.symmetry ? 'orbits' : 'states';
+  return `${approx(e.states)} ${kind} (${e.sampled[1].toLocaleString('en-US')} at ${e.from[1]} devices, x${e.growth.toFixed(2)} per device), at least ${formatBytes(e.states * e.bytesPerState)}`;
+}
+
+/**
+ * Throws an InputError (one line, exit 2) naming every search of `searches` that is estimated
+ * not to fit its memory budget (`tooLarge`), and what to do instead: `remedy` first (e.g. how
+ * to leave a design out), then the options that shrink a search. `command` starts the line.
+ * The searches share one memory budget and symmetry setting.
+ */
+export function refuseTooLarge(command: string, searches: readonly PlannedSearch[], remedy?: string): void {
+  const big = searches.map(tooLarge).filter((t): t is TooLarge => t !== null);
+  if (big.length === 0) return;
+  const s = big[0].search;
+  const list = big.map((t) => `${t.search.design.name} at ${t.search.devices} devices: ${what(t)}`).join('; ');
+  throw new InputError(`${command}: too large for ${budgetName(s.maxMemory)} by estimate: ${list}; try ${remedies(s.symmetry, remedy)} (docs/scaling.md)`);
+}

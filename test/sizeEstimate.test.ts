@@ -1,0 +1,124 @@
+/**
+ * Refusing bounds too large for memory: the size estimate is the state count of the largest
+ * bound it searched, grown by the last growth per device; it lands near the real count where
+ * the growth is steady; its bytes per state are a lower bound of what a search stores; and the
+ * CLI refuses a bound whose estimate is over the memory budget with one line and exit 2,
+ * before searching, unless --max-states asks for a part that fits.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { approx } from '../src/cli/sizeCheck';
+import { checkDesign } from '../src/iommu/checkDesign';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { buildIommuModel } from '../src/iommu/iommuModel';
+import { estimateSize, FURTHER_SAMPLE_STATES, minBytesPerState } from '../src/iommu/sizeEstimate';
+import { ensureBuilt, runCli } from './cliRun';
+
+describe('estimateSize', async () => {
+  const designs = await loadDesigns();
+  const design = (n: string) => designs.find((d) => d.name === n)!;
+  const invariants = await loadInvariants();
+  const states = (name: string, devices: number, symmetry = false) => checkDesign(design(name), devices, [], { symmetry }).result.states;
+
+  it('has nothing to extrapolate at 3 devices or fewer', () => {
+    for (const n of [1, 2, 3]) expect(estimateSize(design('v7'), n, invariants)).toBeNull();
+  });
+
+  it('extrapolates the last two bounds it searched, searching on while the next is predicted small', () => {
+    const e = estimateSize(design('v8'), 8, invariants)!;
+    const [lo, hi] = e.from;
+    expect(hi).toBe(lo + 1);
+    expect(e.sampled).toEqual([states('v8', lo), states('v8', hi)]);
+    expect(e.growth).toBeCloseTo(e.sampled[1] / e.sampled[0], 12);
+    expect(e.states).toBeCloseTo(e.sampled[1] * e.growth ** (8 - hi), 3);
+    // It stopped because the next bound was predicted above FURTHER_SAMPLE_STATES, not before.
+    expect(hi).toBeLessThan(8);
+    if (hi < 7) expect(e.sampled[1] * e.growth).toBeGreaterThan(FURTHER_SAMPLE_STATES);
+    const prev = states('v8', lo - 1);
+    expect(e.sampled[0] * (e.sampled[0] / prev)).toBeLessThanOrEqual(FURTHER_SAMPLE_STATES);
+  });
+
+  it('lands within 0.7x to 1.4x of the real count where growth is steady (v8 at 8, singleton at 5, v7 by symmetry at 7)', () => {
+    for (const [name, n, sym] of [['v8', 8, false], ['singleton', 5, false], ['v7', 7, true]] as const) {
+      const e = estimateSize(design(name), n, invariants, { symmetry: sym })!;
+      expect(e.symmetry).toBe(sym);
+      const ratio = e.states / states(name, n, sym);
+      expect(ratio, `${name} at ${n}${sym ? ' by symmetry' : ''}`).toBeGreaterThan(0.7);
+      expect(ratio, `${name} at ${n}${sym ? ' by symmetry' : ''}`).toBeLessThan(1.4);
+    }
+  });
+
+  it('with enoughBelow, stops at 2 and 3 devices when even faster growth stays below it', () => {
+    const full = estimateSize(design('v7'), 6, invariants)!;
+    const quick = estimateSize(design('v7'), 6, invariants, { enoughBelow: 2 ** 40 })!;
+    expect(full.from).toEqual([3, 4]);
+    expect(quick.from).toEqual([2, 3]);
+    // A budget the bound is near keeps it searching.
+    expect(estimateSize(design('v7'), 6, invariants, { enoughBelow: full.bytes })!.from).toEqual([3, 4]);
+  });
+
+  it('counts at most the bytes a search really stores per state', () => {
+    for (const [name, n, max] of [['v7', 8, 100_000], ['v7', 8, 300_000], ['lu-owner-param', 5, 200_000], ['v4-shared', 8, 150_000]] as const) {
+      const r = checkDesign(design(name), n, invariants, { maxStates: max }).result;
+      const words = buildIommuModel(design(name), n, invariants).words;
+      expect(r.storeBytes / r.states, `${name} at ${n}, ${max} states`).toBeGreaterThanOrEqual(minBytesPerState(words));
+    }
+  });
+
+  it('writes counts as a reader says them', () => {
+    expect([approx(999_999), approx(17_300_759), approx(1_279_730_021), approx(597_443_003_049)])
+      .toEqual(['999,999', 'about 17 million', 'about 1.3 billion', 'about 597 billion']);
+  });
+});
+
+describe('CLI: bounds too large for the memory budget', () => {
+  ensureBuilt();
+  const dir = mkdtempSync(join(tmpdir(), 'dmaown-size-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const oneLine = (err: string) => {
+    const lines = err.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    return lines[0];
+  };
+
+  it('check refuses them up front: one line naming the design, the estimate and the budget, exit 2', () => {
+    const r = runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G']);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    const line = oneLine(r.err);
+    expect(line).toMatch(/^dmaown: check: too large for --max-memory 4\.0 GiB by estimate: v7 at 8 devices: about [\d.]+ billion states \([\d,]+ at 4 devices, x[\d.]+ per device\), at least [\d.]+ GiB; try --symmetry, /);
+    // The same bound with symmetry fits, and a part of it asked for with --max-states runs.
+    expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']).code).toBe(3);
+    expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--invariant', 'type-ok', '--max-states', '20000']).code).toBe(3);
+    // A --max-states too large for the budget does not make it fit.
+    expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--max-states', '1000000000']).code).toBe(2);
+  });
+
+  it('a bound that fits runs as before (until its time budget here)', () => {
+    const r = runCli(['check', '--design', 'v7', '--devices', '6', '--max-memory', '1G', '--invariant', 'type-ok', '--max-time', '300ms']);
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/--max-time 300ms reached/);
+    const small = runCli(['check', '--design', 'v7', '--devices', '6', '--max-memory', '100M']);
+    expect(small.code).toBe(2);
+    expect(oneLine(small.err)).toMatch(/too large for --max-memory 100 MiB by estimate: v7 at 6 devices: about \d+ million states/);
+  });
+
+  it('compare names every design that does not fit, and only those; shard and a config file refuse too', () => {
+    const c = runCli(['compare', '--devices', '6', '--design', 'v8,v7,vfio-per-device', '--max-memory', '2G']);
+    expect(c.code).toBe(2);
+    const line = oneLine(c.err);
+    expect(line).toMatch(/^dmaown: compare: too large for --max-memory 2\.0 GiB by estimate: vfio-per-device at 6 devices: .*; try leaving those designs out with --design, /);
+    expect(line).not.toMatch(/v8 at|v7 at/);
+    const s = runCli(['shard', '--shards', '2', '--index', '0', '--design', 'v7', '--devices', '8', '--max-memory', '4G']);
+    expect(s.code).toBe(2);
+    expect(oneLine(s.err)).toMatch(/^dmaown: shard: too large for --max-memory 4\.0 GiB by estimate: v7 at 8 devices/);
+    const config = join(dir, 'dmaown.config.json');
+    writeFileSync(config, JSON.stringify({ checks: [{ design: 'v8', devices: 4 }, { design: 'v7', devices: 8 }], maxMemory: '4G' }));
+    const k = runCli(['check', '--config', config]);
+    expect(k.code).toBe(2);
+    expect(oneLine(k.err)).toMatch(new RegExp(`v7 at 8 devices: .*; try leaving that run out of .*dmaown\\.config\\.json, --symmetry`));
+  });
+});
