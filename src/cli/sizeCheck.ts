@@ -36,7 +36,7 @@ export function tooLarge(s: PlannedSearch): TooLarge | null {
   return states * estimate.bytesPerState > s.maxMemory ? { search: s, estimate } : null;
 }
 
-/** 1,234 / about 17 million / about 1.3 billion / about 597,443 billion. */
+/** A count as said aloud: 1,234 / about 17 million / about 1.3 billion / about 597 billion. */
 export function approx(n: number): string {
   const [unit, name] = n >= 1e9 ? [1e9, 'billion'] : n >= 1e6 ? [1e6, 'million'] : [1, ''];
   if (unit === 1) return Math.round(n).toLocaleString('en-US');
