@@ -102,16 +102,16 @@ describe('budgets', async () => {
   });
 
   it('CLI: --max-time stops check and shard with a labelled incomplete result (exit 3); a config\'s maxTime too; a bad duration is a one-line error', () => {
-    const r = run(['check', '--devices', '7', '--invariant', 'type-ok', '--max-time', '1s']);
+    const r = run(['check', '--devices', '6', '--invariant', 'type-ok', '--max-time', '1s']);
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/stopped early: --max-time 1s reached/);
     expect(r.out).toMatch(/type-ok\s+unknown/);
-    const s = run(['shard', '--shards', '2', '--index', '0', '--devices', '7', '--invariant', 'type-ok', '--max-time', '500ms', '--format', 'json']);
+    const s = run(['shard', '--shards', '2', '--index', '0', '--devices', '6', '--invariant', 'type-ok', '--max-time', '500ms', '--format', 'json']);
     expect(s.code).toBe(0);
     expect(JSON.parse(s.out)).toMatchObject({ complete: false, stopReason: '--max-time 500ms reached' });
     const dir = mkdtempSync(join(tmpdir(), 'dmaown-maxtime-'));
     const config = join(dir, 'dmaown.config.json');
-    writeFileSync(config, JSON.stringify({ checks: [{ design: 'v7', devices: 7, invariants: ['type-ok'] }], maxTime: '1s' }));
+    writeFileSync(config, JSON.stringify({ checks: [{ design: 'v7', devices: 6, invariants: ['type-ok'] }], maxTime: '1s' }));
     const c = run(['check', '--config', config]);
     expect(c.code).toBe(3);
     expect(c.out).toMatch(/stopped early: --max-time 1s reached/);
