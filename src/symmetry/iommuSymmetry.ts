@@ -24,6 +24,12 @@ export const USER_VALUE_PAIRS: readonly (readonly [unknown, unknown])[] = [
 /** Bounds at which a candidate symmetry is verified exhaustively (the larger one only when small). */
 const VERIFY_DEVICES = [2, 3];
 const VERIFY_MAX_STATES = 60_000;
+/**
+ * At a larger bound, the symmetry is also checked at that bound on its first this many states
+ * (breadth first): a design that singles out a device the small bounds lack (device 3, say)
+ * shows it within a few calls.
+ */
+export const BOUND_SAMPLE_STATES = 2_000;
 
 /** A permutation of the model's rows and actions: device `d` becomes `devices[d]`, users swapped or not. */
 interface Permutation {
@@ -73,8 +79,11 @@ function permuteEvent(e: Record<string, unknown>, p: Permutation): Record<string
   return out;
 }
 
-/** Every state reachable in `model` (rows), or null when there are more than `max`. */
-function reachable(model: IommuModel, max: number): Uint32Array[] | null {
+/**
+ * Every state reachable in `model` (rows), or null when there are more than `max`; with
+ * `prefix`, the first `max` of them in breadth-first order instead of null.
+ */
+function reachable(model: IommuModel, max: number, prefix = false): Uint32Array[] | null {
   const W = model.words;
   const seen = new Set<string>();
   const rows: Uint32Array[] = [];
@@ -86,7 +95,7 @@ function reachable(model: IommuModel, max: number): Uint32Array[] | null {
   for (let i = 0; i * W < init.length; i++) add(init.subarray(i * W, (i + 1) * W));
   const out = new Successors(W);
   for (let i = 0; i < rows.length; i++) {
-    if (rows.length > max) return null;
+    if (rows.length > max) return prefix ? rows.slice(0, max) : null;
     out.reset();
     model.successors(rows[i], out);
     for (let k = 0; k < out.count; k++) add(out.states.subarray(k * W, (k + 1) * W));
@@ -163,16 +172,36 @@ function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutati
   return null;
 }
 
-const cache = new WeakMap<Design, Map<string, { devices: string | null; users: string | null }>>();
+/** Why devices / users are not interchangeable (null: they are, as far as checked), and the largest bound checked exhaustively. */
+interface Verification {
+  readonly devices: string | null;
+  readonly users: string | null;
+  readonly exhaustiveTo: number;
+}
+
+const cache = new WeakMap<Design, Map<string, Verification>>();
+
+/** The permutations that generate the symmetries checked at `n` devices (a transposition and a cycle; the user swap). */
+function generators(n: number, devices: boolean, users: boolean): Permutation[] {
+  const id = Array.from({ length: n }, (_, d) => d);
+  const perms: Permutation[] = [];
+  if (devices) {
+    perms.push({ name: 'devices', devices: [1, 0, ...id.slice(2)], swapUsers: false });
+    if (n > 2) perms.push({ name: 'devices', devices: [...id.slice(1), 0], swapUsers: false });
+  }
+  if (users) perms.push({ name: 'users', devices: id, swapUsers: true });
+  return perms;
+}
 
 /**
  * Checks, exhaustively on every reachable state at 2 (and, when small, 3) devices, whether the
  * design's devices are interchangeable and whether its two users are (file1/dom1 <-> file2/dom2),
  * for these invariants. Cached per design and invariant set. A bound-independent proof is out
- * of reach of this test: a design that singles out device 3, say, would pass it; the soundness
- * test (test/symmetry-soundness) compares verdicts with and without reduction up to 5 devices.
+ * of reach of this test: a design that singles out device 3, say, would pass it (`iommuSymmetry`
+ * therefore also checks the run's own bound on its first states); the soundness test
+ * (test/symmetry-soundness) compares verdicts with and without reduction up to 5 devices.
  */
-export function interchangeable(design: Design, invariants: readonly Invariant[]): { devices: string | null; users: string | null } {
+export function interchangeable(design: Design, invariants: readonly Invariant[]): Verification {
   let byInv = cache.get(design);
   if (!byInv) { byInv = new Map(); cache.set(design, byInv); }
   const key = invariants.map((i) => i.name).sort().join(',');
@@ -180,26 +209,50 @@ export function interchangeable(design: Design, invariants: readonly Invariant[]
   if (hit) return hit;
   let devices: string | null = null;
   let users: string | null = null;
+  let exhaustiveTo = 0;
   for (const n of VERIFY_DEVICES) {
     const model = buildIommuModel(design, n, invariants);
     const rows = reachable(model, n === VERIFY_DEVICES[0] ? Number.POSITIVE_INFINITY : VERIFY_MAX_STATES);
     if (!rows) break;
-    const id = Array.from({ length: n }, (_, d) => d);
-    const perms: Permutation[] = [];
-    if (devices === null) {
-      perms.push({ name: 'devices', devices: [1, 0, ...id.slice(2)], swapUsers: false });
-      if (n > 2) perms.push({ name: 'devices', devices: [...id.slice(1), 0], swapUsers: false });
-    }
-    if (users === null) perms.push({ name: 'users', devices: id, swapUsers: true });
-    for (const p of perms) {
+    exhaustiveTo = n;
+    for (const p of generators(n, devices === null, users === null)) {
       const why = violation(model, rows, p);
       if (why === null) continue;
       if (p.name === 'devices') devices ??= `${n} devices: ${why}`;
       else users ??= `${n} devices: ${why}`;
     }
   }
-  const result = { devices, users };
+  const result = { devices, users, exhaustiveTo };
   byInv.set(key, result);
+  return result;
+}
+
+const boundCache = new WeakMap<Design, Map<string, { devices: string | null; users: string | null }>>();
+
+/**
+ * The generators `want` names, checked at `n` devices on the first BOUND_SAMPLE_STATES states
+ * in breadth-first order (all of them when there are fewer): why each fails, or null. Cached
+ * per design, invariant set and bound.
+ */
+function interchangeableAt(design: Design, n: number, invariants: readonly Invariant[], want: { devices: boolean; users: boolean }): { devices: string | null; users: string | null } {
+  let byKey = boundCache.get(design);
+  if (!byKey) { byKey = new Map(); boundCache.set(design, byKey); }
+  const key = `${n}/${want.devices}/${want.users}/${invariants.map((i) => i.name).sort().join(',')}`;
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const model = buildIommuModel(design, n, invariants);
+  const rows = reachable(model, BOUND_SAMPLE_STATES, true)!;
+  let devices: string | null = null;
+  let users: string | null = null;
+  const where = `${n} devices, first ${rows.length.toLocaleString('en-US')} states`;
+  for (const p of generators(n, want.devices, want.users)) {
+    const why = violation(model, rows, p);
+    if (why === null) continue;
+    if (p.name === 'devices') devices ??= `${where}: ${why}`;
+    else users ??= `${where}: ${why}`;
+  }
+  const result = { devices, users };
+  byKey.set(key, result);
   return result;
 }
 
@@ -208,9 +261,17 @@ export function interchangeable(design: Design, invariants: readonly Invariant[]
  * `verified` is given, the generators it names, taken as verified elsewhere).
  */
 export function iommuSymmetry(design: Design, layout: PackedLayout, invariants: readonly Invariant[], verified?: { readonly devices: boolean; readonly users: boolean }): IommuSymmetry {
-  const why = verified
-    ? { devices: verified.devices ? null : 'not asked for', users: verified.users ? null : 'not asked for' }
-    : interchangeable(design, invariants);
+  let why: { devices: string | null; users: string | null };
+  if (verified) why = { devices: verified.devices ? null : 'not asked for', users: verified.users ? null : 'not asked for' };
+  else {
+    const small = interchangeable(design, invariants);
+    why = small;
+    // Past the bounds checked exhaustively: the run's own bound, on its first states.
+    if (layout.devices > small.exhaustiveTo && (small.devices === null || small.users === null)) {
+      const at = interchangeableAt(design, layout.devices, invariants, { devices: small.devices === null && layout.deviceChunks !== null && layout.devices > 1, users: small.users === null });
+      why = { devices: small.devices ?? at.devices, users: small.users ?? at.users };
+    }
+  }
   const devices = why.devices === null && layout.deviceChunks !== null && layout.devices > 1;
   const users = why.users === null;
   const notes: string[] = [];
