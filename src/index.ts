@@ -14,6 +14,7 @@ export { defineInvariant, type Invariant } from './iommu/invariant';
 export { loadDesigns } from './iommu/designRegistry';
 export { loadInvariants } from './iommu/invariantRegistry';
 export { checkDesign, checkDesignAsync, type DesignCheck, type InvariantVerdict } from './iommu/checkDesign';
+export { estimateSize, minBytesPerState, type SizeEstimate } from './iommu/sizeEstimate';
 export { replayEvents, type TraceStep } from './iommu/replay';
 export { parseEvent, type IommuEvent } from './iommu/events';
 export { InputError } from './errors';
