@@ -118,11 +118,16 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const progress = progressReporter();
     const search = searchFlags(args);
     // Bounds estimated not to fit the memory budget are bad input: refused before any search.
-    refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
+    const sizes = refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
       plan.source === null ? undefined : `leaving that run out of ${plan.source}`);
+    // The progress line names the run when a config has several, and gives its estimated size.
+    const onRun = (i: number) => {
+      const r = plan.runs[i];
+      progress.label(plan.runs.length > 1 ? `${r.design.name} at ${r.devices} devices (${i + 1}/${plan.runs.length})` : '', sizes[i]?.states);
+    };
     // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written.
     const { value: runs, caught } = await interruptible(
-      (signal) => runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),
+      (signal) => runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }, onRun),
       progress.done,
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);

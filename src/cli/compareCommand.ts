@@ -45,7 +45,7 @@ async function compareRun(argv: readonly string[], signal?: AbortSignal, progres
   const invariants = await invariantsByName(undefined);
   const scenarios = loadScenarios();
   // Designs estimated not to fit the memory budget are bad input: refused before any search.
-  refuseTooLarge('compare', designs.map((design) => ({ design, devices, invariants, symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
+  const sizes = refuseTooLarge('compare', designs.map((design) => ({ design, devices, invariants, symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
     designs.length > 1 ? 'leaving those designs out with --design' : undefined);
   // The command line that gives the same bytes: --max-states stops every run at the same
   // state; --workers changes nothing; memory and time budgets name themselves where they stop.
@@ -55,7 +55,7 @@ async function compareRun(argv: readonly string[], signal?: AbortSignal, progres
   ].join(' ');
   const c = await compareDesignsAsync(designs, devices, invariants, scenarios, command, {
     ...budget, symmetry, workers, signal, onProgress: progress?.onProgress, progressEvery: 1 << 14,
-  }, (d, i) => progress?.label(`${d.name} (${i + 1}/${designs.length})`));
+  }, (d, i) => progress?.label(`${d.name} (${i + 1}/${designs.length})`, sizes[i]?.states));
   const text = format === 'json' ? comparisonJsonText(c) : comparisonMarkdown(c);
   return { text, incomplete: comparisonIncomplete(c) };
 }

@@ -1,24 +1,44 @@
+import { approx } from './sizeCheck';
+
+/** What a progress line reports of a search (CheckProgress's fields it reads). */
+export interface ProgressFigures {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly queue: number;
+  readonly elapsedMs: number;
+}
+
+/** The progress line for `p`: `label` names the search, `expected` is its estimated size (sizeEstimate). */
+export function progressLine(p: ProgressFigures, label = '', expected?: number): string {
+  const rate = Math.round((p.states / p.elapsedMs) * 1000);
+  const of = expected !== undefined ? ` of ${approx(expected).replace(/^about /, '~')} (estimated)` : '';
+  return `  ${label ? `${label}: ` : ''}states ${p.states.toLocaleString('en-US')}${of}  ${rate.toLocaleString('en-US')}/s  depth ${p.depth}  queue ${p.queue.toLocaleString('en-US')}`;
+}
+
 /**
  * A progress line on stderr for searches longer than a second, only on a terminal and never in
- * CI (`CI` set): CI logs get no control characters. `label` names what is being searched (a
- * command that runs several searches, like compare, says which); the line starts with it.
+ * CI (`CI` set): CI logs get no control characters. `label` names the search that follows (a
+ * command that runs several, like compare, says which) and, when known, its estimated size;
+ * the line then starts with the name and gives the states as a part of that estimate.
  */
 export function progressReporter(stream: NodeJS.WriteStream = process.stderr) {
   const enabled = stream.isTTY === true && !process.env.CI;
   let shown = false;
-  let prefix = '';
+  let name = '';
+  let expected: number | undefined;
   return {
     onProgress: enabled
-      ? (p: { states: number; transitions: number; depth: number; queue: number; elapsedMs: number }) => {
+      ? (p: ProgressFigures) => {
           if (p.elapsedMs < 1000) return;
           shown = true;
-          const rate = Math.round((p.states / p.elapsedMs) * 1000);
-          stream.write(`\r\x1b[K  ${prefix}states ${p.states.toLocaleString('en-US')}  ${rate.toLocaleString('en-US')}/s  depth ${p.depth}  queue ${p.queue.toLocaleString('en-US')}`);
+          stream.write(`\r\x1b[K${progressLine(p, name, expected)}`);
         }
       : undefined,
-    /** Names the search that follows (e.g. `v7 (3/11)`); the next progress line starts with it. */
-    label(text: string) {
-      prefix = text ? `${text}: ` : '';
+    /** Names the search that follows (e.g. `v7 (3/11)`) and its estimated states, if any. */
+    label(text: string, estimate?: number) {
+      name = text;
+      expected = estimate;
     },
     done() {
       if (shown) stream.write('\r\x1b[K');

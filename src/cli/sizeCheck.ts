@@ -29,11 +29,17 @@ export interface TooLarge {
  * Returns null when it fits or nothing can be estimated (3 devices or fewer).
  */
 export function tooLarge(s: PlannedSearch): TooLarge | null {
+  const t = sizeOf(s);
+  return t?.tooLarge ? { search: s, estimate: t.estimate } : null;
+}
+
+/** `s`'s estimate (null: not estimated) and whether it is too large, as `tooLarge` decides. */
+function sizeOf(s: PlannedSearch): (TooLarge & { tooLarge: boolean }) | null {
   if (s.maxStates !== undefined && s.maxStates * minBytesPerState(buildIommuModel(s.design, s.devices, s.invariants).words) <= s.maxMemory) return null;
   const estimate = estimateSize(s.design, s.devices, s.invariants, { symmetry: s.symmetry, enoughBelow: s.maxMemory });
   if (!estimate) return null;
   const states = Math.min(estimate.states, s.maxStates ?? Number.POSITIVE_INFINITY);
-  return states * estimate.bytesPerState > s.maxMemory ? { search: s, estimate } : null;
+  return { search: s, estimate, tooLarge: states * estimate.bytesPerState > s.maxMemory };
 }
 
 /** A count as said aloud: 1,234 / about 17 million / about 1.3 billion / about 597 billion. */
@@ -69,11 +75,13 @@ function what(t: TooLarge): string {
  * Throws an InputError (one line, exit 2) naming every search of `searches` that is estimated
  * not to fit its memory budget (`tooLarge`), and what to do instead: `remedy` first (e.g. how
  * to leave a design out), then the options that shrink a search. `command` starts the line.
- * The searches share one memory budget and symmetry setting.
+ * The searches share one memory budget and symmetry setting. When all fit, returns each one's
+ * estimate (null where none was made), for the progress line.
  */
-export function refuseTooLarge(command: string, searches: readonly PlannedSearch[], remedy?: string): void {
-  const big = searches.map(tooLarge).filter((t): t is TooLarge => t !== null);
-  if (big.length === 0) return;
+export function refuseTooLarge(command: string, searches: readonly PlannedSearch[], remedy?: string): (SizeEstimate | null)[] {
+  const sized = searches.map(sizeOf);
+  const big = sized.filter((t) => t?.tooLarge) as TooLarge[];
+  if (big.length === 0) return sized.map((t) => t?.estimate ?? null);
   const s = big[0].search;
   const list = big.map((t) => `${t.search.design.name} at ${t.search.devices} devices: ${what(t)}`).join('; ');
   throw new InputError(`${command}: too large for ${budgetName(s.maxMemory)} by estimate: ${list}; try ${remedies(s.symmetry, remedy)} (docs/scaling.md)`);

@@ -14,12 +14,13 @@ export function runPlan(plan: CheckPlan, options: CheckOptions = {}): CheckRun[]
 /**
  * `runPlan` with `checkDesignAsync`: the event loop turns while each run searches. Once
  * `options.signal` is aborted, the run in progress stops (incomplete) and no further run starts:
- * the runs returned are those started, in the plan's order.
+ * the runs returned are those started, in the plan's order. `onRun` is told before each starts.
  */
-export async function runPlanAsync(plan: CheckPlan, options: CheckAsyncOptions = {}): Promise<CheckRun[]> {
+export async function runPlanAsync(plan: CheckPlan, options: CheckAsyncOptions = {}, onRun?: (index: number) => void): Promise<CheckRun[]> {
   const out: CheckRun[] = [];
-  for (const r of plan.runs) {
+  for (const [i, r] of plan.runs.entries()) {
     if (options.signal?.aborted) break;
+    onRun?.(i);
     out.push({ dc: await checkDesignAsync(r.design, r.devices, r.invariants, options), expect: r.expect });
   }
   return out;
