@@ -17,7 +17,7 @@ import { parseEvent } from '../src/iommu/events';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
 import { loadScenarios } from '../src/iommu/scenarioRegistry';
-import { compareDesigns, compareDesignsAsync, comparisonIncomplete, comparisonJson, comparisonJsonText, comparisonMarkdown } from '../src/report/compareReport';
+import { compareDesignsAsync, comparisonIncomplete, comparisonJson, comparisonJsonText, comparisonMarkdown } from '../src/report/compareReport';
 
 const ROOT = join(__dirname, '..');
 
@@ -88,7 +88,7 @@ describe('compare --format json', () => {
   it('reports n/a with the reason, from the design or the invariant', async () => {
     const tricky = 'fixture: "quoted": {a, b}, [c]';
     const noCount: Design = { ...v7, name: 'v7-uncounted', expectedOwnerCnt: undefined, notApplicable: { viability: tricky } };
-    const c = compareDesigns([noCount], 1, await loadInvariants(), loadScenarios(), 'test');
+    const c = await compareDesignsAsync([noCount], 1, await loadInvariants(), loadScenarios(), 'test');
     const j = comparisonJson(c) as { designs: Record<string, { invariants: Record<string, { verdict: string; reason?: string }>; scenarios: Record<string, { verdict: string; reason?: string }> }> };
     const inv = j.designs['v7-uncounted'].invariants;
     expect(inv['refcount-balance']).toMatchObject({ verdict: 'n/a', reason: 'the design keeps no owner_cnt' });

@@ -16,25 +16,20 @@ export interface PlannedSearch {
   readonly maxMemory: number;
 }
 
-/** A search that will not fit its memory budget, with the estimate that says so. */
-export interface TooLarge {
+/** A search's estimate, and whether it is too large for its memory budget. */
+interface Sized {
   readonly search: PlannedSearch;
   readonly estimate: SizeEstimate;
+  readonly tooLarge: boolean;
 }
 
 /**
- * Whether `s` is estimated (src/iommu/sizeEstimate) to need more than its memory budget: the
- * estimated states, or `maxStates` if fewer, times the fewest bytes a state takes. A search
- * whose `maxStates` alone fits the budget is not estimated: its user asked for part of it.
- * Returns null when it fits or nothing can be estimated (3 devices or fewer).
+ * `s`'s size estimate (src/iommu/sizeEstimate), and whether it needs more than its memory
+ * budget: the estimated states, or `maxStates` if fewer, times the fewest bytes a state takes.
+ * A search whose `maxStates` alone fits the budget is not estimated: its user asked for part of
+ * it. Null when nothing was estimated (that, or 3 devices or fewer).
  */
-export function tooLarge(s: PlannedSearch): TooLarge | null {
-  const t = sizeOf(s);
-  return t?.tooLarge ? { search: s, estimate: t.estimate } : null;
-}
-
-/** `s`'s estimate (null: not estimated) and whether it is too large, as `tooLarge` decides. */
-function sizeOf(s: PlannedSearch): (TooLarge & { tooLarge: boolean }) | null {
+function sizeOf(s: PlannedSearch): Sized | null {
   if (s.maxStates !== undefined && s.maxStates * minBytesPerState(buildIommuModel(s.design, s.devices, s.invariants).words) <= s.maxMemory) return null;
   const estimate = estimateSize(s.design, s.devices, s.invariants, { symmetry: s.symmetry, enoughBelow: s.maxMemory });
   if (!estimate) return null;
@@ -65,7 +60,7 @@ function remedies(symmetry: boolean, first: string | undefined): string {
   ].join(', ');
 }
 
-function what(t: TooLarge): string {
+function what(t: Sized): string {
   const e = t.estimate;
   const kind = e.symmetry ? 'orbits' : 'states';
   return `${approx(e.states)} ${kind} (${e.sampled[1].toLocaleString('en-US')} at ${e.from[1]} devices, x${e.growth.toFixed(2)} per device), at least ${formatBytes(e.states * e.bytesPerState)}`;
@@ -73,14 +68,14 @@ function what(t: TooLarge): string {
 
 /**
  * Throws an InputError (one line, exit 2) naming every search of `searches` that is estimated
- * not to fit its memory budget (`tooLarge`), and what to do instead: `remedy` first (e.g. how
+ * not to fit its memory budget (`sizeOf`), and what to do instead: `remedy` first (e.g. how
  * to leave a design out), then the options that shrink a search. `command` starts the line.
  * The searches share one memory budget and symmetry setting. When all fit, returns each one's
  * estimate (null where none was made), for the progress line.
  */
 export function refuseTooLarge(command: string, searches: readonly PlannedSearch[], remedy?: string): (SizeEstimate | null)[] {
   const sized = searches.map(sizeOf);
-  const big = sized.filter((t) => t?.tooLarge) as TooLarge[];
+  const big = sized.filter((t): t is Sized => t !== null && t.tooLarge);
   if (big.length === 0) return sized.map((t) => t?.estimate ?? null);
   const s = big[0].search;
   const list = big.map((t) => `${t.search.design.name} at ${t.search.devices} devices: ${what(t)}`).join('; ');

@@ -1,5 +1,5 @@
-import type { CheckAsyncOptions, CheckOptions } from '../core/check';
-import { checkDesign, checkDesignAsync, type DesignCheck, type InvariantVerdict } from '../iommu/checkDesign';
+import type { CheckAsyncOptions } from '../core/check';
+import { checkDesignAsync, type DesignCheck, type InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { failureText, runScenario, type Scenario, type ScenarioResult } from '../iommu/scenario';
@@ -35,30 +35,12 @@ export interface Comparison {
   readonly notRun: readonly Design[];
 }
 
-/** Runs the checker and the scenarios for every design in `designs`. */
-export function compareDesigns(
-  designs: readonly Design[], devices: number, invariants: readonly Invariant[], scenarios: readonly Scenario[],
-  command: string, options: CheckOptions = {},
-): Comparison {
-  return {
-    devices,
-    invariants,
-    scenarios,
-    command,
-    symmetry: options.symmetry === true,
-    designs: designs.map((d) => ({
-      check: checkDesign(d, devices, invariants, options),
-      scenarios: scenarios.map((s) => runScenario(d, devices, s)),
-    })),
-    notRun: [],
-  };
-}
-
 /**
- * `compareDesigns` searching with `checkDesignAsync`, one design after the other: the event loop
- * turns while each searches. `onDesign` is told before each design's search starts. Once
- * `options.signal` is aborted, the search in progress stops (its verdicts not reached are
- * 'unknown'), its scenarios still run, and the designs after it are listed in `notRun`.
+ * Runs the checker (`checkDesignAsync`) and the scenarios for every design in `designs`, one
+ * design after the other: the event loop turns while each searches. `onDesign` is told before
+ * each design's search starts. Once `options.signal` is aborted, the search in progress stops
+ * (its verdicts not reached are 'unknown'), its scenarios still run, and the designs after it
+ * are listed in `notRun`.
  */
 export async function compareDesignsAsync(
   designs: readonly Design[], devices: number, invariants: readonly Invariant[], scenarios: readonly Scenario[],
