@@ -28,6 +28,7 @@ import { int, oneOf } from '../src/model/schema';
 import { Errno, USERS } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
+import { v4DeviceCalls } from './shared/v4Calls';
 import {
   attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount, unbindDriver, userOfOwner,
 } from './shared/ghost';
@@ -257,11 +258,9 @@ export const machine = setup({
   context: ({ input }) => ({ ...standardInitialContext(input.devices), dma_owner: 'DMA_API', attach_cnt: 0, users: USERS.map(() => ({ phase: 'idle', held: 0 })) }) as C,
   initial: 'unowned',
   on: {
-    probe_device: [
-      { guard: 'probe:dma_owner == USER', actions: ['ret0', 'addToGroup'] },
-      { actions: ['ret0', 'addToGroup', 'attachDefaultToDevice'] },
-    ],
-    release_device: { actions: ['ret0', 'removeFromGroup'] },
+    // Hot-plug and unbind: v4 01-02/13's, unchanged by this proposal.
+    probe_device: v4DeviceCalls.probe_device,
+    release_device: v4DeviceCalls.release_device,
 
     // really_probe(): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API) (v4 02/13, Lu's "default owner type").
     bind_driver: [
@@ -270,13 +269,7 @@ export const machine = setup({
       { guard: 'set(DMA_API):owner_cnt && dma_owner != owner', actions: ['retEBUSY'] },
       { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
     ],
-    unbind_driver: [
-      { guard: 'unbind:!kernel', actions: ['ret0', 'unbind'] },
-      { guard: 'release:!group', actions: ['ret0', 'unbind'] },
-      { guard: 'release(DMA_API):WARN_ON(!owner_cnt || dma_owner != owner)', actions: ['ret0', 'unbind', 'WARN_ON'] },
-      { guard: 'release:--owner_cnt > 0', actions: ['ret0', 'owner_cnt--', 'unbind'] },
-      { actions: ['ret0', 'lastRelease', 'unbind'] },
-    ],
+    unbind_driver: v4DeviceCalls.unbind_driver,
 
     // VFIO: open the group fd, then iommu_device_set_dma_owner(dev, USER) for every member.
     claim: [

@@ -5,20 +5,16 @@
  * 21 Dec refcounted iommu_attach_device() on top of v4) share them; each machine's `setup()`
  * defines the guards and actions they name, and adds its own iommu_attach/detach_device().
  */
-export const v4OwnershipCalls = {
+/**
+ * Hot-plug and driver unbinding as v4 01-02/13 define them: also lu-owner-param's (Lu's 23 Dec
+ * idea keeps v4's driver-core half), whose bind_driver differs only in its -EBUSY guard.
+ */
+export const v4DeviceCalls = {
   probe_device: [
     { guard: 'probe:dma_owner == USER', actions: ['ret0', 'addToGroup'] },
     { actions: ['ret0', 'addToGroup', 'attachDefaultToDevice'] },
   ],
   release_device: { actions: ['ret0', 'removeFromGroup'] },
-
-  // really_probe() (02/13): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL).
-  bind_driver: [
-    { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindSuppressed'] },
-    { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
-    { guard: 'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)', actions: ['retEBUSY'] },
-    { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
-  ],
   // __device_release_driver() (02/13): iommu_device_release_dma_owner(dev, DMA_OWNER_DMA_API).
   unbind_driver: [
     { guard: 'unbind:!kernel', actions: ['ret0', 'unbind'] },
@@ -27,6 +23,20 @@ export const v4OwnershipCalls = {
     { guard: 'release:--owner_cnt > 0', actions: ['ret0', 'owner_cnt--', 'unbind'] },
     { actions: ['ret0', 'lastRelease', 'unbind'] },
   ],
+} as const;
+
+export const v4OwnershipCalls = {
+  probe_device: v4DeviceCalls.probe_device,
+  release_device: v4DeviceCalls.release_device,
+
+  // really_probe() (02/13): iommu_device_set_dma_owner(dev, DMA_OWNER_DMA_API, NULL).
+  bind_driver: [
+    { guard: 'bind:suppress_auto_claim_dma_owner', actions: ['ret0', 'bindSuppressed'] },
+    { guard: 'set:!group', actions: ['ret0', 'bindKernelUncounted'] },
+    { guard: 'set(DMA_API):owner_cnt && (dma_owner != owner || cookie != NULL)', actions: ['retEBUSY'] },
+    { actions: ['ret0', 'set(DMA_API)', 'bindKernelCounted'] },
+  ],
+  unbind_driver: v4DeviceCalls.unbind_driver,
 
   // vfio_group_set_container() (08/13): iommu_group_set_dma_owner(group, PRIVATE_DOMAIN_USER, f.file).
   claim: [
