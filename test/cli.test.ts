@@ -88,7 +88,7 @@ describe('dmaown CLI', () => {
   it.each([
     [['check', '--design', 'nope'], /unknown design 'nope'/],
     [['check', '--invariant', 'nope'], /unknown invariant 'nope'/],
-    [['check', '--devices', '0'], /--devices 0 is out of range/],
+    [['check', '--devices', '0'], /--devices 0 is out of range: the number of devices must be 1 to 8 \(up to 10 with --symmetry\)$/],
     [['check', '--devices', '99'], /--devices 99 is out of range: the number of devices must be 1 to 8 \(up to 10 with --symmetry\)/],
     [['check', '--devices', 'three'], /whole number/],
     [['check', '--format', 'xml'], /--format must be one of/],
