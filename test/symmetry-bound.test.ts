@@ -6,11 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { design as v7 } from '../machines/v7';
+import { check } from '../src/core/check';
 import { checkDesign } from '../src/iommu/checkDesign';
 import type { Design } from '../src/iommu/design';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel } from '../src/iommu/iommuModel';
 import { interchangeable } from '../src/symmetry/iommuSymmetry';
+import { countOrbits, identity, reachable } from './bruteOrbits';
 
 const quirk: Design = {
   ...v7,
@@ -39,6 +41,19 @@ describe('symmetry at the search\'s own bound', async () => {
     }
     // v7 itself is still reduced by both at those bounds.
     for (const n of [4, 8]) expect(buildIommuModel(v7, n, invariants, { symmetry: true }).symmetryGenerators).toEqual({ devices: true, users: true });
+  });
+
+  it('its reduced state count at 4 devices is its number of orbits under the user swap, counted by brute force', () => {
+    const model = buildIommuModel(quirk, 4, invariants, { symmetry: true });
+    const rows = reachable(model, 1_000_000);
+    expect(rows).not.toBeNull();
+    const orbits = countOrbits(model, rows!, identity(4), true);
+    expect(orbits).toBeLessThan(rows!.length);
+    expect(check(model, { symmetry: true, properties: [] }).states).toBe(orbits);
+    // Reduced by device symmetry too, as the 2- and 3-device check alone allowed, it would merge
+    // states that no renaming of the users makes equal.
+    const forced = buildIommuModel(quirk, 4, invariants, { symmetry: true, symmetryVerified: { devices: true, users: true } });
+    expect(check(forced, { symmetry: true, properties: [] }).states).toBeLessThan(orbits);
   });
 
   it('so its reduced search keeps the unreduced verdicts and counterexample lengths at 4 devices', () => {
