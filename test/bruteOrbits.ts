@@ -41,7 +41,7 @@ const swapValue = (v: unknown) => (typeof v === 'string' && v in SWAP ? SWAP[v] 
 const swapRecord = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, swapValue(v)]));
 
 /** The orbit's key: the least JSON text over every image of the state. */
-export function naiveKey(state: string, c: GroupContext, perms: number[][], swapUsers: boolean): string {
+function naiveKey(state: string, c: GroupContext, perms: number[][], swapUsers: boolean): string {
   const { devices, users, ret: _r, warn: _w, ...group } = c;
   let best: string | null = null;
   for (const swap of swapUsers ? [false, true] : [false]) {
