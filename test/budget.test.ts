@@ -85,6 +85,40 @@ describe('budgets', async () => {
     expect(b.used).toBe(100);
   });
 
+  it('MemoryBudget: holders charged as buffers are counted apart from the memo, and keep their kind', () => {
+    const b = new MemoryBudget(100);
+    b.charge('trees', 30);
+    b.charge('cache', 20, 'buffers');
+    expect([b.used, b.charged, b.buffers]).toEqual([50, 50, 20]);
+    b.charge('cache', 35);
+    expect([b.used, b.charged, b.buffers]).toEqual([65, 65, 35]);
+    expect(() => b.charge('cache', 80, 'buffers')).toThrow(BudgetExceeded);
+    expect(b.buffers).toBe(35);
+  });
+
+  it("the search's caches and the workers' chunk buffers count against the memory budget", async () => {
+    const v8 = (await loadDesigns()).find((d) => d.name === 'v8')!;
+    const one = checkDesign(v8, 8, invariants).result;
+    const two = checkDesign(v8, 8, invariants, { workers: 2 });
+    expect(two.result.complete).toBe(true);
+    const r = two.result;
+    // One thread: the recent-row cache. Two: also the chunks the worker holds, megabytes each.
+    expect(one.bufferBytes!).toBeGreaterThan(0);
+    expect(r.bufferBytes! - one.bufferBytes!).toBeGreaterThan(3 * 1024 * 1024);
+    // A budget that the arrays and the trees fit in, with room to spare, but not the buffers too:
+    // the search must stop, cleanly, and what it holds stays within the budget.
+    const limit = r.peakBytes + r.memoBytes! + Math.floor(r.bufferBytes! / 2);
+    expect(r.storeBytes + r.memoBytes! + r.bufferBytes!).toBeGreaterThan(limit);
+    const cut = checkDesign(v8, 8, invariants, { workers: 2, maxMemory: limit }).result;
+    expect(cut.complete).toBe(false);
+    expect(cut.stopReason).toMatch(/max-memory/);
+    expect(cut.storeBytes + cut.memoBytes! + cut.bufferBytes!).toBeLessThanOrEqual(limit);
+  });
+
+  it('a memory budget below 1 MiB is refused before the search starts', () => {
+    expect(() => checkDesign(v7, 3, invariants, { maxMemory: 64 * 1024 })).toThrow(/maxMemory must be at least 1\.0 MiB, got 65536/);
+  });
+
   it('at most 40 bytes per stored state at 8 devices (peak, growth included)', () => {
     const dc = checkDesign(v7, 8, invariants, { maxStates: 300_000 });
     expect(dc.result.complete).toBe(false);

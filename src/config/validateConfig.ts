@@ -1,6 +1,6 @@
 import { InputError } from '../errors';
 import { parseDuration } from '../core/duration';
-import { parseBytes } from '../core/memoryBudget';
+import { MIN_MAX_MEMORY, parseBytes } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
@@ -55,7 +55,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   let maxMemory: number | undefined;
   if (top.maxMemory !== undefined) {
     maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : Number.NaN;
-    if (!Number.isFinite(maxMemory) || maxMemory < 1 << 20) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${JSON.stringify(top.maxMemory)}`);
+    if (!Number.isFinite(maxMemory) || maxMemory < MIN_MAX_MEMORY) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${JSON.stringify(top.maxMemory)}`);
   }
   let maxTimeMs: number | undefined;
   if (top.maxTime !== undefined) {

@@ -1,5 +1,5 @@
 import { canonicalSuccessor } from './canonicalSuccessor';
-import { BudgetExceeded, MemoryBudget } from './memoryBudget';
+import { BudgetExceeded, formatBytes, MemoryBudget, MIN_MAX_MEMORY } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
 import { interruptedReason, maxStatesReason, maxTimeReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
@@ -35,6 +35,13 @@ export interface CheckResult {
    * built by hand stay valid; `check` always sets it.)
    */
   readonly memoBytes?: number;
+  /**
+   * Bytes of the search's caches and buffers at the end, which the memory budget counts too:
+   * the recent-rows caches, the symmetry's tables and, with workers, the chunks in flight
+   * (see docs/scaling.md). (Optional only so that results built by hand stay valid; `check`
+   * always sets it.)
+   */
+  readonly bufferBytes?: number;
   /** The symmetry the search was reduced by (its description), if any. */
   readonly symmetry?: string;
   /**
@@ -53,7 +60,8 @@ export interface CheckOptions {
   readonly maxStates?: number;
   /**
    * Stop before the search's arrays, with the model's memo (`PackedModel.memoBytes`, charged
-   * between batches of states), would take more than this many bytes (default: no limit).
+   * between batches of states) and the search's caches and buffers, would take more than this
+   * many bytes (default: no limit; at least MIN_MAX_MEMORY).
    */
   readonly maxMemory?: number;
   /**
@@ -100,6 +108,7 @@ function resolveConfig(model: PackedModel, o: CheckOptions): CheckConfig {
   const workers = o.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new UnsupportedOptionError(`workers must be a whole number of at least 1, got ${workers}`);
   if (workers > 1 && !model.recipe) throw new UnsupportedOptionError('this model has no recipe for worker threads; check it with one worker');
+  if (o.maxMemory !== undefined && !(o.maxMemory >= MIN_MAX_MEMORY)) throw new UnsupportedOptionError(`maxMemory must be at least ${formatBytes(MIN_MAX_MEMORY)}, got ${o.maxMemory}`);
   return {
     props: new PropertySet(properties),
     maxStates: o.maxStates ?? Number.POSITIVE_INFINITY,
@@ -138,6 +147,7 @@ function begin(model: PackedModel, options: CheckOptions): Begun {
   const budget = new MemoryBudget(cfg.maxMemory);
   const search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1 && workersLookUp(cfg.workers));
   try {
+    if (cfg.symmetry?.bytes) budget.charge('symmetry', cfg.symmetry.bytes, 'buffers');
     search.addInitial(model.initialStates());
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
@@ -312,7 +322,8 @@ export function finishSearch(search: SearchState, cfg: CheckConfig, o: LoopOutco
     expanded: o.expanded,
     storeBytes: store.bytes + search.parent.bytes + search.via.bytes,
     peakBytes: search.budget.peak,
-    memoBytes: search.budget.charged,
+    memoBytes: search.budget.charged - search.budget.buffers,
+    bufferBytes: search.budget.buffers,
     symmetry: cfg.symmetry?.description,
     workers: cfg.workers,
     properties,

@@ -1,11 +1,18 @@
+/** The smallest memory budget a search accepts: room for its first arrays and caches. */
+export const MIN_MAX_MEMORY = 1 << 20;
+
 /** Thrown when an allocation would take the search past its memory budget. */
 export class BudgetExceeded extends Error {}
 
+/** What a holder charged to a budget is: a model's memo (its decision trees), or caches and buffers of the search. */
+export type HolderKind = 'memo' | 'buffers';
+
 /**
  * Counts the bytes of the search's big arrays, and what other holders (a model's decision
- * trees) report they hold. Every growth of an array asks for the new array's bytes first, so
- * the search stops cleanly before it allocates past the budget, instead of running the machine
- * out of memory; a holder is charged after it grew, between steps of the search.
+ * trees, the search's caches and the worker threads' buffers) report they hold. Every growth of
+ * an array asks for the new array's bytes first, so the search stops cleanly before it
+ * allocates past the budget, instead of running the machine out of memory; a holder is charged
+ * after it grew, between steps of the search.
  */
 export class MemoryBudget {
   /** Bytes counted: reserved (arrays) and charged (holders). */
@@ -14,7 +21,10 @@ export class MemoryBudget {
   peak = 0;
   /** Bytes charged to holders now, in all. */
   charged = 0;
+  /** Of `charged`, the bytes charged to holders of kind 'buffers'. */
+  buffers = 0;
   private readonly holders = new Map<string, number>();
+  private readonly bufferHolders = new Set<string>();
   constructor(readonly limit: number = Number.POSITIVE_INFINITY) {}
   /** Accounts for `bytes` more of arrays, or throws BudgetExceeded. */
   reserve(bytes: number): void {
@@ -27,14 +37,17 @@ export class MemoryBudget {
    * Sets what `holder` (memory allocated outside the search's arrays, such as a model's decision
    * trees) holds now to `bytes`. Throws BudgetExceeded when its growth since the last call takes
    * the total past the limit (the memory is allocated already: the caller stops before it grows
-   * further).
+   * further). A holder keeps the kind it was first charged with.
    */
-  charge(holder: string, bytes: number): void {
-    const delta = bytes - (this.holders.get(holder) ?? 0);
+  charge(holder: string, bytes: number, kind: HolderKind = 'memo'): void {
+    const before = this.holders.get(holder);
+    const delta = bytes - (before ?? 0);
     if (delta > 0) this.admit(delta);
     this.holders.set(holder, bytes);
+    if (before === undefined && kind === 'buffers') this.bufferHolders.add(holder);
     this.used += delta;
     this.charged += delta;
+    if (this.bufferHolders.has(holder)) this.buffers += delta;
   }
   private admit(bytes: number): void {
     if (this.used + bytes > this.limit) {

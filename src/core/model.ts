@@ -50,6 +50,8 @@ export interface PackedModel {
 export interface Symmetry {
   /** What is permuted, for reports (for example `devices, users`). */
   readonly description: string;
+  /** Bytes its tables hold, charged to the search's memory budget (omit when negligible). */
+  readonly bytes?: number;
   /**
    * Replaces the row at `rows[off..]` by its orbit's representative, in place. Every member of
    * an orbit must give the same representative, and a representative must map to itself.

@@ -3,6 +3,13 @@ import type { MemoryBudget } from './memoryBudget';
 import { Successors, type PackedModel, type Property, type Symmetry } from './model';
 import { StateStore } from './stateStore';
 
+/**
+ * Entries (log2) of SearchState's recent-rows cache while the store holds at most one page of
+ * states (small searches), and from then on.
+ */
+const RECENT_SMALL_BITS = 12;
+const RECENT_BITS = 16;
+
 /** A path from an initial state: which initial state, then the actions taken in order. */
 export interface Path {
   readonly init: number;
@@ -89,10 +96,11 @@ export class SearchState {
   /**
    * Recently added rows and their ids, direct-mapped by hash: successors of states close in BFS
    * order are often the same states, and this finds them without a cache miss in the store.
-   * Entry e: the row at e * (W + 1), then id + 1 (0: empty).
+   * Entry e: the row at e * (W + 1), then id + 1 (0: empty). Small while the store has one page
+   * of states, then RECENT_BITS (see `insert`); charged to the budget as buffers.
    */
-  private readonly recent: Uint32Array;
-  private readonly recentMask: number;
+  private recent: Uint32Array;
+  private recentMask: number;
 
   /** `sharedStore`: keep the visited set in shared memory, for worker threads to look into. */
   constructor(readonly model: PackedModel, readonly props: PropertySet, readonly budget: MemoryBudget, readonly symmetry: Symmetry | null, sharedStore = false) {
@@ -102,8 +110,16 @@ export class SearchState {
     this.via = new PagedActions(budget);
     this.good = props.rec.map(() => new PagedBits(budget));
     this.viaCache = props.rec.map(() => new Int8Array(0));
-    this.recentMask = (1 << 16) - 1;
+    this.recentMask = 0;
+    this.recent = new Uint32Array(0);
+    this.sizeRecent(RECENT_SMALL_BITS);
+  }
+
+  /** Replaces the recent-rows cache by an empty one of 2^bits entries, and charges it. */
+  private sizeRecent(bits: number): void {
+    this.recentMask = (1 << bits) - 1;
     this.recent = new Uint32Array((this.recentMask + 1) * (this.W + 1));
+    this.budget.charge('recent rows', this.recent.byteLength, 'buffers');
   }
 
   get count(): number { return this.store.count; }
@@ -128,6 +144,7 @@ export class SearchState {
       this.parent.ensure(this.room);
       this.via.ensure(this.room);
       for (const g of this.good) g.ensure(this.room);
+      if (next > PAGE_SIZE && this.recentMask < (1 << RECENT_BITS) - 1) this.sizeRecent(RECENT_BITS);
     }
     const id = this.store.add(buf, off, h);
     if (id >= 0) {
@@ -170,8 +187,11 @@ export class SearchState {
     if (id < 0) {
       id = this.insert(buf, off, h, from, action);
       if (id < 0) id = -id - 1;
-      for (let i = 0; i < W; i++) recent[e + i] = buf[off + i];
-      recent[e + W] = id + 1;
+      // `insert` may have replaced the cache.
+      const r = this.recent;
+      const f = (h & this.recentMask) * (W + 1);
+      for (let i = 0; i < W; i++) r[f + i] = buf[off + i];
+      r[f + W] = id + 1;
     }
     if (this.good.length === 0) return;
     for (let j = 0; j < this.good.length; j++) {

@@ -248,16 +248,19 @@ export class StoreReader {
   private mask = 0;
   /**
    * Rows found recently and their ids, direct-mapped by hash (as in SearchState): successors of
-   * nearby states repeat, and a hit here costs no cache miss in the shared index.
+   * nearby states repeat, and a hit here costs no cache miss in the shared index. Allocated
+   * with the first snapshot.
    */
-  private readonly recent: Uint32Array;
+  private recent = new Uint32Array(0);
   private readonly recentMask = (1 << 16) - 1;
-  constructor(readonly words: number) {
-    this.recent = new Uint32Array((this.recentMask + 1) * (words + 1));
-  }
+  constructor(readonly words: number) {}
+
+  /** Bytes this reader holds of its own (its cache; the store's arrays are the writer's). */
+  get bytes(): number { return this.recent.byteLength; }
 
   /** Switches to a newer snapshot of the same store. */
   update(s: StoreSnapshot): void {
+    if (this.recent.length === 0) this.recent = new Uint32Array((this.recentMask + 1) * (this.words + 1));
     this.index = new Uint32Array(s.index);
     this.idBits = s.idBits;
     this.mask = (2 ** s.idBits) - 1;
@@ -268,6 +271,7 @@ export class StoreReader {
   find(buf: Uint32Array, off: number, h: number): number {
     const W = this.words;
     const recent = this.recent;
+    if (recent.length === 0) return -1;
     const e = (h & this.recentMask) * (W + 1);
     let id = recent[e + W] - 1;
     for (let i = 0; i < W && id >= 0; i++) if (recent[e + i] !== buf[off + i]) id = -1;

@@ -126,8 +126,13 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     }
   };
 
-  /** A worker's result: the expansion, and what the worker's model's memo holds after it. */
-  type Result = ExpandedChunk & { chunk: number; memoBytes: number };
+  /**
+   * A worker's result: the expansion, what the worker's model's memo holds after it, and the
+   * worker's own caches and tables (its StoreReader's cache, its symmetry's tables).
+   */
+  type Result = ExpandedChunk & { chunk: number; memoBytes: number; bufferBytes: number };
+  /** Per worker: the bytes of the largest chunk it was sent and its result, both arrays. */
+  const largestChunk: number[] = workers.map(() => 0);
   /** Results received but not merged yet, per worker, in the order the worker sent them. */
   const inbox: Result[][] = workers.map(() => []);
   const drain = () => {
@@ -193,6 +198,12 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
         load[p.worker]--;
         // Each worker's memo (its own decision trees) is charged to the budget as it reports it.
         search.budget.charge(`worker ${p.worker}`, r.memoBytes);
+        // And its buffers: its caches and tables, and the chunks it may hold at once (requests
+        // and results), each counted as large as the largest it had so far.
+        let bytes = p.n * W * 4;
+        for (const b of chunkBuffers(r)) bytes += b.byteLength;
+        largestChunk[p.worker] = Math.max(largestChunk[p.worker], bytes);
+        search.budget.charge(`worker ${p.worker} buffers`, r.bufferBytes + IN_FLIGHT_PER_WORKER * largestChunk[p.worker], 'buffers');
         // Self-loops have bit 31 of their flags set: negative as int32, so skipped by `prepare`.
         const selfLoops = new Int32Array(r.flags.buffer, r.flags.byteOffset, r.flags.length);
         let s = 0;

@@ -58,14 +58,17 @@ async function start(setup: WorkerSetup): Promise<void> {
     const symmetry = setup.symmetry ? model.symmetry ?? null : null;
     if (setup.symmetry && !symmetry) throw new Error("the worker's model has no symmetry");
     const reader = new StoreReader(model.words);
+    /** Whether the merging thread shares its visited set (it does with two worker threads or more). */
+    let lookups = false;
     const spare: ExpandedChunk[] = [];
     setup.port.on('message', (msg: ChunkRequest | Recycle) => {
       if ('recycle' in msg) { spare.push(msg.recycle); return; }
       const req = msg;
       try {
-        if (req.store) reader.update(req.store);
-        const r = expandChunk(model, props, symmetry, req.rows, req.n, reader, req.open, spare.pop());
-        post({ chunk: req.chunk, ...r, memoBytes: model.memoBytes?.() ?? 0 }, chunkBuffers(r));
+        if (req.store) { reader.update(req.store); lookups = true; }
+        const r = expandChunk(model, props, symmetry, req.rows, req.n, lookups ? reader : null, req.open, spare.pop());
+        const bufferBytes = reader.bytes + (symmetry?.bytes ?? 0);
+        post({ chunk: req.chunk, ...r, memoBytes: model.memoBytes?.() ?? 0, bufferBytes }, chunkBuffers(r));
       } catch (e) {
         post({ chunk: req.chunk, error: (e as Error)?.stack ?? String(e) });
       }

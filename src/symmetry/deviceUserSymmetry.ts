@@ -166,6 +166,14 @@ export class DeviceUserSymmetry implements Symmetry {
     }
   }
 
+  /** Bytes its tables hold (Symmetry.bytes). */
+  get bytes(): number {
+    let b = this.chunkWord.byteLength + this.chunkShift.byteLength + this.chunkBits.byteLength + this.chunks.byteLength;
+    b += this.swapped.byteLength + this.moves.byteLength + (this.chunkMap?.byteLength ?? 0);
+    for (const m of this.maps) b += m.byteLength;
+    return b;
+  }
+
   canonicalize(rows: Uint32Array, off: number): void {
     const g = this.gens;
     if (g.devices) this.sortDevices(rows, off);
