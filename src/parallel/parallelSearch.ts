@@ -29,10 +29,10 @@ export function workerThreads(workers: number): number {
 
 /**
  * Whether the worker threads of a search with `workers` threads look their successors up in the
- * (shared) visited set themselves. With one worker thread the two threads have about equal
- * work (measured on two cores: each idle 5 to 15% of the time), and lookups would only load the
- * worker more; with two or more, the merging thread would become the bottleneck, so the
- * workers take the lookups on.
+ * (shared) visited set themselves. With one worker thread the merging thread is the busier
+ * (measured on two cores: the worker idle about a fifth of its time), but lookups in the worker
+ * made it the bottleneck at once (about 370K against 600K states/s, bench/results.md); with two
+ * or more, the merging thread would become the bottleneck, so the workers take the lookups on.
  */
 export function workersLookUp(workers: number): boolean {
   return workerThreads(workers) >= 2;
