@@ -1,4 +1,5 @@
 import { Successors } from '../core/model';
+import { StateStore } from '../core/stateStore';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
@@ -38,7 +39,7 @@ interface Permutation {
   readonly swapUsers: boolean;
 }
 
-function permuteRowFn(layout: PackedLayout, p: Permutation): (src: Uint32Array, dst: Uint32Array) => void {
+function permuteRowFn(layout: PackedLayout, p: Permutation): (src: Uint32Array, dst: Uint32Array, off?: number) => void {
   const maps = p.swapUsers ? rawValueMaps(layout, USER_VALUE_PAIRS) : layout.slots.map(() => null);
   const nd = layout.deviceKeys.length;
   const nu = layout.userKeys.length;
@@ -53,14 +54,22 @@ function permuteRowFn(layout: PackedLayout, p: Permutation): (src: Uint32Array, 
     }
     return i;
   });
-  return (src, dst) => {
+  // Per slot: source word, shift, mask, then target word and shift (the row is read as raw bits).
+  const n = layout.slots.length;
+  const plan = new Int32Array(n * 5);
+  layout.slots.forEach((s, i) => {
+    const t = layout.slots[target[i]];
+    plan.set([s.word, s.shift, s.bits >= 32 ? -1 : (1 << s.bits) - 1, t.word, t.shift], i * 5);
+  });
+  return (src, dst, off = 0) => {
     dst.fill(0);
-    layout.slots.forEach((s, i) => {
-      let v = layout.raw(src, i);
-      if (maps[i]) v = maps[i]![v];
-      const t = layout.slots[target[i]];
-      dst[t.word] = (dst[t.word] | (v << t.shift)) >>> 0;
-    });
+    for (let i = 0; i < n; i++) {
+      const at = i * 5;
+      let v = (src[off + plan[at]] >>> plan[at + 1]) & plan[at + 2];
+      const m = maps[i];
+      if (m) v = m[v];
+      dst[plan[at + 3]] |= v << plan[at + 4];
+    }
   };
 }
 
@@ -85,20 +94,19 @@ function permuteEvent(e: Record<string, unknown>, p: Permutation): Record<string
  */
 function reachable(model: IommuModel, max: number, prefix = false): Uint32Array[] | null {
   const W = model.words;
-  const seen = new Set<string>();
+  const seen = new StateStore(W);
   const rows: Uint32Array[] = [];
-  const add = (r: Uint32Array) => {
-    const k = r.join(',');
-    if (!seen.has(k)) { seen.add(k); rows.push(r.slice()); }
+  const add = (buf: Uint32Array, off: number) => {
+    if (seen.add(buf, off) >= 0) rows.push(buf.slice(off, off + W));
   };
   const init = model.initialStates();
-  for (let i = 0; i * W < init.length; i++) add(init.subarray(i * W, (i + 1) * W));
+  for (let i = 0; i * W < init.length; i++) add(init, i * W);
   const out = new Successors(W);
   for (let i = 0; i < rows.length; i++) {
     if (rows.length > max) return prefix ? rows.slice(0, max) : null;
     out.reset();
     model.successors(rows[i], out);
-    for (let k = 0; k < out.count; k++) add(out.states.subarray(k * W, (k + 1) * W));
+    for (let k = 0; k < out.count; k++) add(out.states, k * W);
   }
   return rows;
 }
@@ -110,7 +118,7 @@ function reachable(model: IommuModel, max: number, prefix = false): Uint32Array[
  */
 function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutation): string | null {
   const W = model.words;
-  let permute: (src: Uint32Array, dst: Uint32Array) => void;
+  let permute: (src: Uint32Array, dst: Uint32Array, off?: number) => void;
   try {
     permute = permuteRowFn(model.layout, p);
   } catch (e) {
@@ -143,6 +151,8 @@ function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutati
   if (g.join() !== init.join()) return 'the initial state is not mapped to itself';
   const a = new Successors(W);
   const b = new Successors(W);
+  // image[action] = 1 + the index of that action among the image state's successors (0: none).
+  const image = new Int32Array(model.actions.length);
   for (const s of rows) {
     permute(s, g);
     for (const prop of model.properties) {
@@ -157,17 +167,17 @@ function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutati
     model.successors(s, a);
     model.successors(g, b);
     if (a.count !== b.count) return `${JSON.stringify(model.decode(s))} and its image have ${a.count} and ${b.count} successors`;
-    const image = new Map<number, number>();
-    for (let k = 0; k < b.count; k++) image.set(b.actions[k], k);
+    for (let k = 0; k < b.count; k++) image[b.actions[k]] = k + 1;
     for (let k = 0; k < a.count; k++) {
-      const j = image.get(actionMap[a.actions[k]]);
-      const ev = JSON.stringify(model.actions[a.actions[k]].event);
-      if (j === undefined) return `${ev} is enabled in ${JSON.stringify(model.decode(s))} but its image is not enabled in the image state`;
-      permute(a.states.subarray(k * W, (k + 1) * W), gt);
+      const j = image[actionMap[a.actions[k]]] - 1;
+      const ev = () => JSON.stringify(model.actions[a.actions[k]].event);
+      if (j < 0) return `${ev()} is enabled in ${JSON.stringify(model.decode(s))} but its image is not enabled in the image state`;
+      permute(a.states, gt, k * W);
       let same = a.flags[k] === b.flags[j];
       for (let w = 0; w < W && same; w++) same = gt[w] === b.states[j * W + w];
-      if (!same) return `${ev} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
+      if (!same) return `${ev()} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
     }
+    for (let k = 0; k < b.count; k++) image[b.actions[k]] = 0;
   }
   return null;
 }
