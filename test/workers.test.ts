@@ -11,7 +11,9 @@ import { runOutcome } from './runOutcome';
 import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
-import { check } from '../src/core/check';
+import { check, checkAsync } from '../src/core/check';
+import { WorkerError } from '../src/parallel/parallelSearch';
+import { join } from 'node:path';
 import { buildIommuModel } from '../src/iommu/iommuModel';
 import { Successors } from '../src/core/model';
 import { PropertySet } from '../src/core/searchState';
@@ -84,5 +86,18 @@ describe('a worker writing over an earlier result', async () => {
       const again = expandChunk(model, props, null, chunk(100, 600), 500, null, -1, earlier);
       expect(used(again, 500)).toEqual(fresh);
     }
+  });
+});
+
+describe('a worker thread that ends without a word', async () => {
+  const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
+
+  // Before, the merging thread waited for the first result inside one step, where the thread's
+  // end is never seen: ten minutes of silence, past this suite's two-minute test timeout.
+  it('stops checkAsync with a WorkerError naming it, without waiting out the ten minutes of silence', async () => {
+    const model = { ...buildIommuModel(v7, 3, []), recipe: { module: join(__dirname, 'exitingWorkerModel.ts'), exportName: 'exitingWorkerModel', args: null } };
+    const err = await checkAsync(model, { workers: 2 }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkerError);
+    expect((err as Error).message).toBe('search worker 0 failed: the thread ended (exit code 3) before the search did');
   });
 });

@@ -57,7 +57,11 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
   const transferList = [port];
   if (__filename.endsWith('.ts')) {
     const entry = join(__dirname, 'searchWorker.ts');
-    const code = `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(entry)});`;
+    // ts-node as this module resolves it, with the project's tsconfig: eval'd code would
+    // resolve both from the working directory.
+    const tsNode = JSON.stringify(require.resolve('ts-node'));
+    const project = JSON.stringify(join(__dirname, '..', '..', 'tsconfig.json'));
+    const code = `require(${tsNode}).register({ transpileOnly: true, project: ${project} }); require(${JSON.stringify(entry)});`;
     return new Worker(code, { eval: true, workerData: data, transferList });
   }
   return new Worker(join(__dirname, 'searchWorker.js'), { workerData: data, transferList });
@@ -87,7 +91,9 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   const seenGeneration: number[] = [];
   /**
    * An error a worker thread did not catch itself (it posts the ones it catches), as its 'error'
-   * event reports it. The event comes only when the event loop turns: between steps.
+   * event reports it, or its end before the search's (its 'exit' event: a `process.exit` in a
+   * worker ends that thread only). The events come only when the event loop turns: between steps
+   * (each step returns by its deadline, even while it waits for a result).
    */
   const failures: (Error | null)[] = [];
   for (let i = 0; i < workerThreads(cfg.workers); i++) {
@@ -97,6 +103,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     w.unref();
     failures.push(null);
     w.on('error', (e: Error) => { failures[i] = e; });
+    w.on('exit', (code: number) => { if (!closed) failures[i] ??= new Error(`the thread ended (exit code ${code}) before the search did`); });
     workers.push(w);
     load.push(0);
     seenGeneration.push(-1);
@@ -144,20 +151,31 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       }
     }
   };
-  const receive = (p: Pending): Result => {
-    let quiet = 0;
+  /** How long the chunk being waited for (`quietChunk`) has had no answer, over all steps. */
+  let quiet = 0;
+  let quietChunk = -1;
+  /**
+   * The result of chunk `p`, or null once `deadline` has passed without it: the step then
+   * returns, so that the event loop turns (a worker's 'error' event is delivered only then;
+   * so are signals), and the next step waits again.
+   */
+  const receive = (p: Pending, deadline: number): Result | null => {
+    if (quietChunk !== p.chunk) { quietChunk = p.chunk; quiet = 0; }
     for (;;) {
       const seen = Atomics.load(sig, 0);
       const failure = failures[p.worker];
-      if (failure) throw new WorkerError(`search worker ${p.worker} failed: ${failure.message}`);
+      if (failure) throw new WorkerError(`search worker ${p.worker} failed: ${failure instanceof Error ? failure.message : String(failure)}`);
       drain();
       const msg = inbox[p.worker].shift();
       if (msg) {
         if (msg.chunk !== p.chunk) throw new WorkerError(`search worker ${p.worker} answered chunk ${msg.chunk} instead of ${p.chunk}`);
         return msg;
       }
-      if (Atomics.wait(sig, 0, seen, WAIT_MS) === 'timed-out') {
-        quiet += WAIT_MS;
+      const left = deadline - performance.now();
+      if (left <= 0) return null;
+      const wait = Math.max(1, Math.min(WAIT_MS, Math.ceil(left)));
+      if (Atomics.wait(sig, 0, seen, wait) === 'timed-out') {
+        quiet += wait;
         if (quiet >= SILENCE_MS) throw new WorkerError(`no answer from search worker ${p.worker} for ${SILENCE_MS / 60000} minutes`);
       } else {
         quiet = 0;
@@ -194,7 +212,15 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
         dispatch();
         const p = pending.shift();
         if (!p) break;
-        const r = receive(p);
+        const r = receive(p, deadline);
+        if (r === null) {
+          // Still waiting at the deadline: the chunk stays first in line for the next step.
+          pending.unshift(p);
+          at = { id, depth, layerEnd, visited };
+          ended = false;
+          if (sink === 0.5) throw new Error('unreachable');
+          return undefined;
+        }
         load[p.worker]--;
         // Each worker's memo (its own decision trees) is charged to the budget as it reports it.
         search.budget.charge(`worker ${p.worker}`, r.memoBytes);
