@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../src/config/validateConfig';
+import { ensureBuilt, runCli } from './cliRun';
 import { main } from '../src/cli/main';
 import type { Design } from '../src/iommu/design';
 import { loadDesigns } from '../src/iommu/designRegistry';
@@ -63,6 +64,18 @@ describe('config validation', () => {
     expect([plan.maxStates, plan.maxMemory, plan.maxTimeMs]).toEqual([1000, 64 * 1024 * 1024, 600_000]);
   });
 
+  it('symmetry allows bounds up to 10; the command line\'s --symmetry decides over the file\'s', () => {
+    const raw = { checks: [{ design: 'v7', devices: [9, 10] }], symmetry: true, workers: 2 };
+    const plan = validateConfig(raw, 'c.json', designs, invariants);
+    expect(plan.runs.map((r) => r.devices)).toEqual([9, 10]);
+    expect([plan.symmetry, plan.workers]).toEqual([true, 2]);
+    expect(() => validateConfig(raw, 'c.json', designs, invariants, { symmetry: false })).toThrow('c.json: checks[0].devices: 9 is out of range (1 to 8, or to 10 with symmetry)');
+    const plain = { checks: [{ design: 'v7', devices: 9 }] };
+    expect(() => validateConfig(plain, 'c.json', designs, invariants)).toThrow(/9 is out of range/);
+    expect(validateConfig(plain, 'c.json', designs, invariants, { symmetry: true }).runs[0].devices).toBe(9);
+    expect(validateConfig({ checks: [{ design: 'v7' }] }, 'c.json', designs, invariants).symmetry).toBeUndefined();
+  });
+
   it('refuses anything malformed or unknown in one line naming the entry', () => {
     const cases: [unknown, string][] = [
       [[], 'dmaown.config.json: must be a JSON object with a "checks" list, got an array'],
@@ -72,7 +85,11 @@ describe('config validation', () => {
       [{ checks: [{ devices: 2 }] }, 'dmaown.config.json: checks[0]: needs a "design"'],
       [{ checks: [{ design: 'v99' }] }, "dmaown.config.json: checks[0].design: unknown design 'v99' (known: "],
       [{ checks: [{ design: ['v7', 'nope'] }] }, "dmaown.config.json: checks[0].design[1]: unknown design 'nope'"],
-      [{ checks: [{ design: 'v7', devices: 9 }] }, 'dmaown.config.json: checks[0].devices: 9 is out of range (1 to 8)'],
+      [{ checks: [{ design: 'v7', devices: 9 }] }, 'dmaown.config.json: checks[0].devices: 9 is out of range (1 to 8, or to 10 with symmetry)'],
+      [{ checks: [{ design: 'v7', devices: 11 }], symmetry: true }, 'dmaown.config.json: checks[0].devices: 11 is out of range (1 to 10 with symmetry)'],
+      [{ checks: [{ design: 'v7' }], symmetry: 'yes' }, 'dmaown.config.json: symmetry: must be true or false, got "yes"'],
+      [{ checks: [{ design: 'v7' }], workers: 0 }, 'dmaown.config.json: workers: must be a whole number from 1 to 64, got 0'],
+      [{ checks: [{ design: 'v7' }], workers: 2.5 }, 'dmaown.config.json: workers: must be a whole number from 1 to 64, got 2.5'],
       [{ checks: [{ design: 'v7', devices: '2' }] }, 'dmaown.config.json: checks[0].devices: must be a whole number or a list of them, got "2"'],
       [{ checks: [{ design: 'v7', invariants: ['no-such'] }] }, 'dmaown.config.json: checks[0].invariants: unknown invariant "no-such"'],
       [{ checks: [{ design: 'v7', invariants: ['no-warn'], expect: { 'type-ok': 'violated' } }] }, "dmaown.config.json: checks[0].expect: 'type-ok' is not an invariant this entry checks (no-warn)"],
@@ -140,6 +157,32 @@ describe('dmaown check with a config file', () => {
 
     const unknown = await run(['check', '--format', 'xml']);
     expect(unknown.code).toBe(2);
+  });
+
+  it("a config's symmetry and workers apply unless the command line says otherwise, and the reports say what states counted", () => {
+    ensureBuilt();
+    const f = join(dir, 'reduced.json');
+    writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 3, invariants: ['owned-isolation'] }], symmetry: true, workers: 2 }));
+    const reduced = runCli(['check', '--config', f, '--format', 'json']);
+    expect(reduced.code).toBe(0);
+    const run0 = JSON.parse(reduced.out).runs[0];
+    expect(run0.symmetry.reduced).toBe(true);
+    expect(run0.symmetry.note).toMatch(/^devices \(any of 3! orders\), users/);
+    const text = runCli(['check', '--config', f]);
+    expect(text.out).toMatch(/distinct states \(classes up to symmetry\)/);
+    expect(text.out).toMatch(/\nreduced by symmetry: devices \(any of 3! orders\)/);
+    expect(runCli(['check', '--config', f, '--format', 'junit']).out).toMatch(/<property name="symmetry" value="reduced by symmetry: devices/);
+    expect(runCli(['check', '--config', f, '--format', 'md']).out).toMatch(/\nreduced by symmetry: devices .* \(states are classes of states equal up to it\)\./);
+    // --symmetry=false searches every state; the reduced count is the smaller one.
+    const full = runCli(['check', '--config', f, '--format', 'json', '--symmetry=false']);
+    const fullRun = JSON.parse(full.out).runs[0];
+    expect(fullRun.symmetry).toBeUndefined();
+    expect(run0.states).toBeLessThan(fullRun.states);
+    // The file's workers: 2 and --workers 1 give the same report but for the search's time.
+    const untimed = (out: string) => out.replace(/"elapsedMs": \d+/g, '');
+    expect(untimed(runCli(['check', '--config', f, '--format', 'json', '--workers', '1']).out)).toBe(untimed(reduced.out));
+    // Without symmetry asked for, the reports say nothing of it. (Spawned: worker threads need the compiled modules.)
+    expect(runCli(['check', '--devices', '2', '--invariant', 'type-ok']).out).not.toMatch(/symmetry/);
   });
 
   it('reads a .js config (default export)', async () => {

@@ -7,7 +7,7 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag } from './common';
 import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
@@ -52,6 +52,7 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --invariant NAME     check only this invariant; repeat or comma-separate for several
                        (default: all; 'dmaown invariants' lists them)
   --config FILE        check the designs, bounds and invariants FILE names (docs/ci.md);
+                       its budgets, symmetry and workers apply where no flag overrides them;
                        without it, and without --design/--devices/--invariant,
                        dmaown.config.json (or .js/.cjs/.mjs/.ts) here is read if present
   --format FORMAT      report on standard output: text (default), json (docs/json-output.md),
@@ -103,6 +104,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       configFlag: flagString(args, 'config'),
       runFlags: args.flags.has('design') || args.flags.has('devices') || named !== undefined,
       cwd: process.cwd(),
+      symmetry: args.flags.has('symmetry') ? symmetryFlag(args) : undefined,
       single: async () => ({
         design: await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN),
         devices: devicesFlag(args),
@@ -117,6 +119,8 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     // The progress line goes to stderr on a terminal only, never in CI: reports stay clean.
     const progress = progressReporter();
     const search = searchFlags(args);
+    if (!args.flags.has('symmetry') && plan.symmetry !== undefined) search.symmetry = plan.symmetry;
+    if (!args.flags.has('workers') && plan.workers !== undefined) search.workers = plan.workers;
     // Bounds estimated not to fit the memory budget are bad input: refused before any search.
     const sizes = refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
       plan.source === null ? undefined : `leaving that run out of ${plan.source}`);

@@ -6,7 +6,7 @@ import type { Invariant } from '../iommu/invariant';
 import { loadInvariants } from '../iommu/invariantRegistry';
 import { parseDuration } from '../core/duration';
 import { formatBytes, MIN_MAX_MEMORY, parseBytes } from '../core/memoryBudget';
-import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
+import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import { flagInt, flagList, flagString, type FlagSpec, type ParsedArgs } from './args';
 
 export const DEFAULT_DESIGN = 'v7';
@@ -31,9 +31,6 @@ export async function invariantsByName(names: readonly string[] | undefined): Pr
   });
 }
 
-/** Devices allowed with `--symmetry`: the reduced state space grows slowly enough for 10. */
-export const MAX_DEVICES_SYMMETRY = 10;
-
 /** `--devices N`: 1 to 8, or to 10 when the command line also has `--symmetry`. */
 export function devicesFlag(p: ParsedArgs): number {
   if (symmetryFlag(p)) return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices (with --symmetry)');
@@ -50,9 +47,6 @@ export function symmetryFlag(p: ParsedArgs): boolean {
   if (v === 'true' || v === '1') return true;
   throw new InputError(`--symmetry takes no value (or true/false), got '${v}'`);
 }
-
-/** Largest `--workers`. */
-export const MAX_WORKERS = 64;
 
 /** `--workers N`: threads the search runs on (default 1; CheckOptions.workers). */
 export function workersFlag(p: ParsedArgs): number {

@@ -11,6 +11,8 @@ export interface PlanSources {
   readonly runFlags: boolean;
   /** Where to look for a config file. */
   readonly cwd: string;
+  /** `--symmetry` as given on the command line (undefined: not given); it overrides a config's. */
+  readonly symmetry?: boolean;
   /** The run the command-line flags describe (their defaults when none is given). */
   single(): Promise<PlannedRun>;
 }
@@ -27,5 +29,5 @@ export async function resolvePlan(s: PlanSources): Promise<CheckPlan> {
   const path = s.configFlag ?? (s.runFlags ? null : findConfigFile(s.cwd));
   if (path === null) return { source: null, runs: [await s.single()] };
   const raw = await readConfigFile(path, s.cwd);
-  return validateConfig(raw, path, await loadDesigns(), await loadInvariants());
+  return validateConfig(raw, path, await loadDesigns(), await loadInvariants(), { symmetry: s.symmetry });
 }

@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration';
 import { MIN_MAX_MEMORY, parseBytes } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
-import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
+import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import type { Expected } from './expectations';
 
 /** Devices a config entry checks when it names none (as `dmaown check`). */
@@ -25,9 +25,19 @@ export interface CheckPlan {
   readonly maxStates?: number;
   readonly maxMemory?: number;
   readonly maxTimeMs?: number;
+  /** Reduce by symmetry (the config's `symmetry`; the command line's `--symmetry` overrides it). */
+  readonly symmetry?: boolean;
+  /** Threads each search runs on (the config's `workers`; `--workers` overrides it). */
+  readonly workers?: number;
 }
 
-const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory', 'maxTime'];
+/** What the command line says that decides how a config is validated. */
+export interface ConfigFlags {
+  /** `--symmetry` given (true or false), which overrides the config's: bounds up to MAX_DEVICES_SYMMETRY with it. */
+  readonly symmetry?: boolean;
+}
+
+const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory', 'maxTime', 'symmetry', 'workers'];
 const CHECK_KEYS = ['design', 'devices', 'invariants', 'expect'];
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -36,9 +46,9 @@ const asList = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
 /**
  * Checks a parsed config (`where` names the file in messages) and resolves its names against the
  * known designs and invariants. Anything malformed or unknown is one InputError naming the entry,
- * e.g. `dmaown.config.json: checks[1].devices: 9 is out of range (1 to 8)`.
+ * e.g. `dmaown.config.json: checks[1].devices: 9 is out of range (1 to 8, or to 10 with symmetry)`.
  */
-export function validateConfig(raw: unknown, where: string, designs: readonly Design[], invariants: readonly Invariant[]): CheckPlan {
+export function validateConfig(raw: unknown, where: string, designs: readonly Design[], invariants: readonly Invariant[], flags: ConfigFlags = {}): CheckPlan {
   const fail = (path: string, msg: string): never => {
     throw new InputError(`${where}: ${path}${path ? ': ' : ''}${msg}`);
   };
@@ -62,6 +72,20 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : Number.NaN;
     if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${JSON.stringify(top.maxTime)}`);
   }
+  let symmetry: boolean | undefined;
+  if (top.symmetry !== undefined) {
+    if (typeof top.symmetry !== 'boolean') fail('symmetry', `must be true or false, got ${JSON.stringify(top.symmetry)}`);
+    symmetry = top.symmetry as boolean;
+  }
+  let workers: number | undefined;
+  if (top.workers !== undefined) {
+    if (typeof top.workers !== 'number' || !Number.isInteger(top.workers) || top.workers < 1 || top.workers > MAX_WORKERS) fail('workers', `must be a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(top.workers)}`);
+    workers = top.workers as number;
+  }
+  // Larger bounds are allowed when the search is reduced by symmetry (as `--devices` with `--symmetry`).
+  const reduced = flags.symmetry ?? symmetry ?? false;
+  const maxDevices = reduced ? MAX_DEVICES_SYMMETRY : MAX_DEVICES;
+  const range = reduced ? `${MIN_DEVICES} to ${MAX_DEVICES_SYMMETRY} with symmetry` : `${MIN_DEVICES} to ${MAX_DEVICES}, or to ${MAX_DEVICES_SYMMETRY} with symmetry`;
 
   const runs: PlannedRun[] = [];
   const seen = new Set<string>();
@@ -80,7 +104,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     if (ds.length === 0) fail(`${at}.design`, 'names no design');
     const bounds = e.devices === undefined ? [CONFIG_DEFAULT_DEVICES] : asList(e.devices).map((n) => {
       if (typeof n !== 'number' || !Number.isInteger(n)) fail(`${at}.devices`, `must be a whole number or a list of them, got ${JSON.stringify(n)}`);
-      if ((n as number) < MIN_DEVICES || (n as number) > MAX_DEVICES) fail(`${at}.devices`, `${n} is out of range (${MIN_DEVICES} to ${MAX_DEVICES})`);
+      if ((n as number) < MIN_DEVICES || (n as number) > maxDevices) fail(`${at}.devices`, `${n} is out of range (${range})`);
       return n as number;
     });
     if (bounds.length === 0) fail(`${at}.devices`, 'names no bound');
@@ -111,5 +135,5 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
       }
     }
   });
-  return { source: where, runs, maxStates, maxMemory, maxTimeMs };
+  return { source: where, runs, maxStates, maxMemory, maxTimeMs, symmetry, workers };
 }

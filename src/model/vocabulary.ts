@@ -68,3 +68,7 @@ export type GroupStateName = (typeof GROUP_STATES)[number];
 
 export const MIN_DEVICES = 1;
 export const MAX_DEVICES = 8;
+/** Devices allowed with symmetry reduction: the reduced state space grows slowly enough for 10. */
+export const MAX_DEVICES_SYMMETRY = 10;
+/** Largest number of threads a search may be asked to run on (`--workers`, a config's `workers`). */
+export const MAX_WORKERS = 64;

@@ -48,6 +48,15 @@ function verdictCell(v: InvariantVerdict): [string, string, string] {
   }
 }
 
+/**
+ * With symmetry asked for, what the search was reduced by (its states are then classes of
+ * states equal up to those renumberings) or why it was not; otherwise null.
+ */
+export function symmetryLine(dc: DesignCheck): string | null {
+  if (dc.symmetryNote === undefined) return null;
+  return dc.result.symmetry ? `reduced by symmetry: ${dc.symmetryNote}` : `not reduced: ${dc.symmetryNote}`;
+}
+
 /** The human report of `dmaown check`. */
 export function checkText(dc: DesignCheck): string {
   const r = dc.result;
@@ -55,7 +64,9 @@ export function checkText(dc: DesignCheck): string {
   const out: string[] = [];
   out.push(`dmaown check: design ${dc.design.name} (${dc.design.source})`);
   out.push(`bound: ${dc.devices} device${dc.devices === 1 ? '' : 's'}, VFIO users file1 (dom1) and file2 (dom2)`);
-  out.push(`${r.complete ? 'explored' : 'INCOMPLETE: explored'} ${num(r.states)} distinct states, ${num(r.transitions)} transitions, depth ${r.depth}, in ${(r.elapsedMs / 1000).toFixed(2)} s (${num(rate)} states/s)`);
+  out.push(`${r.complete ? 'explored' : 'INCOMPLETE: explored'} ${num(r.states)} distinct states${r.symmetry ? ' (classes up to symmetry)' : ''}, ${num(r.transitions)} transitions, depth ${r.depth}, in ${(r.elapsedMs / 1000).toFixed(2)} s (${num(rate)} states/s)`);
+  const sym = symmetryLine(dc);
+  if (sym) out.push(sym);
   if (!r.complete) out.push(`stopped early: ${r.stopReason}; verdicts below are for the states explored so far`);
   out.push('');
   const rows = [['invariant', 'verdict', 'states', ''], ...dc.verdicts.map((v) => [v.name, ...verdictCell(v)])];
@@ -80,6 +91,7 @@ export function checkJson(dc: DesignCheck): Record<string, unknown> {
     transitions: r.transitions,
     depth: r.depth,
     elapsedMs: Math.round(r.elapsedMs),
+    ...(dc.symmetryNote === undefined ? {} : { symmetry: { reduced: r.symmetry !== undefined, note: dc.symmetryNote } }),
     invariants: dc.verdicts.map((v) => {
       switch (v.verdict) {
         case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };

@@ -1,6 +1,6 @@
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
-import { traceText } from './checkReport';
+import { symmetryLine, traceText } from './checkReport';
 
 /** Text escaped for XML element content. Control characters XML 1.0 forbids are dropped. */
 export function xmlText(s: string): string {
@@ -69,6 +69,8 @@ export function checkJunit(runs: readonly CheckRun[]): string {
       // A merged run's counts are the shards' sums (an upper bound on the distinct states).
       ...(r.shards === undefined ? [] : [`      <property name="states-summed-over-shards" value="${r.shards}"/>`]),
       `      <property name="complete" value="${r.dc.result.complete}"/>`,
+      // With symmetry asked for: what states were counted up to (or why nothing was reduced).
+      ...(r.dc.symmetryNote === undefined ? [] : [`      <property name="symmetry" value="${xmlEscape(symmetryLine(r.dc)!)}"/>`]),
       '    </properties>',
       ...r.dc.verdicts.flatMap((v) => testcase(r, v)),
       '  </testsuite>',

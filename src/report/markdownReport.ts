@@ -1,7 +1,7 @@
 import { sequenceMermaid } from '../diagram/sequenceMermaid';
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
-import { traceText } from './checkReport';
+import { symmetryLine, traceText } from './checkReport';
 
 const num = (n: number) => n.toLocaleString('en-US');
 const ICON = { pass: '✅', fail: '❌', incomplete: '⚠️' } as const;
@@ -81,6 +81,8 @@ export function checkMarkdown(runs: readonly CheckRun[]): string {
   for (const r of runs) {
     out.push(`### ${title(r)}`, '', `${cell(r.dc.design.title)} (${cell(r.dc.design.source)}).`, '');
     if (!r.dc.result.complete) out.push(`Stopped early: ${r.dc.result.stopReason}; the verdicts are for the states explored so far.`, '');
+    const sym = symmetryLine(r.dc);
+    if (sym) out.push(`${cell(sym)}${r.dc.result.symmetry ? ' (states are classes of states equal up to it).' : '.'}`, '');
     out.push('| invariant | verdict | states | |', '| --- | --- | ---: | --- |');
     for (const v of r.dc.verdicts) out.push(`| ${v.name} | ${verdictText(r, v)} | ${v.verdict === 'n/a' ? '' : num(v.states)} | ${cell(detailCell(v))} |`);
     out.push('');

@@ -42,5 +42,7 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       properties: [],
       ...(m.run.reducedBy ? { symmetry: m.run.reducedBy } : {}),
     },
+    // The shards record what they were reduced by, not why a generator was left out.
+    ...(m.run.symmetry ? { symmetryNote: m.run.reducedBy ?? 'no symmetry applies to this design at this bound' } : {}),
   };
 }
