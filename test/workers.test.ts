@@ -92,12 +92,19 @@ describe('a worker writing over an earlier result', async () => {
 describe('a worker thread that ends without a word', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
 
+  const exiting = (silent: boolean) => ({ ...buildIommuModel(v7, 3, []), recipe: { module: join(__dirname, 'exitingWorkerModel.ts'), exportName: 'exitingWorkerModel', args: { silent } } });
+
   // Before, the merging thread waited for the first result inside one step, where the thread's
-  // end is never seen: ten minutes of silence, past this suite's two-minute test timeout.
-  it('stops checkAsync with a WorkerError naming it, without waiting out the ten minutes of silence', async () => {
-    const model = { ...buildIommuModel(v7, 3, []), recipe: { module: join(__dirname, 'exitingWorkerModel.ts'), exportName: 'exitingWorkerModel', args: null } };
+  // 'exit' event is never delivered: ten minutes of silence.
+  it('stops checkAsync with a WorkerError naming it when the thread ends without a word', async () => {
+    const model = exiting(true);
     const err = await checkAsync(model, { workers: 2 }).then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(WorkerError);
     expect((err as Error).message).toBe('search worker 0 failed: the thread ended (exit code 3) before the search did');
+  });
+
+  it('stops the synchronous check too when the thread says so as it ends (process.exit)', () => {
+    const model = exiting(false);
+    expect(() => check(model, { workers: 2 })).toThrow(new WorkerError('search worker 0 failed: the thread ended (exit code 3) before the search did'));
   });
 });

@@ -44,6 +44,10 @@ async function start(setup: WorkerSetup): Promise<void> {
     Atomics.add(signal, 0, 1);
     Atomics.notify(signal, 0);
   };
+  // A `process.exit` in this thread (a design module's, say) ends only this thread: say so on
+  // the way out, so that even a merging thread that never lets its event loop turn (the
+  // synchronous `check`) learns of it instead of waiting in silence.
+  process.on('exit', (code) => post({ chunk: -1, error: `the thread ended (exit code ${code}) before the search did` }));
   try {
     const mod = require(setup.recipe.module) as Record<string, (args: unknown) => PackedModel | Promise<PackedModel>>;
     const build = mod[setup.recipe.exportName];
