@@ -111,14 +111,21 @@ function reachable(model: IommuModel, max: number, prefix = false): Uint32Array[
   return rows;
 }
 
+/** What checking a permutation's image of a state needs. */
+interface Prepared {
+  readonly permute: (src: Uint32Array, dst: Uint32Array, off?: number) => void;
+  /** Action index -> the index of its image action. */
+  readonly actionMap: readonly number[];
+}
+
 /**
- * Why `p` is not a symmetry of `model` on the states in `rows`, or null if it is: it must map
- * the initial state to itself, every transition s -a-> t (with its flags) to a transition
- * p(s) -p(a)-> p(t) with the same flags, and keep every property's answer and `via` action.
+ * Why `p` cannot be a symmetry of `model` whatever the states (its row or action map fails, an
+ * action's image treats a recoverable property differently, the initial state is not mapped to
+ * itself), or what checking it on states needs.
  */
-function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutation): string | null {
+function preparePermutation(model: IommuModel, p: Permutation): string | Prepared {
   const W = model.words;
-  let permute: (src: Uint32Array, dst: Uint32Array, off?: number) => void;
+  let permute: Prepared['permute'];
   try {
     permute = permuteRowFn(model.layout, p);
   } catch (e) {
@@ -145,41 +152,80 @@ function violation(model: IommuModel, rows: readonly Uint32Array[], p: Permutati
     for (let a = 0; a < actionMap.length; a++) if (prop.via(a) !== prop.via(actionMap[a])) return `${prop.name} treats ${JSON.stringify(model.actions[a].event)} differently from its image`;
   }
   const g = new Uint32Array(W);
-  const gt = new Uint32Array(W);
   const init = model.initialStates().subarray(0, W);
   permute(init, g);
   if (g.join() !== init.join()) return 'the initial state is not mapped to itself';
+  return { permute, actionMap };
+}
+
+/**
+ * For each of `perms`, why it is not a symmetry of `model` on the states in `rows`, or null if
+ * it is: it must map the initial state to itself, every transition s -a-> t (with its flags) to
+ * a transition p(s) -p(a)-> p(t) with the same flags, and keep every property's answer and
+ * `via` action. Each permutation's answer is the first failure in `rows` order; a state's own
+ * answers and successors are computed once for all the permutations.
+ */
+function violations(model: IommuModel, rows: readonly Uint32Array[], perms: readonly Permutation[]): (string | null)[] {
+  const W = model.words;
+  const out: (string | null)[] = perms.map(() => null);
+  const active: (Prepared & { readonly at: number })[] = [];
+  perms.forEach((p, at) => {
+    const r = preparePermutation(model, p);
+    if (typeof r === 'string') out[at] = r;
+    else active.push({ ...r, at });
+  });
+  const props = model.properties;
+  /** A property's answer on a row: holds for state properties, the goal for recoverable ones, null for the others. */
+  const answer = (prop: (typeof props)[number], row: Uint32Array): boolean | null =>
+    prop.kind === 'always' || prop.kind === 'sometimes' ? prop.holds(row) : prop.kind === 'recoverable' ? prop.goal(row) : null;
+  const g = new Uint32Array(W);
+  const gt = new Uint32Array(W);
   const a = new Successors(W);
   const b = new Successors(W);
   // image[action] = 1 + the index of that action among the image state's successors (0: none).
   const image = new Int32Array(model.actions.length);
-  for (const s of rows) {
-    permute(s, g);
-    for (const prop of model.properties) {
-      if (prop.kind === 'always' || prop.kind === 'sometimes') {
-        if (prop.holds(s) !== prop.holds(g)) return `${prop.name} differs on ${JSON.stringify(model.decode(s))} and its image`;
-      } else if (prop.kind === 'recoverable') {
-        if (prop.goal(s) !== prop.goal(g)) return `the goal of ${prop.name} differs on ${JSON.stringify(model.decode(s))} and its image`;
-      }
+  const own: (boolean | null)[] = props.map(() => null);
+  /** Why `q` fails on state `s` (its answers in `own`, its successors in `a`), or null. */
+  const imageViolation = (q: Prepared, s: Uint32Array): string | null => {
+    q.permute(s, g);
+    for (let i = 0; i < props.length; i++) {
+      if (own[i] === null || own[i] === answer(props[i], g)) continue;
+      return props[i].kind === 'recoverable'
+        ? `the goal of ${props[i].name} differs on ${JSON.stringify(model.decode(s))} and its image`
+        : `${props[i].name} differs on ${JSON.stringify(model.decode(s))} and its image`;
     }
-    a.reset();
     b.reset();
-    model.successors(s, a);
     model.successors(g, b);
     if (a.count !== b.count) return `${JSON.stringify(model.decode(s))} and its image have ${a.count} and ${b.count} successors`;
     for (let k = 0; k < b.count; k++) image[b.actions[k]] = k + 1;
-    for (let k = 0; k < a.count; k++) {
-      const j = image[actionMap[a.actions[k]]] - 1;
-      const ev = () => JSON.stringify(model.actions[a.actions[k]].event);
-      if (j < 0) return `${ev()} is enabled in ${JSON.stringify(model.decode(s))} but its image is not enabled in the image state`;
-      permute(a.states, gt, k * W);
-      let same = a.flags[k] === b.flags[j];
-      for (let w = 0; w < W && same; w++) same = gt[w] === b.states[j * W + w];
-      if (!same) return `${ev()} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
+    try {
+      for (let k = 0; k < a.count; k++) {
+        const j = image[q.actionMap[a.actions[k]]] - 1;
+        const ev = () => JSON.stringify(model.actions[a.actions[k]].event);
+        if (j < 0) return `${ev()} is enabled in ${JSON.stringify(model.decode(s))} but its image is not enabled in the image state`;
+        q.permute(a.states, gt, k * W);
+        let same = a.flags[k] === b.flags[j];
+        for (let w = 0; w < W && same; w++) same = gt[w] === b.states[j * W + w];
+        if (!same) return `${ev()} from ${JSON.stringify(model.decode(s))} does not commute with the permutation`;
+      }
+      return null;
+    } finally {
+      for (let k = 0; k < b.count; k++) image[b.actions[k]] = 0;
     }
-    for (let k = 0; k < b.count; k++) image[b.actions[k]] = 0;
+  };
+  for (const s of rows) {
+    if (active.length === 0) break;
+    for (let i = 0; i < props.length; i++) own[i] = answer(props[i], s);
+    a.reset();
+    model.successors(s, a);
+    for (let q = 0; q < active.length;) {
+      const why = imageViolation(active[q], s);
+      if (why === null) { q++; continue; }
+      out[active[q].at] = why;
+      active.splice(q, 1);
+    }
   }
-  return null;
+  return out;
 }
 
 /** Why devices / users are not interchangeable (null: they are, as far as checked), and the largest bound checked exhaustively. */
@@ -225,12 +271,12 @@ export function interchangeable(design: Design, invariants: readonly Invariant[]
     const rows = reachable(model, n === VERIFY_DEVICES[0] ? Number.POSITIVE_INFINITY : VERIFY_MAX_STATES);
     if (!rows) break;
     exhaustiveTo = n;
-    for (const p of generators(n, devices === null, users === null)) {
-      const why = violation(model, rows, p);
-      if (why === null) continue;
-      if (p.name === 'devices') devices ??= `${n} devices: ${why}`;
+    const perms = generators(n, devices === null, users === null);
+    violations(model, rows, perms).forEach((why, i) => {
+      if (why === null) return;
+      if (perms[i].name === 'devices') devices ??= `${n} devices: ${why}`;
       else users ??= `${n} devices: ${why}`;
-    }
+    });
   }
   const result = { devices, users, exhaustiveTo };
   byInv.set(key, result);
@@ -255,12 +301,12 @@ function interchangeableAt(design: Design, n: number, invariants: readonly Invar
   let devices: string | null = null;
   let users: string | null = null;
   const where = `${n} devices, first ${rows.length.toLocaleString('en-US')} states`;
-  for (const p of generators(n, want.devices, want.users)) {
-    const why = violation(model, rows, p);
-    if (why === null) continue;
-    if (p.name === 'devices') devices ??= `${where}: ${why}`;
+  const perms = generators(n, want.devices, want.users);
+  violations(model, rows, perms).forEach((why, i) => {
+    if (why === null) return;
+    if (perms[i].name === 'devices') devices ??= `${where}: ${why}`;
     else users ??= `${where}: ${why}`;
-  }
+  });
   const result = { devices, users };
   byKey.set(key, result);
   return result;
