@@ -5,7 +5,7 @@ import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
 import type { SearchState } from '../core/searchState';
 import { chunkBuffers, SELF_LOOP, type ExpandedChunk } from './expandChunk';
-import type { ChunkRequest, Recycle, WorkerSetup } from './searchWorker';
+import { threadEnded, type ChunkRequest, type Recycle, type WorkerSetup } from './searchWorker';
 
 /** States per chunk sent to a worker: at most, and at least while other chunks are in flight. */
 const CHUNK_MAX = 8192;
@@ -103,7 +103,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     w.unref();
     failures.push(null);
     w.on('error', (e: Error) => { failures[i] = e; });
-    w.on('exit', (code: number) => { if (!closed) failures[i] ??= new Error(`the thread ended (exit code ${code}) before the search did`); });
+    w.on('exit', (code: number) => { if (!closed) failures[i] ??= new Error(threadEnded(code)); });
     workers.push(w);
     load.push(0);
     seenGeneration.push(-1);
@@ -214,12 +214,10 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
         if (!p) break;
         const r = receive(p, deadline);
         if (r === null) {
-          // Still waiting at the deadline: the chunk stays first in line for the next step.
+          // Still waiting at the deadline: the chunk stays first in line, and the deadline check
+          // above ends the step.
           pending.unshift(p);
-          at = { id, depth, layerEnd, visited };
-          ended = false;
-          if (sink === 0.5) throw new Error('unreachable');
-          return undefined;
+          continue;
         }
         load[p.worker]--;
         // Each worker's memo (its own decision trees) is charged to the budget as it reports it.

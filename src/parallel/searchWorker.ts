@@ -37,6 +37,11 @@ export interface Recycle {
   readonly recycle: ExpandedChunk;
 }
 
+/** What a worker thread's end before the search's is reported as (by the thread or its 'exit' event). */
+export function threadEnded(code: number): string {
+  return `the thread ended (exit code ${code}) before the search did`;
+}
+
 async function start(setup: WorkerSetup): Promise<void> {
   const signal = new Int32Array(setup.signal);
   const post = (msg: unknown, transfer: ArrayBuffer[] = []) => {
@@ -47,7 +52,7 @@ async function start(setup: WorkerSetup): Promise<void> {
   // A `process.exit` in this thread (a design module's, say) ends only this thread: say so on
   // the way out, so that even a merging thread that never lets its event loop turn (the
   // synchronous `check`) learns of it instead of waiting in silence.
-  process.on('exit', (code) => post({ chunk: -1, error: `the thread ended (exit code ${code}) before the search did` }));
+  process.on('exit', (code) => post({ chunk: -1, error: threadEnded(code) }));
   try {
     const mod = require(setup.recipe.module) as Record<string, (args: unknown) => PackedModel | Promise<PackedModel>>;
     const build = mod[setup.recipe.exportName];
