@@ -63,7 +63,10 @@ function remedies(symmetry: boolean, first: string | undefined): string {
 function what(t: Sized): string {
   const e = t.estimate;
   const kind = e.symmetry ? 'orbits' : 'states';
-  return `${approx(e.states)} ${kind} (${e.sampled[1].toLocaleString('en-US')} at ${e.from[1]} devices, x${e.growth.toFixed(2)} per device), at least ${formatBytes(e.states * e.bytesPerState)}`;
+  const n = e.sampled.length;
+  // The growths the estimate follows, in order: `x8.59 then x8.90 per device`.
+  const growths = e.sampled.slice(1).map((c, i) => `x${(c / e.sampled[i]).toFixed(2)}`).join(' then ');
+  return `${approx(e.states)} ${kind} (${e.sampled[n - 1].toLocaleString('en-US')} at ${e.from[n - 1]} devices, ${growths} per device), at least ${formatBytes(e.states * e.bytesPerState)}`;
 }
 
 /**

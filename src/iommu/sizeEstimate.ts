@@ -14,12 +14,21 @@ export interface SizeEstimate {
   readonly symmetry: boolean;
   /** Distinct states (orbits with symmetry) estimated at `devices`. */
   readonly states: number;
-  /** The two bounds searched completely whose counts the estimate extrapolates. */
-  readonly from: readonly [number, number];
+  /**
+   * The bounds searched completely whose counts the estimate extrapolates, consecutive: the
+   * last three searched, or two when only 2 and 3 devices were.
+   */
+  readonly from: readonly number[];
   /** Their distinct states. */
-  readonly sampled: readonly [number, number];
-  /** Growth per device: sampled[1] / sampled[0]. */
+  readonly sampled: readonly number[];
+  /** The last growth per device: the last count over the one before. */
   readonly growth: number;
+  /**
+   * How the growth per device changes from one device to the next in the extrapolation: the
+   * square root of the last growth over the one before (three bounds), held within
+   * [MIN_TREND, MAX_TREND]; 1 (constant growth) from two bounds.
+   */
+  readonly trend: number;
   /** Bytes each stored state takes at least at `devices` (`minBytesPerState`). */
   readonly bytesPerState: number;
   /** states * bytesPerState. */
@@ -33,6 +42,13 @@ export const FURTHER_SAMPLE_STATES = 200_000;
 
 /** How much faster than the last growth `enoughBelow` allows the growth to become. */
 const PESSIMISM = 1.5;
+/**
+ * The range `SizeEstimate.trend` is held in, so that one odd step between small bounds (a
+ * growth that jumps from x1.1 to x9, say) cannot make the estimate run away. The 11 designs'
+ * trends lie between 0.88 and 1.02.
+ */
+export const MIN_TREND = 0.8;
+export const MAX_TREND = 1.25;
 
 export interface EstimateOptions {
   /** Reduce by symmetry where the design allows it (as `check --symmetry`). */
@@ -59,18 +75,25 @@ export function minBytesPerState(words: number): number {
  * `symmetry` is true and the design allows it with `invariants` (they decide whether it does).
  * It searches smaller bounds completely, checking no property: 2 devices, 3, and each next one
  * while the last growth predicts at most FURTHER_SAMPLE_STATES states; each search stops at
- * SAMPLE_STATES, and a bound it stops is not used.
- * The estimate is the count at the largest bound searched, times its growth per device once for
- * each device more. One device is never used: its growth to two is far above the later ones
- * (12x against 8.6x and 8.9x for v7; 97x against 25x and 22x for lu-owner-param).
+ * SAMPLE_STATES, and a bound it stops is not used. One device is never used: its growth to two
+ * is far above the later ones (12x against 8.6x and 8.9x for v7; 97x against 25x and 22x for
+ * lu-owner-param).
+ *
+ * From the count at the largest bound searched, each device more multiplies by the growth per
+ * device, which itself changes each device by `trend`: the square root of how it changed over
+ * the last three bounds searched (constant growth when only two were). Without symmetry the
+ * designs' growth rises or falls slowly (v7: x8.59, x8.90, x9.36, x9.80 from 2 to 6 devices);
+ * by symmetry it falls fast (v7: x3.57, x2.98, x2.64, ... x1.91 at 10), and constant growth
+ * overestimates badly. The square root is empirical: over the 11 designs at up to 10 devices
+ * with symmetry and 8 without (every count under 4 million), extrapolating one to six devices
+ * from any three consecutive counts came within 0.66x to 1.49x of the real count, where
+ * constant growth ranged from 0.86x to 7.1x and the full change (no square root) from 0.10x to
+ * 1.01x (bench/results.md). It stays an estimate: v7 at 8 devices from 2 to 4 gives 1.53
+ * billion, against about 1.8 billion extrapolated from SPIN's count at 6.
  *
  * Returns null when there is nothing to extrapolate: `devices` is at most 3, or 3 devices
- * already has more than SAMPLE_STATES states. The estimate follows the growth of the last two
- * bounds searched, so it is low for a design whose growth per device rises (v7 at 8 devices from
- * 3 and 4: 1.28 billion, against about 1.8 billion extrapolated from SPIN's count at 6 devices)
- * and high for one whose growth falls (v8 at 8 from 3 and 4: 303K against 267K; lu-owner-param
- * at 4 from 2 and 3: 17.3 million against 15.3 million). Deterministic: the same arguments give
- * the same estimate.
+ * already has more than SAMPLE_STATES states. Deterministic: the same arguments give the same
+ * estimate.
  */
 export function estimateSize(design: Design, devices: number, invariants: readonly Invariant[], options: EstimateOptions = {}): SizeEstimate | null {
   if (devices <= 3) return null;
@@ -93,19 +116,37 @@ export function estimateSize(design: Design, devices: number, invariants: readon
     symmetric = reduce;
   }
   if (counts.length < 2) return null;
+  const used = counts.slice(-3);
   const last = 2 + counts.length - 1;
-  const [a, b] = counts.slice(-2);
-  const growth = b / a;
-  const states = b * growth ** (devices - last);
+  const { states, growth, trend } = extrapolate(used, devices - last);
   return {
     design: design.name,
     devices,
     symmetry: symmetric,
     states,
-    from: [last - 1, last],
-    sampled: [a, b],
+    from: used.map((_, i) => last - used.length + 1 + i),
+    sampled: used,
     growth,
+    trend,
     bytesPerState,
     bytes: states * bytesPerState,
   };
+}
+
+/**
+ * The count `ahead` devices past the last of `counts` (two or three counts at consecutive
+ * bounds), by `estimateSize`'s rule: the last growth per device, changed each device by the
+ * trend (see SizeEstimate.trend), never below 1.
+ */
+export function extrapolate(counts: readonly number[], ahead: number): { states: number; growth: number; trend: number } {
+  const n = counts.length;
+  const growth = counts[n - 1] / counts[n - 2];
+  const trend = n >= 3 ? Math.min(MAX_TREND, Math.max(MIN_TREND, Math.sqrt(growth / (counts[n - 2] / counts[n - 3])))) : 1;
+  let states = counts[n - 1];
+  let g = growth;
+  for (let i = 0; i < ahead; i++) {
+    g = Math.max(1, g * trend);
+    states *= g;
+  }
+  return { states, growth, trend };
 }
