@@ -12,7 +12,7 @@ import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { check, checkAsync } from '../src/core/check';
-import { WorkerError } from '../src/parallel/parallelSearch';
+import { liveness, WorkerError } from '../src/parallel/parallelSearch';
 import { join } from 'node:path';
 import { buildIommuModel } from '../src/iommu/iommuModel';
 import { Successors } from '../src/core/model';
@@ -106,5 +106,21 @@ describe('a worker thread that ends without a word', async () => {
   it('stops the synchronous check too when the thread says so as it ends (process.exit)', () => {
     const model = exiting(false);
     expect(() => check(model, { workers: 2 })).toThrow(new WorkerError('search worker 0 failed: the thread ended (exit code 3) before the search did'));
+  });
+
+  // Before, the synchronous check, which never sees the thread's 'exit' event, waited ten
+  // minutes. Now it gives a worker up after `liveness.silenceMs` without a beat (a minute;
+  // shortened here).
+  it('stops the synchronous check when the thread ends without a word, once it stops beating', () => {
+    const model = exiting(true);
+    const before = liveness.silenceMs;
+    liveness.silenceMs = 1500;
+    try {
+      const started = performance.now();
+      expect(() => check(model, { workers: 2 })).toThrow(new WorkerError('search worker 0 failed: no sign of life from the thread for 1500ms (it ended without a word, or hangs)'));
+      expect(performance.now() - started).toBeLessThan(60_000);
+    } finally {
+      liveness.silenceMs = before;
+    }
   });
 });

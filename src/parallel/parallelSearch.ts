@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
+import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
 import type { SearchState } from '../core/searchState';
@@ -14,8 +15,18 @@ const CHUNK_MIN = 256;
 const IN_FLIGHT_PER_WORKER = 3;
 /** How long the merging thread waits without news before it checks its workers again. */
 const WAIT_MS = 1000;
-/** Give up when no worker answers for this long (a worker that died without a word). */
+/** Give up when the worker a chunk was sent to does not answer it for this long. */
 const SILENCE_MS = 10 * 60 * 1000;
+/**
+ * How long the merging thread waits, while a worker owes it a chunk, without any sign of life
+ * from that worker (an answer, or a beat: the worker bumps its beat counter every second while
+ * its event loop is free, and as it starts each chunk) before it gives the worker up
+ * as ended without a word. A chunk of 8,192 states takes well under a second to a few seconds,
+ * and a worker loads in seconds, so a minute without a beat means the thread is gone. This is
+ * what lets the synchronous `check`, which never lets its event loop turn (so never sees the
+ * thread's 'exit' event), notice such an end. Tests shorten it.
+ */
+export const liveness = { silenceMs: 60 * 1000 };
 /** States whose successors the merging thread prepares together (SearchState.prepare). */
 const MERGE_BATCH = 128;
 
@@ -82,7 +93,8 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   const W = model.words;
   const store = search.store;
   const lookups = workersLookUp(cfg.workers);
-  const signal = new SharedArrayBuffer(4);
+  // Word 0: bumped after every message a worker posts; word 1 + i: worker i's beats.
+  const signal = new SharedArrayBuffer(4 * (1 + workerThreads(cfg.workers)));
   const sig = new Int32Array(signal);
   const ports: MessagePort[] = [];
   const workers: Worker[] = [];
@@ -99,7 +111,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   for (let i = 0; i < workerThreads(cfg.workers); i++) {
     const ch = new MessageChannel();
     ports.push(ch.port1);
-    const w = startWorker({ recipe: model.recipe!, properties: cfg.props.all.map((p) => p.name), symmetry: cfg.symmetry !== null, signal }, ch.port2);
+    const w = startWorker({ recipe: model.recipe!, properties: cfg.props.all.map((p) => p.name), symmetry: cfg.symmetry !== null, signal, index: i }, ch.port2);
     w.unref();
     failures.push(null);
     w.on('error', (e: Error) => { failures[i] = e; });
@@ -154,13 +166,16 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   /** How long the chunk being waited for (`quietChunk`) has had no answer, over all steps. */
   let quiet = 0;
   let quietChunk = -1;
+  /** Its worker's beat counter when last read, and how long it has stayed the same since. */
+  let beat = 0;
+  let still = 0;
   /**
    * The result of chunk `p`, or null once `deadline` has passed without it: the step then
    * returns, so that the event loop turns (a worker's 'error' event is delivered only then;
    * so are signals), and the next step waits again.
    */
   const receive = (p: Pending, deadline: number): Result | null => {
-    if (quietChunk !== p.chunk) { quietChunk = p.chunk; quiet = 0; }
+    if (quietChunk !== p.chunk) { quietChunk = p.chunk; quiet = 0; beat = Atomics.load(sig, 1 + p.worker); still = 0; }
     for (;;) {
       const seen = Atomics.load(sig, 0);
       const failure = failures[p.worker];
@@ -177,6 +192,10 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       if (Atomics.wait(sig, 0, seen, wait) === 'timed-out') {
         quiet += wait;
         if (quiet >= SILENCE_MS) throw new WorkerError(`no answer from search worker ${p.worker} for ${SILENCE_MS / 60000} minutes`);
+        const now = Atomics.load(sig, 1 + p.worker);
+        if (now !== beat) { beat = now; still = 0; } else if ((still += wait) >= liveness.silenceMs) {
+          throw new WorkerError(`search worker ${p.worker} failed: no sign of life from the thread for ${formatDuration(liveness.silenceMs)} (it ended without a word, or hangs)`);
+        }
       } else {
         quiet = 0;
       }

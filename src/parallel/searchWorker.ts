@@ -16,8 +16,13 @@ export interface WorkerSetup {
   readonly properties: readonly string[];
   readonly symmetry: boolean;
   readonly port: MessagePort;
-  /** Int32 counter bumped after every message posted. */
+  /**
+   * Int32 counters: word 0 bumped after every message posted (by any worker); word 1 + `index`
+   * this worker's beats (parallelSearch's `liveness`).
+   */
   readonly signal: SharedArrayBuffer;
+  /** This worker's number among the search's workers. */
+  readonly index: number;
 }
 
 /** A chunk to expand: `n` rows of states `first`, `first + 1`, ... */
@@ -37,6 +42,9 @@ export interface Recycle {
   readonly recycle: ExpandedChunk;
 }
 
+/** How often a worker thread beats while its event loop is free (parallelSearch's `liveness`). */
+export const BEAT_MS = 1000;
+
 /** What a worker thread's end before the search's is reported as (by the thread or its 'exit' event). */
 export function threadEnded(code: number): string {
   return `the thread ended (exit code ${code}) before the search did`;
@@ -44,6 +52,11 @@ export function threadEnded(code: number): string {
 
 async function start(setup: WorkerSetup): Promise<void> {
   const signal = new Int32Array(setup.signal);
+  // Signs of life for a merging thread that cannot see this thread's 'exit' event: a beat every
+  // BEAT_MS while the event loop is free, and one as each chunk starts.
+  const beat = () => { Atomics.add(signal, 1 + setup.index, 1); };
+  beat();
+  setInterval(beat, BEAT_MS).unref();
   const post = (msg: unknown, transfer: ArrayBuffer[] = []) => {
     setup.port.postMessage(msg, transfer);
     Atomics.add(signal, 0, 1);
@@ -73,6 +86,7 @@ async function start(setup: WorkerSetup): Promise<void> {
     setup.port.on('message', (msg: ChunkRequest | Recycle) => {
       if ('recycle' in msg) { spare.push(msg.recycle); return; }
       const req = msg;
+      beat();
       try {
         if (req.store) { reader.update(req.store); lookups = true; }
         const r = expandChunk(model, props, symmetry, req.rows, req.n, lookups ? reader : null, req.open, spare.pop());
