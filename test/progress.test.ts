@@ -21,6 +21,9 @@ describe('progress line', () => {
     expect(progressLine({ ...figures, elapsedMs: 2_000 }, 'v7 (1/2)', 14_530_000))
       .toBe('  v7 (1/2): states 437,627 of ~15 million (estimated)  218,814/s  depth 11  queue 159,099');
     expect(progressLine(figures, '', 1_279_730_021)).toContain('states 437,627 of ~1.3 billion (estimated)');
+    // A search that outgrows its estimate does not read as "N of" something smaller than N.
+    expect(progressLine(figures, '', 400_000)).toContain('states 437,627 (past the 400,000 estimated)  ');
+    expect(progressLine(figures, '', 437_627)).toContain('states 437,627 of 437,627 (estimated)');
   });
 
   it('is written on a terminal outside CI, for searches past a second, and cleared at the end', () => {

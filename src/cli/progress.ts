@@ -9,10 +9,15 @@ export interface ProgressFigures {
   readonly elapsedMs: number;
 }
 
-/** The progress line for `p`: `label` names the search, `expected` is its estimated size (sizeEstimate). */
+/**
+ * The progress line for `p`: `label` names the search, `expected` is its estimated size
+ * (sizeEstimate): `states N of ~M (estimated)`, or `(past the ~M estimated)` once the search
+ * has stored more than the estimate.
+ */
 export function progressLine(p: ProgressFigures, label = '', expected?: number): string {
   const rate = Math.round((p.states / p.elapsedMs) * 1000);
-  const of = expected !== undefined ? ` of ${approx(expected).replace(/^about /, '~')} (estimated)` : '';
+  const m = expected !== undefined ? approx(expected).replace(/^about /, '~') : '';
+  const of = expected === undefined ? '' : p.states <= expected ? ` of ${m} (estimated)` : ` (past the ${m} estimated)`;
   return `  ${label ? `${label}: ` : ''}states ${p.states.toLocaleString('en-US')}${of}  ${rate.toLocaleString('en-US')}/s  depth ${p.depth}  queue ${p.queue.toLocaleString('en-US')}`;
 }
 
