@@ -15,7 +15,7 @@ import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel } from '../src/iommu/iommuModel';
-import { estimateSize, extrapolate, FURTHER_SAMPLE_STATES, MAX_TREND, MIN_TREND, minBytesPerState } from '../src/iommu/sizeEstimate';
+import { CHEAP_SHARE, estimateSize, extrapolate, FURTHER_SAMPLE_STATES, MAX_TREND, MIN_TREND, minBytesPerState } from '../src/iommu/sizeEstimate';
 import { ensureBuilt, runCli } from './cliRun';
 
 describe('estimateSize', async () => {
@@ -75,13 +75,18 @@ describe('estimateSize', async () => {
     }
   });
 
-  it('with enoughBelow, stops at 2 and 3 devices when even faster growth stays below it', () => {
-    const full = estimateSize(design('v7'), 6, invariants)!;
-    const quick = estimateSize(design('v7'), 6, invariants, { enoughBelow: 2 ** 40 })!;
+  it('with enoughBelow, stops at 2 and 3 devices when even faster growth stays below it, unless 4 devices is cheap beside the bound', () => {
+    const full = estimateSize(design('v7'), 5, invariants)!;
+    const quick = estimateSize(design('v7'), 5, invariants, { enoughBelow: 2 ** 40 })!;
     expect(full.from).toEqual([2, 3, 4]);
     expect(quick.from).toEqual([2, 3]);
+    // 4 devices is predicted at more than CHEAP_SHARE of the 5-device estimate, so skipped ...
+    const [a, b] = quick.sampled;
+    expect(b * (b / a)).toBeGreaterThan(CHEAP_SHARE * quick.states);
+    // ... and at less than that share of the 6-device one, so searched there.
+    expect(estimateSize(design('v7'), 6, invariants, { enoughBelow: 2 ** 40 })!.from).toEqual([2, 3, 4]);
     // A budget the bound is near keeps it searching.
-    expect(estimateSize(design('v7'), 6, invariants, { enoughBelow: full.bytes })!.from).toEqual([2, 3, 4]);
+    expect(estimateSize(design('v7'), 5, invariants, { enoughBelow: full.bytes })!.from).toEqual([2, 3, 4]);
   });
 
   it('counts at most the bytes a search really stores per state', () => {

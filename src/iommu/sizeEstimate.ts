@@ -43,6 +43,11 @@ export const FURTHER_SAMPLE_STATES = 200_000;
 /** How much faster than the last growth `enoughBelow` allows the growth to become. */
 const PESSIMISM = 1.5;
 /**
+ * With `enoughBelow` met, the next bound is searched anyway when its predicted states are at
+ * most this share of the bound estimated: it then costs little beside that search.
+ */
+export const CHEAP_SHARE = 1 / 20;
+/**
  * The range `SizeEstimate.trend` is held in, so that one odd step between small bounds (a
  * growth that jumps from x1.1 to x9, say) cannot make the estimate run away. The 11 designs'
  * trends lie between 0.88 and 1.02.
@@ -57,6 +62,7 @@ export interface EstimateOptions {
    * Stop searching further bounds once the estimate, with each device more growing 1.5 times
    * as fast as the last, stays at or below this many bytes: the caller only wants to know
    * whether the bound is far above it. The estimate is then from the bounds searched so far.
+   * A next bound predicted at most CHEAP_SHARE of the estimate is searched all the same.
    */
   readonly enoughBelow?: number;
 }
@@ -103,9 +109,14 @@ export function estimateSize(design: Design, devices: number, invariants: readon
   for (let k = 2; k < devices; k++) {
     if (counts.length >= 2) {
       const [a, b] = counts.slice(-2);
-      if (b * (b / a) > FURTHER_SAMPLE_STATES) break;
-      const pessimistic = b * (PESSIMISM * (b / a)) ** (devices - k + 1) * bytesPerState;
-      if (options.enoughBelow !== undefined && pessimistic <= options.enoughBelow) break;
+      const next = b * (b / a);
+      if (next > FURTHER_SAMPLE_STATES) break;
+      if (options.enoughBelow !== undefined) {
+        const pessimistic = b * (PESSIMISM * (b / a)) ** (devices - k + 1) * bytesPerState;
+        // It fits even so; the next bound is still searched when it is cheap beside the search
+        // being estimated, for a closer total (the progress line's).
+        if (pessimistic <= options.enoughBelow && next > CHEAP_SHARE * b * (b / a) ** (devices - k + 1)) break;
+      }
     }
     // The run's invariants: they decide whether the design's symmetry may be used.
     const model = buildIommuModel(design, k, invariants, { symmetry: options.symmetry === true });
