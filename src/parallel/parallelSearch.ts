@@ -15,7 +15,10 @@ const CHUNK_MIN = 256;
 const IN_FLIGHT_PER_WORKER = 3;
 /** How long the merging thread waits without news before it checks its workers again. */
 const WAIT_MS = 1000;
-/** Give up when the worker a chunk was sent to does not answer it for this long. */
+/**
+ * Give up on a chunk when no worker has posted anything for this long while it is waited for
+ * (any worker's message starts the count again; `liveness` below watches the one worker).
+ */
 const SILENCE_MS = 10 * 60 * 1000;
 /**
  * How long the merging thread waits, while a worker owes it a chunk, without any sign of life
