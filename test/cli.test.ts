@@ -95,6 +95,11 @@ describe('dmaown CLI', () => {
     [['check', '--bogus'], /unknown option '--bogus'/],
     [['check', '--max-memory', 'lots'], /--max-memory/],
     [['frobnicate'], /unknown command 'frobnicate'/],
+    [[], /no command given/],
+    [['designs', 'extra'], /designs: unexpected argument 'extra'/],
+    [['invariants', 'extra'], /invariants: unexpected argument 'extra'/],
+    // replay has no --symmetry, so its range is 1 to 8 and the message does not offer the flag.
+    [['replay', '--devices', '9', '-'], /--devices 9 is out of range: the number of devices must be 1 to 8$/],
     [['replay', '/nonexistent/file.json'], /cannot read/],
   ])('bad usage %j: one line, exit 2', (args, pattern) => {
     expectOneLineError(run(args as string[]), pattern as RegExp);

@@ -96,6 +96,8 @@ describe('config validation', () => {
       [{ checks: [{ design: 'v7', expect: { 'no-warn': 'broken' } }] }, 'dmaown.config.json: checks[0].expect.no-warn: must be "holds" or "violated", got "broken"'],
       [{ checks: [{ design: 'v7' }, { design: 'v7', devices: 3 }] }, 'dmaown.config.json: checks[1]: v7 at 3 devices is already checked by an earlier entry'],
       [{ checks: [{ design: 'v7' }], maxMemory: 12 }, 'dmaown.config.json: maxMemory: must be a size of at least 1M'],
+      // More than any machine here has (the command line refuses --max-memory 999T alike).
+      [{ checks: [{ design: 'v7' }], maxMemory: '999T' }, 'dmaown.config.json: maxMemory: "999T" is more than this machine\'s'],
       [{ checks: [{ design: 'v7' }], maxTime: 600 }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got 600'],
       [{ checks: [{ design: 'v7' }], maxTime: '0s' }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got "0s"'],
     ];

@@ -7,6 +7,7 @@ import { DecisionTree, ImpureFunctionError } from '../src/core/decisionTree';
 import { PagedActions } from '../src/core/growable';
 import { BudgetExceeded, MemoryBudget } from '../src/core/memoryBudget';
 import { Successors } from '../src/core/model';
+import { memoryReason } from '../src/core/searchLoop';
 import { StateStore, StoreReader } from '../src/core/stateStore';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
@@ -64,6 +65,24 @@ describe('StateStore', () => {
     expect(budget.peak).toBeLessThanOrEqual(2 * 1024 * 1024);
     row[0] = added - 1; row[1] = (added - 1) * 7;
     expect(store.find(row)).toBe(added - 1);
+  });
+
+  it('stops as a budget does when its index cannot grow, with the reason as the stop reason', () => {
+    // Largest index 2^6 slots: at the 0.75 load, 48 states fit.
+    const store = new StateStore(2, 16, new MemoryBudget(), false, 6);
+    const row = new Uint32Array(2);
+    let added = 0;
+    let thrown: unknown;
+    try {
+      for (let i = 0; ; i++) { row[0] = i; row[1] = i * 7; store.add(row); added = i + 1; }
+    } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(BudgetExceeded);
+    expect(added).toBe(48);
+    expect(store.count).toBe(48);
+    expect(memoryReason(thrown as BudgetExceeded)).toBe('the visited set is full: 48 states, the most one search stores (an index of 2^6 slots)');
+    for (let i = 0; i < 48; i++) { row[0] = i; row[1] = i * 7; expect(store.add(row)).toBe(-(i + 1)); }
+    // A memory budget's stop reason names the budget.
+    expect(memoryReason(new BudgetExceeded('memory budget of 1.0 MiB reached'))).toBe('--max-memory: memory budget of 1.0 MiB reached');
   });
 });
 

@@ -58,13 +58,14 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --format FORMAT      report on standard output: text (default), json (docs/json-output.md),
                        junit (JUnit XML), md (markdown with sequence diagrams, for a CI summary)
   --report FORMAT=FILE also write the report in FORMAT to FILE; repeat for several
-  --max-states N       stop after N distinct states (result marked incomplete, exit 3)
+  --max-states N       stop once N distinct states are stored (the state being expanded
+                       may add a few more; result marked incomplete)
   --max-memory SIZE    stop before the search uses more than SIZE, e.g. 512M or 8G
-                       (default: half of this machine's memory; result incomplete, exit 3);
+                       (default: half of this machine's memory; result incomplete);
                        a bound whose estimated size needs more is refused before searching
                        (exit 2), unless --max-states asks for a part that fits (docs/scaling.md)
   --max-time DURATION  stop each search after DURATION, e.g. 90s, 10m or 2h (a bare number
-                       is seconds; result incomplete, exit 3; where it stops depends on the
+                       is seconds; result incomplete; where it stops depends on the
                        machine's speed, so its counts are not reproducible)
   --symmetry           store one state per class of states equal up to renumbering the
                        devices and swapping the users file1/dom1 with file2/dom2, where the

@@ -25,7 +25,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(mainHelp() + '\n');
-      return name === undefined ? EXIT.USAGE : EXIT.OK;
+      if (name === undefined) throw new InputError('no command given (the commands are listed above)');
+      return EXIT.OK;
     }
     const cmd = COMMANDS.find((c) => c.name === name);
     if (!cmd) throw new InputError(`unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);

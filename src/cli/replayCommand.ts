@@ -47,7 +47,7 @@ exit status: 0 replayed, 2 bad usage or input`,
     ], 'replay');
     if (args.positional.length > 1) throw new InputError(`replay: one input file at most, got ${args.positional.length}`);
     const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
-    const devices = devicesFlag(args);
+    const devices = devicesFlag(args, false);
     const raw = parseJsonList(readInput(args.positional[0]));
     const events = raw.map((r, i) => parseEvent(r, devices, `step ${i}`));
     const dc = { design, devices };

@@ -1,8 +1,15 @@
 /** The smallest memory budget a search accepts: room for its first arrays and caches. */
 export const MIN_MAX_MEMORY = 1 << 20;
 
-/** Thrown when an allocation would take the search past its memory budget. */
-export class BudgetExceeded extends Error {}
+/**
+ * Thrown when an allocation would take the search past its memory budget, or past what one
+ * search can hold at all (`limitReason`: the whole stop reason then, not a memory budget's).
+ */
+export class BudgetExceeded extends Error {
+  constructor(message: string, readonly limitReason?: string) {
+    super(message);
+  }
+}
 
 /** What a holder charged to a budget is: a model's memo (its decision trees), or caches and buffers of the search. */
 export type HolderKind = 'memo' | 'buffers';

@@ -50,8 +50,9 @@ export function maxTimeReason(ms: number): string {
   return `--max-time ${formatDuration(ms)} reached`;
 }
 
+/** The stop reason of a search stopped by its memory budget, or by a store that cannot grow (BudgetExceeded.limitReason). */
 export function memoryReason(e: BudgetExceeded): string {
-  return `--max-memory: ${e.message}`;
+  return e.limitReason ?? `--max-memory: ${e.message}`;
 }
 
 

@@ -275,9 +275,9 @@ export class SearchState {
 
   /**
    * The verdict of every property after the search. `complete` says whether every stored state
-   * was expanded; if so, each recoverable property is decided by propagating "reaches the goal"
-   * backwards over the `via` transitions until nothing changes (successors are recomputed, so
-   * nothing per transition is kept during the search).
+   * was expanded; if so, each recoverable property is decided by `firstStuck`: forward searches
+   * over the `via` transitions from the states not yet known to reach its goal (successors are
+   * recomputed, so nothing per transition is kept during the search).
    */
   results(complete: boolean): PropertyResult[] {
     const out: PropertyResult[] = [];

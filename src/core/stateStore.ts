@@ -1,9 +1,15 @@
 import { PAGE_BITS, PAGE_SIZE } from './growable';
-import { MemoryBudget } from './memoryBudget';
+import { BudgetExceeded, MemoryBudget } from './memoryBudget';
 
 const PAGE_MASK = PAGE_SIZE - 1;
 /** The index grows when more than this share of its slots is taken. */
 const MAX_LOAD = 0.75;
+/**
+ * Bits of the largest index (2^31 slots: slot values keep ids below 2^31), so one search stores
+ * at most MAX_LOAD * 2^31 (about 1.6 billion) states; an add past that throws BudgetExceeded,
+ * which stops the search as a budget does.
+ */
+export const MAX_INDEX_BITS = 31;
 
 /**
  * A 32-bit hash of the `words`-word row at `buf[off..]` (MurmurHash3's block mix and final mix),
@@ -52,9 +58,10 @@ export class StateStore {
 
   /**
    * `shared`: keep rows and index in SharedArrayBuffers, so that other threads can look states
-   * up (read only) through a `StoreReader` while this thread adds them.
+   * up (read only) through a `StoreReader` while this thread adds them. `maxIndexBits`: the
+   * largest index, 2^maxIndexBits slots (at most MAX_INDEX_BITS; smaller only in tests).
    */
-  constructor(readonly words: number, initialCapacity = 1 << 12, private readonly budget = new MemoryBudget(), private readonly shared = false) {
+  constructor(readonly words: number, initialCapacity = 1 << 12, private readonly budget = new MemoryBudget(), private readonly shared = false, private readonly maxIndexBits = MAX_INDEX_BITS) {
     let bits = 4;
     while (1 << bits < initialCapacity / MAX_LOAD && bits < 30) bits++;
     budget.reserve((1 << bits) * 4);
@@ -191,7 +198,10 @@ export class StateStore {
 
   private growIndex(): void {
     const bits = this.idBits + 1;
-    if (bits > 31) throw new RangeError('the visited set is full (2^31 slots)');
+    if (bits > this.maxIndexBits) {
+      const what = `the visited set is full: ${this.count.toLocaleString('en-US')} states, the most one search stores (an index of 2^${this.maxIndexBits} slots)`;
+      throw new BudgetExceeded(what, what);
+    }
     const size = 2 ** bits;
     this.budget.reserve(size * 4);
     const index = this.alloc(size);

@@ -1,6 +1,7 @@
 import type { Design } from '../iommu/design';
+import { InputError } from '../errors';
 import { GROUP_STATES, type GroupStateName } from '../model/vocabulary';
-import { exploreGraph } from './exploreGraph';
+import { exploreGraph, GraphTooLarge, type ExploredGraph } from './exploreGraph';
 
 /** Devices the statechart is derived at unless asked otherwise. */
 export const STATECHART_DEVICES = 2;
@@ -61,25 +62,32 @@ function alternativeOrder(design: Design): (event: string, guard: string) => num
  * action is run through the compiled machine's `explain`, and each transition is projected onto
  * the four group states and labelled with the call and the guard of the alternative that fired.
  * The edges are therefore what the machine does at that bound: a transition that needs more
- * devices to happen is missing.
+ * devices to happen is missing. A bound with more than STATECHART_MAX_STATES reachable states is
+ * refused (InputError) when the walk reaches that many.
  */
 export function deriveStatechart(design: Design, devices = STATECHART_DEVICES): Statechart {
   const seen = new Map<string, { from: number; to: number; event: string; guard: string; rets: Set<number>; warn: boolean }>();
   const reached = new Set<number>();
-  const g = exploreGraph(design, devices, [], {
-    maxStates: STATECHART_MAX_STATES,
-    keepEdges: false,
-    onEdge(e, from, to) {
-      reached.add(to);
-      const event = e.fired?.eventType ?? '(ignored)';
-      const guard = e.fired?.guardName ?? '';
-      const key = `${from}|${to}|${event}|${guard}`;
-      let l = seen.get(key);
-      if (!l) seen.set(key, (l = { from, to, event, guard, rets: new Set(), warn: false }));
-      l.rets.add(e.ret);
-      if (e.warn) l.warn = true;
-    },
-  });
+  let g: ExploredGraph;
+  try {
+    g = exploreGraph(design, devices, [], {
+      maxStates: STATECHART_MAX_STATES,
+      keepEdges: false,
+      onEdge(e, from, to) {
+        reached.add(to);
+        const event = e.fired?.eventType ?? '(ignored)';
+        const guard = e.fired?.guardName ?? '';
+        const key = `${from}|${to}|${event}|${guard}`;
+        let l = seen.get(key);
+        if (!l) seen.set(key, (l = { from, to, event, guard, rets: new Set(), warn: false }));
+        l.rets.add(e.ret);
+        if (e.warn) l.warn = true;
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof GraphTooLarge)) throw e;
+    throw new InputError(`the statechart of ${design.name} at ${devices} devices would walk more than ${e.limit.toLocaleString('en-US')} reachable states, the most it walks; pass a smaller --devices`);
+  }
   const names = g.model.compiled.stateNames as readonly GroupStateName[];
   reached.add(g.model.compiled.initialState);
   const eventRank = (t: string) => {
