@@ -59,8 +59,8 @@ function devicesOf(c: C, owner: UserName): number[] {
 
 /**
  * iommu_device_claim_dma_owner(dev, owner) (v6.2) on a group member; returns the kernel's value.
- * `if (!group) return -ENODEV;` and `if (WARN_ON(!owner)) return -EINVAL;` cannot fire: only
- * members are claimed and every owner is a real context.
+ * `if (WARN_ON(!owner)) return -EINVAL;` then `if (!group) return -ENODEV;` (in that order since
+ * a6a9a5da6808) cannot fire: only members are claimed and every owner is a real context.
  */
 export function deviceClaim(c: C, owner: UserName): number {
   if (c.owner_cnt !== 0) {

@@ -39,7 +39,7 @@ const ownerOf = (e: E) => (e as { owner: C['owner'] }).owner;
 /** The guards both jgg designs share; `use_dma_api`'s own guards are added by each design. */
 export const jggGuards = {
   ...classifierGuards(standardClassify),
-  // driver core: vfio-pci sets suppress_auto_claim_dma_owner (v4 04/13), so nothing is called for it.
+  // driver core: vfio-pci sets suppress_auto_claim_dma_owner (v4 08/13), so nothing is called for it.
   'bind:suppress_auto_claim_dma_owner': ({ event }: Args) => (event as { driver: string }).driver === 'vfio',
   // iommu_device_use_dma_api(): `if (!group) return 0;`
   'use:!group': ({ context, event }: Args) => !context.devices[dev(event)].in_group,

@@ -1,6 +1,6 @@
 /**
- * lu-owner-param: Lu Baolu's "simpler idea" of 23 Dec 2021 in the v4 07/13 thread (seeds 000_*,
- * 001_*): four device interfaces and no group ones,
+ * lu-owner-param: Lu Baolu's "simpler idea" of 23 Dec 2021 in the v4 07/13 thread (seed 001_*;
+ * the thread is seed 000_*): four device interfaces and no group ones,
  *   iommu_device_set_dma_owner(dev, owner);     iommu_device_release_dma_owner(dev, owner);
  *   iommu_attach_device(domain, dev, owner);    iommu_detach_device(domain, dev);
  * where `owner` is v4's ownership type, and `iommu_attach_device()` takes the old singleton path
@@ -339,7 +339,7 @@ export const machine = setup({
 export const design: Design = {
   name: 'lu-owner-param',
   title: "Lu's 23 Dec \"simpler idea\": set/release_dma_owner(dev, owner), iommu_attach_device(domain, dev, owner), iommu_detach_device(domain, dev)",
-  source: 'seeds 000_*/001_*: Lu Baolu, Re: [PATCH v4 07/13], 23 Dec 2021 ("I have a simpler idea")',
+  source: 'seed 001_* (thread of 000_*): Lu Baolu, Re: [PATCH v4 07/13], 23 Dec 2021 ("I have a simpler idea")',
   machine,
   schema: (devices) => standardSchema(devices, {
     group: { dma_owner: oneOf(DMA_OWNERS), attach_cnt: int(0, devices) },

@@ -10,6 +10,9 @@
  * not the iommu core's; `owner_cnt` stays 0 (there is none). A BUG_ON is reported as `warn`: a
  * WARN_ON marks a state believed unreachable, and a BUG_ON is that and worse.
  *
+ * VFIO's stall in vfio_del_group_dev() is modelled as a caller precondition (`vfioUnbindWaits`):
+ * vfio-pci's unbind of the group's last VFIO device waits for the container to be unset.
+ *
  * Left out (see docs/designs/singleton.md): groups without a default domain, IOMMU driver
  * attach failures, deferred attach, VFIO's noiommu mode and container bookkeeping beyond
  * `container_users`, and the split between SET_CONTAINER and SET_IOMMU (one `claim`).
@@ -42,6 +45,20 @@ export function classify(c: C): GroupStateName {
   if (c.domain !== 'default') return 'private-domain';
   if (c.devices.some((d) => d.in_group && d.driver === 'kernel')) return 'dma-api';
   return 'unowned';
+}
+
+/**
+ * vfio_del_group_dev() (v5.16), run when vfio-pci unbinds: once the group's last VFIO device is
+ * gone, `if (list_empty(&group->device_list)) wait_event(group->container_q, !group->container);`
+ * ("Without this stall, we're potentially racing with a user process that may attempt to
+ * immediately bind this device to another driver."). So the unbind of the last member bound to
+ * vfio-pci completes only after the user has unset the container (`owner` here): until then the
+ * driver core does not make it (Design.driverCoreWaits).
+ */
+export function vfioUnbindWaits(c: C, e: E): string | null {
+  if (e.type !== 'unbind_driver' || c.devices[e.dev].driver !== 'vfio' || c.owner === null) return null;
+  for (let d = 0; d < c.devices.length; d++) if (d !== e.dev && c.devices[d].driver === 'vfio') return null;
+  return `vfio-pci's unbind of the group's last VFIO device waits until ${c.owner} unsets the container (vfio_del_group_dev)`;
 }
 
 /** vfio_group_viable(): every member is driver-less or bound to vfio-pci (vfio_dev_viable). */
@@ -181,5 +198,6 @@ export const design: Design = {
   notApplicable: {
     'refcount-balance': 'the iommu core keeps no owner count before the series (owner_cnt stays 0)',
   },
+  driverCoreWaits: vfioUnbindWaits,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
 };

@@ -42,11 +42,16 @@ export interface CallerOptions {
 
 /**
  * The callers a design is checked with: its own `callers` if it has them, else the standard ones
- * with what the design declares (`bindJoinsGroup`). Everything that enumerates caller actions
+ * with what the design declares (`bindJoinsGroup`), less the driver-core calls that would block
+ * (`driverCoreWaits`). Everything that enumerates caller actions
  * (the checker, diagrams, the explorer) goes through here, so they all see the same callers.
  */
 export function callersOf(design: Design, devices: number): CallerAction[] {
-  return design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true });
+  const actions = design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true });
+  const waits = design.driverCoreWaits;
+  if (!waits) return actions;
+  // A driver-core call that would block is not made until it would not (Design.driverCoreWaits).
+  return actions.map((a) => a.lane !== 'driver-core' ? a : { ...a, enabled: (c: GroupContext) => a.enabled(c) && waits(c, a.event) === null });
 }
 
 /** Index of a VFIO user in `context.users`. */

@@ -3,6 +3,7 @@ import type { GroupContext } from '../model/context';
 import type { ContextSchema } from '../model/schema';
 import { STANDARD_DRIVERS, type BoundDriver, type GroupStateName } from '../model/vocabulary';
 import type { CallerAction } from './callers';
+import type { IommuEvent } from './events';
 
 /**
  * One API design: an XState machine for the iommu group (the source of truth), the schema of
@@ -50,6 +51,13 @@ export interface Design {
    * before the driver's probe). Replay then accepts vfio-pci on a device outside the group.
    */
   readonly bindJoinsGroup?: boolean;
+  /**
+   * Why a driver-core call (`event`, a bind, unbind, probe or release) would block in state `c`
+   * until another caller acts, or null. Such a call completes only after that: the modelled
+   * callers do not make it while this says why (`callersOf`), and replay and the scenarios
+   * refuse it with the reason. Pure; it reads `c` only (it runs on packed views).
+   */
+  driverCoreWaits?(c: GroupContext, event: IommuEvent): string | null;
 }
 
 /** The drivers a design declares. */

@@ -20,9 +20,14 @@ export interface TraceStep {
 /**
  * Why a driver-core event makes no sense in this state, or null. Kernel functions are accepted
  * in any state (they behave as the seed code does); driver-core events must be possible. vfio-pci
- * binds only to a member of the group, unless `design.bindJoinsGroup` (then the bind puts it in).
+ * binds only to a member of the group, unless `design.bindJoinsGroup` (then the bind puts it in);
+ * a call the design says would block (`design.driverCoreWaits`) cannot be made yet.
  */
 export function driverCoreProblem(c: GroupContext, e: IommuEvent, design?: Design): string | null {
+  return basicDriverCoreProblem(c, e, design) ?? design?.driverCoreWaits?.(c, e) ?? null;
+}
+
+function basicDriverCoreProblem(c: GroupContext, e: IommuEvent, design?: Design): string | null {
   switch (e.type) {
     case 'bind_driver':
       if (c.devices[e.dev].driver !== 'none') return `device ${e.dev} already has a driver (${c.devices[e.dev].driver}) bound`;
