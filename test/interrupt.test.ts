@@ -28,10 +28,10 @@ describe('checkAsync', async () => {
     it(`in steps of one batch, on ${workers} thread${workers > 1 ? 's' : ''}, gives check's result (v7, 3 devices)`, async () => {
       const whole = checkDesign(v7, 3, invariants, { workers });
       let steps = 0;
-      const cut = await checkDesignAsync(v7, 3, invariants, { workers, sliceMs: 0, onProgress: () => steps++, progressEvery: 1024 });
+      const cut = await checkDesignAsync(v7, 3, invariants, { workers, sliceMs: 0, onProgress: () => steps++, progressEvery: 256 });
       expect(cut.result.complete).toBe(true);
       expect(runOutcome(cut)).toEqual(runOutcome(whole));
-      // The search really went through the event loop many times (progress every 1,024 states).
+      // The search really went through the event loop many times (progress every 256 states).
       expect(steps).toBeGreaterThan(10);
     });
 

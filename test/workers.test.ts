@@ -63,7 +63,7 @@ describe('a worker writing over an earlier result', async () => {
     model.successors(Uint32Array.from(rows.slice(i * W, (i + 1) * W)), succ);
     for (let k = 0; k < succ.count; k++) {
       const r = [...succ.states.subarray(k * W, (k + 1) * W)];
-      if (!seen.has(r.join(','))) { seen.add(r.join(',')); rows.push(...r); }
+      if (!seen.has(r.join(',')) && rows.length < 600 * W) { seen.add(r.join(',')); rows.push(...r); }
     }
   }
   const chunk = (from: number, to: number) => Uint32Array.from(rows.slice(from * W, to * W));
