@@ -15,6 +15,8 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
 import { BudgetExceeded, MemoryBudget } from '../src/core/memoryBudget';
+import { check, UnsupportedOptionError } from '../src/core/check';
+import type { PackedModel } from '../src/core/model';
 
 const ROOT = join(__dirname, '..');
 const BIN = join(ROOT, 'bin', 'dmaown.js');
@@ -117,6 +119,38 @@ describe('budgets', async () => {
 
   it('a memory budget below 1 MiB is refused before the search starts', () => {
     expect(() => checkDesign(v7, 3, invariants, { maxMemory: 64 * 1024 })).toThrow(/maxMemory must be at least 1\.0 MiB, got 65536/);
+  });
+
+  it("a budget too small for a model's first arrays is refused, not thrown from inside the search", () => {
+    // 63-word rows: the recent-rows cache alone (4,096 rows) needs about 1 MiB.
+    const wide: PackedModel = {
+      words: 63, actionCount: 1, transitionFlags: [], properties: [],
+      initialStates: () => new Uint32Array(63), successors: () => {},
+    };
+    expect(() => check(wide, { maxMemory: 1 << 20 })).toThrow(UnsupportedOptionError);
+    expect(() => check(wide, { maxMemory: 1 << 20 })).toThrow(/maxMemory 1\.0 MiB is too small for this model's first arrays/);
+    // Its first page of rows is 65,536 rows of 252 bytes: 16 MiB.
+    expect(check(wide, { maxMemory: 64 << 20 }).states).toBe(1);
+  });
+
+  it('a budget stop while the action numbers widen leaves no state half added (its counterexample stays right)', () => {
+    // State [0,0] goes by action 300 (the first past one byte) to [1,0], which breaks 'bad-free'.
+    const model: PackedModel = {
+      words: 2, actionCount: 301, transitionFlags: [],
+      initialStates: () => new Uint32Array(2),
+      successors(s, out) { if (s[0] === 0) { const o = out.push(300, 0); out.states[o] = 1; out.states[o + 1] = 0; } },
+      properties: [{ kind: 'always', name: 'bad-free', holds: (s) => s[0] !== 1 }],
+    };
+    const full = check(model);
+    expect(full.properties[0].path?.actions).toEqual([300]);
+    // With a budget that leaves no room to widen, the stop comes before the state is stored.
+    for (let mb = 1; mb <= 4; mb++) {
+      const cut = check(model, { maxMemory: mb << 20 });
+      const p = cut.properties[0];
+      if (p.verdict === 'violated') expect(p.path?.actions).toEqual([300]);
+      else expect([cut.complete, cut.states, p.verdict]).toEqual([false, 1, 'unknown']);
+    }
+    expect(check(model, { maxMemory: 1 << 20 }).complete).toBe(false);
   });
 
   it('at most 40 bytes per stored state at 8 devices (peak, growth included)', () => {

@@ -18,6 +18,7 @@ import { buildIommuModel } from '../src/iommu/iommuModel';
 import { Successors } from '../src/core/model';
 import { PropertySet } from '../src/core/searchState';
 import { expandChunk, type ExpandedChunk } from '../src/parallel/expandChunk';
+import { allFlagsModel } from './allFlagsModel';
 
 describe('--workers 2 gives the results of one thread', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
@@ -41,6 +42,18 @@ describe('--workers 2 gives the results of one thread', async () => {
     const twoCut = checkDesign(v7, 3, invariants, { ...cut, workers: 2 });
     expect(oneCut.result.complete).toBe(false);
     expect(runOutcome(twoCut)).toEqual(runOutcome(oneCut));
+  });
+
+  it('a model using all 32 transition flags: flag 31 is the model\'s own, not a self-loop mark', () => {
+    const model = allFlagsModel(null);
+    const one = check(model);
+    // The chain's 41 states; flag 31 first on the transition 31 -> 32 (and on state 0's self-loop).
+    expect(one.states).toBe(41);
+    for (const workers of [2, 3]) {
+      const r = check(allFlagsModel(null), { workers });
+      expect({ ...r, elapsedMs: 0, workers: 0, memoBytes: 0, bufferBytes: 0, peakBytes: 0, storeBytes: 0 }).toEqual({ ...one, elapsedMs: 0, workers: 0, memoBytes: 0, bufferBytes: 0, peakBytes: 0, storeBytes: 0 });
+    }
+    expect(one.properties.map((p) => [p.name, p.verdict, p.path?.actions.length])).toEqual([['no-f31', 'violated', 1], ['no-f5', 'violated', 6], ['short', 'violated', 35]]);
   });
 
   it('a model without a recipe for workers is refused, not silently checked on one thread', () => {

@@ -145,7 +145,13 @@ function begin(model: PackedModel, options: CheckOptions): Begun {
   const cfg = resolveConfig(model, options);
   const started = performance.now();
   const budget = new MemoryBudget(cfg.maxMemory);
-  const search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1 && workersLookUp(cfg.workers));
+  let search: SearchState;
+  try {
+    search = new SearchState(model, cfg.props, budget, cfg.symmetry, cfg.workers > 1 && workersLookUp(cfg.workers));
+  } catch (e) {
+    if (!(e instanceof BudgetExceeded)) throw e;
+    throw new UnsupportedOptionError(`maxMemory ${formatBytes(cfg.maxMemory)} is too small for this model's first arrays: ${e.message}`);
+  }
   try {
     if (cfg.symmetry?.bytes) budget.charge('symmetry', cfg.symmetry.bytes, 'buffers');
     search.addInitial(model.initialStates());
@@ -320,7 +326,7 @@ export function finishSearch(search: SearchState, cfg: CheckConfig, o: LoopOutco
     complete,
     stopReason: o.stopReason,
     expanded: o.expanded,
-    storeBytes: store.bytes + search.parent.bytes + search.via.bytes,
+    storeBytes: search.bytes,
     peakBytes: search.budget.peak,
     memoBytes: search.budget.charged - search.budget.buffers,
     bufferBytes: search.budget.buffers,

@@ -46,9 +46,16 @@ export class PagedActions {
       this.pages.push(this.newPage(this.width));
     }
   }
+  /**
+   * Widens the pages, if needed, so that `v` can be pushed without allocating then (call it
+   * before anything else of a state is added, so that a budget stop leaves nothing half added).
+   */
+  fit(v: number): void {
+    if (v >= this.limit) this.widen(v < 1 << 16 ? 2 : 4);
+  }
   push(v: number): void {
     const i = this.length;
-    if (v >= this.limit) this.widen(v < 1 << 16 ? 2 : 4);
+    this.fit(v);
     if (i >>> PAGE_BITS === this.pages.length) this.ensure(i + 1);
     this.pages[i >>> PAGE_BITS][i & PAGE_MASK] = v;
     this.length = i + 1;

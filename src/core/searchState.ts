@@ -49,7 +49,10 @@ export class PropertySet {
     this.rec = all.filter((p): p is RecProp => p.kind === 'recoverable');
     if (this.state.length + this.rec.length > 32) throw new RangeError('at most 32 state and recoverable properties can be checked in one search');
     let m = 0;
-    for (const p of this.flag) m |= 1 << p.flag;
+    for (const p of this.flag) {
+      if (!Number.isInteger(p.flag) || p.flag < 0 || p.flag > 31) throw new RangeError(`never-flag property '${p.name}': flag must be a bit number from 0 to 31, got ${p.flag}`);
+      m |= 1 << p.flag;
+    }
     this.flagMask = m;
   }
 
@@ -124,6 +127,13 @@ export class SearchState {
 
   get count(): number { return this.store.count; }
 
+  /** Bytes of the per-state arrays: the visited set, BFS parents and actions, and the recoverable properties' bits. */
+  get bytes(): number {
+    let b = this.store.bytes + this.parent.bytes + this.via.bytes;
+    for (const g of this.good) b += g.bytes;
+    return b;
+  }
+
   /** Adds the initial states (canonicalized when reducing by symmetry). */
   addInitial(init: Uint32Array): void {
     const W = this.W;
@@ -139,6 +149,7 @@ export class SearchState {
   private insert(buf: Uint32Array, off: number, h: number, parent: number, action: number): number {
     // Room for a new state first, so that a budget stop leaves nothing half added.
     const next = this.store.count + 1;
+    this.via.fit(action);
     if (next > this.room) {
       this.room = next + PAGE_SIZE - 1;
       this.parent.ensure(this.room);

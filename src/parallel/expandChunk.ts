@@ -10,8 +10,9 @@ export interface ExpandedChunk {
   /** Per state: how many successors it has (they follow one another in the arrays below). */
   readonly counts: Uint32Array;
   /**
-   * Per successor: action, flags (bit 31: the successor is the state itself), its id when the
-   * worker found it stored (else -1), hash, row.
+   * Per successor: action (complemented, `~action` < 0, when the successor is the state itself,
+   * as the one-thread loop marks it), the model's flags, its id when the worker found it stored
+   * (else -1), hash, row.
    */
   readonly actions: Int32Array;
   readonly ids: Int32Array;
@@ -19,9 +20,6 @@ export interface ExpandedChunk {
   readonly hashes: Uint32Array;
   readonly rows: Uint32Array;
 }
-
-/** Marks a successor that is its own state (a self-loop) in `ExpandedChunk.flags`. */
-export const SELF_LOOP = 0x80000000;
 
 /** The arrays of an `ExpandedChunk`, every one of them transferable. */
 export function chunkBuffers(r: ExpandedChunk): ArrayBuffer[] {
@@ -67,11 +65,13 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
       const d = new Int32Array(succ.actions.length); d.set(ids); ids = d;
     }
     const st = succ.states;
-    const flags = succ.flags;
+    const actions = succ.actions;
     for (let k = first; k < succ.count; k++) {
       const off = k * W;
       if (canonicalSuccessor(st, off, cur, symmetry)) {
-        flags[k] = (flags[k] | SELF_LOOP) >>> 0;
+        // A self-loop: its action complemented. (Not a bit of the flags: every one of the 32 is
+        // the model's own.)
+        actions[k] = ~actions[k];
         hashes[k] = 0;
         ids[k] = -1;
       } else {

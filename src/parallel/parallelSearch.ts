@@ -5,7 +5,7 @@ import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
 import type { SearchState } from '../core/searchState';
-import { chunkBuffers, SELF_LOOP, type ExpandedChunk } from './expandChunk';
+import { chunkBuffers, type ExpandedChunk } from './expandChunk';
 import { threadEnded, type ChunkRequest, type Recycle, type WorkerSetup } from './searchWorker';
 
 /** States per chunk sent to a worker: at most, and at least while other chunks are in flight. */
@@ -250,8 +250,6 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
         for (const b of chunkBuffers(r)) bytes += b.byteLength;
         largestChunk[p.worker] = Math.max(largestChunk[p.worker], bytes);
         search.budget.charge(`worker ${p.worker} buffers`, r.bufferBytes + IN_FLIGHT_PER_WORKER * largestChunk[p.worker], 'buffers');
-        // Self-loops have bit 31 of their flags set: negative as int32, so skipped by `prepare`.
-        const selfLoops = new Int32Array(r.flags.buffer, r.flags.byteOffset, r.flags.length);
         let s = 0;
         let prepared = 0;
         for (let i = 0; i < p.n; i++) {
@@ -262,7 +260,8 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             prepared = Math.min(p.n, i + MERGE_BATCH);
             let to = s;
             for (let j = i; j < prepared; j++) to += r.counts[j];
-            sink ^= search.prepare(r.rows, r.hashes, selfLoops, r.ids, s, to);
+            // Self-loops' actions are complemented (negative): `prepare` skips them.
+            sink ^= search.prepare(r.rows, r.hashes, r.actions, r.ids, s, to);
           }
           if (id === layerEnd) { depth++; layerEnd = store.count; }
           if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
@@ -271,9 +270,10 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
           const end = s + r.counts[i];
           for (; s < end; s++) {
             const f = r.flags[s];
-            if ((f & SELF_LOOP) !== 0) search.addSelfLoop(id, r.actions[s], (f & ~SELF_LOOP) >>> 0);
-            else if (r.ids[s] >= 0) search.addKnown(id, r.actions[s], f, r.ids[s]);
-            else search.addSuccessor(id, r.actions[s], f, r.rows, s * W, r.hashes[s]);
+            const a = r.actions[s];
+            if (a < 0) search.addSelfLoop(id, ~a, f);
+            else if (r.ids[s] >= 0) search.addKnown(id, a, f, r.ids[s]);
+            else search.addSuccessor(id, a, f, r.rows, s * W, r.hashes[s]);
           }
           if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
             cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });
