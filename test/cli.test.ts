@@ -109,6 +109,9 @@ describe('dmaown CLI', () => {
     ['{"type":"probe_device","dev":0', /malformed JSON/],
     ['[{"type":"probe_device","dev":7}]', /device 7 is out of range/],
     ['[{"type":"reboot"}]', /unknown event type "reboot"/],
+    // Names every object inherits are not event types either.
+    ['[{"type":"constructor"}]', /unknown event type "constructor"/],
+    ['[{"type":"hasOwnProperty","dev":0}]', /unknown event type "hasOwnProperty"/],
     ['[{"type":"claim","owner":"file3"}]', /owner must be one of/],
     ['[{"type":"unbind_driver","dev":0}]', /step 0: unbind_driver: device 0 has no driver bound/],
     ['[{"type":"probe_device","dev":0},{"type":"probe_device","dev":0}]', /step 1: probe_device: device 0 is already in the group/],

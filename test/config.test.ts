@@ -195,4 +195,17 @@ describe('dmaown check with a config file', () => {
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).config).toBe('dmaown.config.js');
   });
+
+  it("reads a config exported as 'config' from .cjs and .mjs", async () => {
+    const sub = mkdtempSync(join(dir, 'named-'));
+    const checks = "{ checks: [{ design: 'v7', devices: 1, invariants: ['owned-isolation'] }] }";
+    writeFileSync(join(sub, 'a.cjs'), `exports.config = ${checks};\n`);
+    writeFileSync(join(sub, 'b.mjs'), `export const config = ${checks};\n`);
+    for (const f of ['a.cjs', 'b.mjs']) {
+      const r = await run(['check', '--config', f, '--format', 'json'], sub);
+      expect(r.err, f).toBe('');
+      expect(r.code, f).toBe(0);
+      expect(JSON.parse(r.out).runs).toHaveLength(1);
+    }
+  });
 });

@@ -4,11 +4,11 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { design as v7 } from '../machines/v7';
-import { exitCodeOf, type CheckRun } from '../src/config/expectations';
+import { exitCodeOf, expectationLine, type CheckRun } from '../src/config/expectations';
 import { checkDesign } from '../src/iommu/checkDesign';
 import type { Invariant } from '../src/iommu/invariant';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
-import { checkJunit } from '../src/report/junitReport';
+import { checkJunit, xmlEscape, xmlText } from '../src/report/junitReport';
 import { checkMarkdown } from '../src/report/markdownReport';
 
 let invariants: Invariant[];
@@ -62,6 +62,14 @@ describe('JUnit report', () => {
     expect(exitCodeOf([cut])).toBe(3);
     expect(exitCodeOf([runs[1]])).toBe(0);
     expect(exitCodeOf(runs)).toBe(1);
+    // The text report of a config run says the same, in one line.
+    expect(expectationLine(holds)).toBe('config: NOT AS EXPECTED: owned-isolation holds (expected violated)');
+    expect(expectationLine(cut)).toBe('config: 1 undecided');
+  });
+
+  it('escapes what XML 1.0 cannot hold: U+FFFE/U+FFFF and lone surrogates dropped, tabs and CRs in attributes kept as references', () => {
+    expect(xmlText('a\uffffb\ufffec\ud800d\udc00e\ud83d\ude00f & <g>')).toBe('abcde\ud83d\ude00f &amp; &lt;g&gt;');
+    expect(xmlEscape('x\ty\rz\n"')).toBe('x&#9;y&#13;z&#10;&quot;');
   });
 });
 

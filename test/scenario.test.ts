@@ -159,6 +159,15 @@ describe('runScenario on v7', () => {
     if (r.verdict === 'fails') expect(failureText(r.failure)).toBe('step 1: bind_driver(dev=0, driver=kernel) returned 0, expected -EBUSY or -EPERM');
   });
 
+  it('a device a state expectation names counts as needed: n/a in a smaller group, not a crash', () => {
+    const s = parseScenario({
+      summary: 'device 2 stays out', source: 'test',
+      steps: [{ type: 'probe_device', dev: 0, after: { devices: { 2: { in_group: false } } } }],
+    }, 'fixture');
+    expect(runScenario(v7, 2, s)).toMatchObject({ verdict: 'n/a', reason: 'needs 3 devices, the group has 2' });
+    expect(runScenario(v7, 3, s).verdict).toBe('passes');
+  });
+
   it('a state expectation that does not hold fails the step', () => {
     const s = parseScenario({
       summary: 'the group stays on the default domain after a claim', source: 'test',

@@ -146,5 +146,24 @@ describe('dmaown shard / merge', () => {
     expectOneLineError(run(['merge', ...files, files[1]]), /shard 1 is given twice/);
     const other = shards(3, [...base, '--depth', '1'], 'other');
     expectOneLineError(run(['merge', files[0], files[1], other[2]]), /not shards of one run: depth differs/);
+    // Numbers no shard command writes: refused, not an internal error or a huge allocation.
+    const edited = (name: string, edit: (d: { shard: { of: number }; devices: number }) => void) => {
+      const d = JSON.parse(readFileSync(files[0], 'utf8'));
+      edit(d);
+      const f = join(dir, name);
+      writeFileSync(f, JSON.stringify(d));
+      return f;
+    };
+    expectOneLineError(run(['merge', edited('of.json', (d) => { d.shard.of = 4294967296; })]), /"shard.of" is not from 1 to 4096/);
+    expectOneLineError(run(['merge', edited('devices.json', (d) => { d.devices = 99; })]), /"devices" is not a whole number from 1 to 10/);
+  });
+
+  it('merge --format json says when the shards were reduced by symmetry, as check does', () => {
+    const sym = shards(2, [...base, '--symmetry', '--depth', '2'], 'sym');
+    const merged = JSON.parse(run(['merge', '--format', 'json', ...sym]).out);
+    const checked = JSON.parse(run(['check', ...base, '--symmetry', '--format', 'json']).out);
+    expect(merged.symmetry.reduced).toBe(checked.symmetry.reduced);
+    expect(merged.symmetry.reduced).toBe(true);
+    expect(JSON.parse(run(['merge', '--format', 'json', ...files]).out).symmetry).toBeUndefined();
   });
 });

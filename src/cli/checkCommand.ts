@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import { exitCodeOf, type CheckRun } from '../config/expectations';
+import { exitCodeOf, expectationLine, type CheckRun } from '../config/expectations';
 import { resolvePlan } from '../config/resolvePlan';
 import { runPlanAsync } from '../config/runPlan';
 import { checkJson, checkText } from '../report/checkReport';
@@ -23,7 +23,10 @@ type ReportFormat = (typeof REPORT_FORMATS)[number];
  */
 function renderReport(format: ReportFormat, runs: readonly CheckRun[], source: string | null): string {
   switch (format) {
-    case 'text': return (source === null ? '' : `config ${source}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n\n`) + runs.map((r) => checkText(r.dc)).join('\n');
+    case 'text':
+      if (source === null) return runs.map((r) => checkText(r.dc)).join('\n');
+      // With a config, each run also says how its verdicts compare with the config's `expect`.
+      return `config ${source}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n\n` + runs.map((r) => `${checkText(r.dc)}${expectationLine(r)}\n`).join('\n');
     case 'junit': return checkJunit(runs);
     case 'md': return checkMarkdown(runs);
     case 'json': {

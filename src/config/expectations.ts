@@ -29,6 +29,29 @@ export function outcomeOf(v: InvariantVerdict, expected: Expected = 'holds'): Ou
 
 export const expectedOf = (run: CheckRun, name: string): Expected => run.expect[name] ?? 'holds';
 
+/**
+ * One line saying how a config run's verdicts compare with what the config expects: the ones not
+ * as expected first, then the expected violations that happened (for the text report).
+ */
+export function expectationLine(run: CheckRun): string {
+  const wrong: string[] = [];
+  const expectedSeen: string[] = [];
+  let undecided = 0;
+  for (const v of run.dc.verdicts) {
+    const e = expectedOf(run, v.name);
+    const o = outcomeOf(v, e);
+    if (o === 'fail') wrong.push(`${v.name} ${v.verdict} (expected ${e === 'holds' ? 'to hold' : 'violated'})`);
+    else if (o === 'incomplete') undecided++;
+    else if (e === 'violated') expectedSeen.push(v.name);
+  }
+  const parts: string[] = [];
+  if (wrong.length) parts.push(`NOT AS EXPECTED: ${wrong.join(', ')}`);
+  if (undecided) parts.push(`${undecided} undecided`);
+  if (!wrong.length && !undecided) parts.push('every verdict as expected');
+  if (expectedSeen.length) parts.push(`violated as expected: ${expectedSeen.join(', ')}`);
+  return `config: ${parts.join('; ')}`;
+}
+
 /** Exit code of a set of runs: 1 if a verdict is not what was expected, else 3 if one is undecided, else 0. */
 export function exitCodeOf(runs: readonly CheckRun[]): 0 | 1 | 3 {
   let incomplete = false;

@@ -49,9 +49,15 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
   } catch (e) {
     throw new InputError(`${path}: cannot load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
   }
-  const value = mod.default ?? mod.config;
-  // A CommonJS module imported as ESM nests its exports under `default`.
-  if (value && typeof value === 'object' && 'default' in (value as object) && !('checks' in (value as object))) return (value as { default: unknown }).default;
+  let value: unknown = mod.default ?? mod.config;
+  // A CommonJS module imported as ESM nests its exports under `default`: its own `default` or
+  // `config` export is one level down (twice at most: a compiled .ts default export).
+  for (let i = 0; i < 2 && value !== null && typeof value === 'object' && !('checks' in value); i++) {
+    const v = value as Record<string, unknown>;
+    if (v.default !== undefined) value = v.default;
+    else if (v.config !== undefined) value = v.config;
+    else break;
+  }
   if (value === undefined) throw new InputError(`${path}: export the config as the default export (or as 'config')`);
   return value;
 }

@@ -56,7 +56,8 @@ export function parseEvent(raw: unknown, devices: number, where: string): IommuE
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: an event must be a JSON object, got ${JSON.stringify(raw)}`);
   const o = raw as Record<string, unknown>;
   const type = o.type;
-  if (typeof type !== 'string' || !(type in EVENT_FIELDS)) {
+  // Own keys only: `in` would also take inherited names such as 'constructor' or 'toString'.
+  if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(EVENT_FIELDS, type)) {
     throw new InputError(`${where}: unknown event type ${JSON.stringify(type)} (known: ${Object.keys(EVENT_FIELDS).join(', ')})`);
   }
   const fields = EVENT_FIELDS[type as IommuEventType];

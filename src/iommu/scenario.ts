@@ -94,7 +94,11 @@ export type ScenarioResult =
 /** Devices a variant needs: one more than the highest device index it names. */
 export function devicesNeeded(v: ScenarioVariant): number {
   let n = 0;
-  for (const s of v.steps) if ('dev' in s.event) n = Math.max(n, s.event.dev + 1);
+  for (const s of v.steps) {
+    if ('dev' in s.event) n = Math.max(n, s.event.dev + 1);
+    // A device an expectation names must be there too.
+    for (const i of Object.keys(s.after?.devices ?? {})) n = Math.max(n, Number(i) + 1);
+  }
   return n;
 }
 

@@ -2,15 +2,23 @@ import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
 import { symmetryLine, traceText } from './checkReport';
 
-/** Text escaped for XML element content. Control characters XML 1.0 forbids are dropped. */
+/**
+ * Text escaped for XML element content. Characters XML 1.0 forbids are dropped: control
+ * characters, U+FFFE and U+FFFF, and halves of surrogate pairs that stand alone.
+ */
 export function xmlText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Text escaped for a double-quoted XML attribute (newlines kept as character references). */
+/**
+ * Text escaped for a double-quoted XML attribute: newlines, tabs and carriage returns kept as
+ * character references (a parser turns them into spaces otherwise).
+ */
 export function xmlEscape(s: string): string {
-  return xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;');
+  return xmlText(s).replace(/"/g, '&quot;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;').replace(/\r/g, '&#13;');
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);

@@ -5,8 +5,8 @@ import { symmetryLine, traceText } from './checkReport';
 
 const num = (n: number) => n.toLocaleString('en-US');
 const ICON = { pass: '✅', fail: '❌', incomplete: '⚠️' } as const;
-/** Markdown table cell text: pipes and newlines would break the table. */
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** Markdown table cell text: pipes and line breaks would break the table. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
 const title = (r: CheckRun) => `${r.dc.design.name} at ${r.dc.devices} device${r.dc.devices === 1 ? '' : 's'}`;
 
 function verdictText(r: CheckRun, v: InvariantVerdict): string {

@@ -20,6 +20,8 @@ export function mergeJson(m: MergedCheck): Record<string, unknown> {
     transitions: m.transitions,
     depth: m.depth,
     elapsedMs: m.elapsedMs,
+    // As in check's run object when symmetry was asked for: whether states are classes.
+    ...(m.run.symmetry ? { symmetry: { reduced: m.run.reducedBy !== null, note: m.run.reducedBy ?? 'no symmetry applies' } } : {}),
     invariants: m.invariants,
     swarm: { ...m.run, statesAreSums: true, shards: m.shards },
   };

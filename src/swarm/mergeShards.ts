@@ -1,5 +1,6 @@
 import { InputError } from '../errors';
-import type { ShardTag } from './checkShard';
+import { MAX_SHARDS, type ShardTag } from './checkShard';
+import { MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
 
 /** One shard's `dmaown shard --format json` document, as read from `file`. */
 export interface ShardInput {
@@ -75,12 +76,12 @@ function parseShard(input: ShardInput): Parsed {
   const s = d.shard as Record<string, unknown>;
   if (typeof s !== 'object' || s === null) bad('"shard" is not an object');
   for (const k of ['index', 'of', 'depth', 'prefixStates', 'frontier', 'roots'] as const) if (!isInt(s[k])) bad(`"shard.${k}" is not a whole number`);
-  if ((s.of as number) < 1) bad('"shard.of" is less than 1');
+  if ((s.of as number) < 1 || (s.of as number) > MAX_SHARDS) bad(`"shard.of" is not from 1 to ${MAX_SHARDS} (what 'dmaown shard --shards' accepts)`);
   if (typeof s.symmetry !== 'boolean') bad('"shard.symmetry" is not true or false');
   if (s.reducedBy !== null && typeof s.reducedBy !== 'string') bad('"shard.reducedBy" is not a string or null');
   if (typeof s.digest !== 'string') bad('"shard.digest" is not a string');
   if (typeof d.design !== 'string') bad('"design" is not a string');
-  if (!isInt(d.devices)) bad('"devices" is not a whole number');
+  if (!isInt(d.devices) || (d.devices as number) < MIN_DEVICES || (d.devices as number) > MAX_DEVICES_SYMMETRY) bad(`"devices" is not a whole number from ${MIN_DEVICES} to ${MAX_DEVICES_SYMMETRY}`);
   if (typeof d.complete !== 'boolean') bad('"complete" is not true or false');
   for (const k of ['states', 'transitions', 'depth', 'elapsedMs'] as const) if (!isInt(d[k])) bad(`"${k}" is not a whole number`);
   if (!Array.isArray(d.invariants)) bad('"invariants" is not an array');
