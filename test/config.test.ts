@@ -95,6 +95,8 @@ describe('config validation', () => {
       [{ checks: [{ design: 'v7', invariants: ['no-warn'], expect: { 'type-ok': 'violated' } }] }, "dmaown.config.json: checks[0].expect: 'type-ok' is not an invariant this entry checks (no-warn)"],
       [{ checks: [{ design: 'v7', expect: { 'no-warn': 'broken' } }] }, 'dmaown.config.json: checks[0].expect.no-warn: must be "holds" or "violated", got "broken"'],
       [{ checks: [{ design: 'v7' }, { design: 'v7', devices: 3 }] }, 'dmaown.config.json: checks[1]: v7 at 3 devices is already checked by an earlier entry'],
+      [{ checks: [{ design: 'v7', devices: [2, 2] }] }, 'dmaown.config.json: checks[0]: v7 at 2 devices is already checked by this entry'],
+      [{ checks: [{ design: 'v7', invariants: ['no-warn', 'no-warn'] }] }, 'dmaown.config.json: checks[0].invariants: "no-warn" is named twice'],
       [{ checks: [{ design: 'v7' }], maxMemory: 12 }, 'dmaown.config.json: maxMemory: must be a size of at least 1M'],
       // More than any machine here has (the command line refuses --max-memory 999T alike).
       [{ checks: [{ design: 'v7' }], maxMemory: '999T' }, 'dmaown.config.json: maxMemory: "999T" is more than this machine\'s'],

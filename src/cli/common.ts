@@ -24,7 +24,8 @@ export async function designByName(name: string): Promise<Design> {
 export async function invariantsByName(names: readonly string[] | undefined): Promise<Invariant[]> {
   const all = await loadInvariants();
   if (!names) return all;
-  return names.map((n) => {
+  // A name given twice is checked once.
+  return [...new Set(names)].map((n) => {
     const inv = all.find((i) => i.name === n);
     if (!inv) throw new InputError(`unknown invariant '${n}' (known: ${all.map((i) => i.name).join(', ')})`);
     return inv;

@@ -71,8 +71,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     if (args.positional.length > 0 && !named) throw new InputError(`shard: unexpected argument '${args.positional[0]}'`);
     for (const f of ['shards', 'index']) if (flagString(args, f) === undefined) throw new InputError(`shard: --${f} is required (see 'dmaown shard --help')`);
     const shards = flagInt(args, 'shards', 1, 1, MAX_SHARDS, 'the number of shards');
-    const index = flagInt(args, 'index', 0, 0, Number.MAX_SAFE_INTEGER, 'the shard index');
-    if (index >= shards) throw new InputError(`--index ${index} is out of range: with --shards ${shards} it must be 0 to ${shards - 1}`);
+    const index = flagInt(args, 'index', 0, 0, shards - 1, `with --shards ${shards} the shard index`);
     const depth = flagString(args, 'depth') === undefined ? undefined : flagInt(args, 'depth', 1, 1, MAX_DEPTH, 'the depth of the frontier');
     const format = flagChoice(args, 'format', FORMATS, 'text');
     const reports = reportFlags(args, FORMATS);

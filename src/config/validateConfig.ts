@@ -91,7 +91,8 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   const range = reduced ? `${MIN_DEVICES} to ${MAX_DEVICES_SYMMETRY} with symmetry` : `${MIN_DEVICES} to ${MAX_DEVICES}, or to ${MAX_DEVICES_SYMMETRY} with symmetry`;
 
   const runs: PlannedRun[] = [];
-  const seen = new Set<string>();
+  /** Each design and bound checked so far, and the entry that checks it. */
+  const seenAt = new Map<string, number>();
   (top.checks as unknown[]).forEach((entry, i) => {
     const at = `checks[${i}]`;
     if (!isObject(entry)) fail(at, `must be an object like {"design": "v7", "devices": 3}, got ${JSON.stringify(entry)}`);
@@ -114,9 +115,10 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     let invs: Invariant[] = [...invariants];
     if (e.invariants !== undefined) {
       if (!Array.isArray(e.invariants) || e.invariants.length === 0) fail(`${at}.invariants`, `must be a non-empty list of invariant names, got ${JSON.stringify(e.invariants)}`);
-      invs = (e.invariants as unknown[]).map((n) => {
+      invs = (e.invariants as unknown[]).map((n, j, all) => {
         const inv = invariants.find((x) => x.name === n);
         if (!inv) fail(`${at}.invariants`, `unknown invariant ${JSON.stringify(n)} (known: ${invariants.map((x) => x.name).join(', ')})`);
+        if (all.indexOf(n) !== j) fail(`${at}.invariants`, `${JSON.stringify(n)} is named twice`);
         return inv!;
       });
     }
@@ -132,8 +134,8 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     for (const design of ds) {
       for (const devices of bounds) {
         const key = `${design.name}@${devices}`;
-        if (seen.has(key)) fail(at, `${design.name} at ${devices} devices is already checked by an earlier entry`);
-        seen.add(key);
+        if (seenAt.has(key)) fail(at, `${design.name} at ${devices} devices is already checked${seenAt.get(key) === i ? ' by this entry' : ' by an earlier entry'}`);
+        seenAt.set(key, i);
         runs.push({ design, devices, invariants: invs, expect });
       }
     }

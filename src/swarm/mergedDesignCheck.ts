@@ -1,6 +1,6 @@
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
-import { parseEvent } from '../iommu/events';
+import { InputError, parseEvent } from '../iommu/events';
 import type { Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
 import { replayEvents } from '../iommu/replay';
@@ -18,8 +18,16 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
     switch (v.verdict) {
       case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason ?? '' };
       case 'violated': {
-        const counterexample = v.counterexample!.map((e, i) => parseEvent(e, m.devices, `merge: ${v.name} counterexample step ${i}`));
-        return { name: v.name, verdict: 'violated', states: v.states!, counterexample, trace: replayEvents(design, m.devices, counterexample), explanation: v.explanation! };
+        const where = `merge: shard ${v.shard}'s ${v.name} counterexample`;
+        const counterexample = v.counterexample!.map((e, i) => parseEvent(e, m.devices, `${where} step ${i}`));
+        let trace;
+        try {
+          trace = replayEvents(design, m.devices, counterexample);
+        } catch (e) {
+          if (e instanceof InputError) throw new InputError(`${where}: ${e.message}`);
+          throw e;
+        }
+        return { name: v.name, verdict: 'violated', states: v.states!, counterexample, trace, explanation: v.explanation! };
       }
       default: return { name: v.name, verdict: v.verdict, states: v.states! };
     }
