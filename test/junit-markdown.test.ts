@@ -65,6 +65,13 @@ describe('JUnit report', () => {
     // The text report of a config run says the same, in one line.
     expect(expectationLine(holds)).toBe('config: NOT AS EXPECTED: owned-isolation holds (expected violated)');
     expect(expectationLine(cut)).toBe('config: 1 undecided');
+    // Every verdict decided and as expected, but a budget stopped the search: exit 3, and the
+    // reports say why rather than an unqualified success.
+    const early = { dc: checkDesign(v7, 3, pick('no-warn'), { maxStates: 200 }), expect: { 'no-warn': 'violated' as const } };
+    expect([early.dc.result.complete, early.dc.verdicts[0].verdict]).toEqual([false, 'violated']);
+    expect(exitCodeOf([early])).toBe(3);
+    expect(checkMarkdown([early])).toContain('⚠️ **All 1 verdicts are as expected**, but a search stopped early.');
+    expect(expectationLine(early)).toBe('config: every verdict as expected, but the search stopped early; violated as expected: no-warn');
   });
 
   it('escapes what XML 1.0 cannot hold: U+FFFE/U+FFFF and lone surrogates dropped, tabs and CRs in attributes kept as references', () => {

@@ -47,7 +47,7 @@ export function expectationLine(run: CheckRun): string {
   const parts: string[] = [];
   if (wrong.length) parts.push(`NOT AS EXPECTED: ${wrong.join(', ')}`);
   if (undecided) parts.push(`${undecided} undecided`);
-  if (!wrong.length && !undecided) parts.push('every verdict as expected');
+  if (!wrong.length && !undecided) parts.push(run.dc.result.complete ? 'every verdict as expected' : 'every verdict as expected, but the search stopped early');
   if (expectedSeen.length) parts.push(`violated as expected: ${expectedSeen.join(', ')}`);
   return `config: ${parts.join('; ')}`;
 }

@@ -66,7 +66,10 @@ export function checkMarkdown(runs: readonly CheckRun[]): string {
     if (o === 'incomplete') incomplete++;
   }
   const total = runs.reduce((n, r) => n + r.dc.verdicts.length, 0);
-  out.push(failed > 0 ? `❌ **${failed} of ${total} verdicts are not as expected.**` : incomplete > 0 ? `⚠️ **${incomplete} of ${total} verdicts are undecided** (the search stopped early).` : `✅ **All ${total} verdicts are as expected.**`, '');
+  // A search a budget stopped after deciding every verdict still makes the exit status 3.
+  const stopped = runs.some((r) => !r.dc.result.complete);
+  out.push(failed > 0 ? `❌ **${failed} of ${total} verdicts are not as expected.**` : incomplete > 0 ? `⚠️ **${incomplete} of ${total} verdicts are undecided** (the search stopped early).`
+    : stopped ? `⚠️ **All ${total} verdicts are as expected**, but a search stopped early.` : `✅ **All ${total} verdicts are as expected.**`, '');
   out.push('| design | devices | states | transitions | depth | holds | violated | n/a | result |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of runs) {
     const count = (k: InvariantVerdict['verdict']) => r.dc.verdicts.filter((v) => v.verdict === k).length;
