@@ -175,7 +175,7 @@ export function runScenario(design: Design, devices: number, scenario: Scenario)
   const fails = (failure: ScenarioFailure): ScenarioResult => ({ name: scenario.name, verdict: 'fails', variant: variant.name, failure, skipped, trace });
   for (let i = 0; i < variant.steps.length; i++) {
     const s = variant.steps[i];
-    const impossible = driverCoreProblem(context, s.event) ?? design.driverCoreWaits?.(context, s.event) ?? null;
+    const impossible = driverCoreProblem(context, s.event, design);
     if (impossible && s.optional) {
       skipped.push(i);
       continue;
