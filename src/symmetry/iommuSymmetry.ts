@@ -228,6 +228,21 @@ function violations(model: IommuModel, rows: readonly Uint32Array[], perms: read
   return out;
 }
 
+/**
+ * The first failure among the device permutations of `perms` on `rows`, and the first among the
+ * user ones, each as `where: why`; null for a kind none of which fails.
+ */
+function generatorFailures(model: IommuModel, rows: readonly Uint32Array[], perms: readonly Permutation[], where: string): { devices: string | null; users: string | null } {
+  let devices: string | null = null;
+  let users: string | null = null;
+  violations(model, rows, perms).forEach((why, i) => {
+    if (why === null) return;
+    if (perms[i].name === 'devices') devices ??= `${where}: ${why}`;
+    else users ??= `${where}: ${why}`;
+  });
+  return { devices, users };
+}
+
 /** Why devices / users are not interchangeable (null: they are, as far as checked), and the largest bound checked exhaustively. */
 interface Verification {
   readonly devices: string | null;
@@ -271,12 +286,9 @@ export function interchangeable(design: Design, invariants: readonly Invariant[]
     const rows = reachable(model, n === VERIFY_DEVICES[0] ? Number.POSITIVE_INFINITY : VERIFY_MAX_STATES);
     if (!rows) break;
     exhaustiveTo = n;
-    const perms = generators(n, devices === null, users === null);
-    violations(model, rows, perms).forEach((why, i) => {
-      if (why === null) return;
-      if (perms[i].name === 'devices') devices ??= `${n} devices: ${why}`;
-      else users ??= `${n} devices: ${why}`;
-    });
+    const found = generatorFailures(model, rows, generators(n, devices === null, users === null), `${n} devices`);
+    devices ??= found.devices;
+    users ??= found.users;
   }
   const result = { devices, users, exhaustiveTo };
   byInv.set(key, result);
@@ -298,16 +310,8 @@ function interchangeableAt(design: Design, n: number, invariants: readonly Invar
   if (hit) return hit;
   const model = buildIommuModel(design, n, invariants);
   const rows = reachable(model, BOUND_SAMPLE_STATES, true)!;
-  let devices: string | null = null;
-  let users: string | null = null;
   const where = `${n} devices, first ${rows.length.toLocaleString('en-US')} states`;
-  const perms = generators(n, want.devices, want.users);
-  violations(model, rows, perms).forEach((why, i) => {
-    if (why === null) return;
-    if (perms[i].name === 'devices') devices ??= `${where}: ${why}`;
-    else users ??= `${where}: ${why}`;
-  });
-  const result = { devices, users };
+  const result = generatorFailures(model, rows, generators(n, want.devices, want.users), where);
   byKey.set(key, result);
   return result;
 }
