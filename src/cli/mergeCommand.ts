@@ -73,7 +73,7 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
     const render = (f: (typeof FORMATS)[number]): string => {
       switch (f) {
         case 'text': return mergeText(merged, dc);
-        case 'json': return JSON.stringify(mergeJson(merged), null, 2) + '\n';
+        case 'json': return JSON.stringify(mergeJson(merged, dc), null, 2) + '\n';
         case 'junit': return checkJunit([run]);
         case 'md': return checkMarkdown([run]);
       }

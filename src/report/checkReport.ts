@@ -48,6 +48,11 @@ function verdictCell(v: InvariantVerdict): [string, string, string] {
   }
 }
 
+/** The run object's `symmetry` field (docs/json-output.md), present only with symmetry asked for. */
+export function symmetryJson(dc: DesignCheck): { symmetry?: { reduced: boolean; note: string } } {
+  return dc.symmetryNote === undefined ? {} : { symmetry: { reduced: dc.result.symmetry !== undefined, note: dc.symmetryNote } };
+}
+
 /**
  * With symmetry asked for, what the search was reduced by (its states are then classes of
  * states equal up to those renumberings) or why it was not; otherwise null.
@@ -91,7 +96,7 @@ export function checkJson(dc: DesignCheck): Record<string, unknown> {
     transitions: r.transitions,
     depth: r.depth,
     elapsedMs: Math.round(r.elapsedMs),
-    ...(dc.symmetryNote === undefined ? {} : { symmetry: { reduced: r.symmetry !== undefined, note: dc.symmetryNote } }),
+    ...symmetryJson(dc),
     invariants: dc.verdicts.map((v) => {
       switch (v.verdict) {
         case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };

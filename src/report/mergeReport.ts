@@ -1,15 +1,16 @@
 import type { DesignCheck } from '../iommu/checkDesign';
 import type { MergedCheck } from '../swarm/mergeShards';
-import { counterexampleText } from './checkReport';
+import { counterexampleText, symmetryJson } from './checkReport';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
 /**
  * The JSON of `dmaown merge --format json`: `check`'s run object (docs/json-output.md) whose
  * `states` and `transitions` are sums over the shards, each violation naming the `shard` whose
- * counterexample it is, plus `swarm`: the run's shard tag and what each shard did.
+ * counterexample it is, plus `swarm`: the run's shard tag and what each shard did. `dc` is
+ * `mergedDesignCheck(m, ...)`.
  */
-export function mergeJson(m: MergedCheck): Record<string, unknown> {
+export function mergeJson(m: MergedCheck, dc: DesignCheck): Record<string, unknown> {
   const stopped = m.shards.filter((s) => !s.complete);
   return {
     design: m.design,
@@ -20,8 +21,8 @@ export function mergeJson(m: MergedCheck): Record<string, unknown> {
     transitions: m.transitions,
     depth: m.depth,
     elapsedMs: m.elapsedMs,
-    // As in check's run object when symmetry was asked for: whether states are classes.
-    ...(m.run.symmetry ? { symmetry: { reduced: m.run.reducedBy !== null, note: m.run.reducedBy ?? 'no symmetry applies' } } : {}),
+    // As in check's run object (`dc` is the merged run as mergedDesignCheck gives it).
+    ...symmetryJson(dc),
     invariants: m.invariants,
     swarm: { ...m.run, statesAreSums: true, shards: m.shards },
   };
