@@ -1,6 +1,6 @@
 /**
- * v8: what was merged for v5.19 (commits 1ea2a07a532b, 512881eacfa7, 0286300e6045; see
- * ../shared/docs/upstream-notes.md): v7's use/unuse/claim/release with
+ * v8: what was merged for v5.19 (commits 1ea2a07a532b, 512881eacfa7, 0286300e6045, as the
+ * project's upstream notes summarise them): v7's use/unuse/claim/release with
  * - the bus `dma_configure` callbacks running the firmware configuration that probes the device
  *   into its group before `iommu_device_use_default_domain()`, and calling it only for drivers
  *   without `driver_managed_dma`;
@@ -216,7 +216,7 @@ export function v8ExpectedOwnerCnt(c: C): number {
 export const design: Design = {
   name: 'v8',
   title: 'v5.19 as merged: use after the device is in its group, blocking domain while owned',
-  source: 'upstream 1ea2a07a532b, 512881eacfa7, 0286300e6045 (v5.19); ../shared/docs/upstream-notes.md',
+  source: 'upstream 1ea2a07a532b, 512881eacfa7, 0286300e6045 (v5.19)',
   machine,
   schema: (devices) => standardSchema(devices),
   initialContext: (devices) => standardInitialContext(devices),

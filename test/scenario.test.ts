@@ -178,6 +178,21 @@ describe('runScenario on v7', () => {
     if (r.verdict === 'fails') expect(r.failure.problem).toBe('returned 0, but then group domain is null, expected "default"');
   });
 
+  it('a field the design does not have fails the step, even under {"not": v} (a misspelt name cannot pass)', () => {
+    const steps = (after: object) => parseScenario({
+      summary: 'misspelt field', source: 'test', steps: [{ type: 'probe_device', dev: 0, after }],
+    }, 'fixture');
+    const group = runScenario(v7, 1, steps({ group: { ownr: { not: 'file1' } } }));
+    expect(group.verdict).toBe('fails');
+    if (group.verdict === 'fails') expect(group.failure.problem).toMatch(/^returned 0, but then the group has no field 'ownr' on this design \(it has .*\bowner\b.*\)$/);
+    const dev = runScenario(v7, 1, steps({ devices: { 0: { domian: { not: 'default' } } } }));
+    expect(dev.verdict).toBe('fails');
+    if (dev.verdict === 'fails') expect(dev.failure.problem).toMatch(/^returned 0, but then device 0 has no field 'domian' on this design \(it has .*\bdomain\b.*\)$/);
+    // The per-device list is not a group field.
+    expect(runScenario(v7, 1, steps({ group: { devices: { not: null } } })).verdict).toBe('fails');
+    expect(runScenario(v7, 1, steps({ devices: { 0: { domain: { not: 'priv' } } } })).verdict).toBe('passes');
+  });
+
   it('skips an optional step the driver core cannot make, and numbers steps as the scenario does', () => {
     const s = parseScenario({
       summary: 'a device probed twice, the second time only if possible', source: 'test',

@@ -189,7 +189,6 @@ export class SearchState {
   addSuccessor(from: number, action: number, flags: number, buf: Uint32Array, off: number, h: number): void {
     const fl = flags & this.props.flagMask;
     if (fl !== 0) this.flagged(from, action, fl);
-    this.transitions++;
     const W = this.W;
     const recent = this.recent;
     const e = (h & this.recentMask) * (W + 1);
@@ -204,6 +203,8 @@ export class SearchState {
       for (let i = 0; i < W; i++) r[f + i] = buf[off + i];
       r[f + W] = id + 1;
     }
+    // Counted once its target is stored: a budget stop in `insert` leaves it uncounted.
+    this.transitions++;
     if (this.good.length === 0) return;
     for (let j = 0; j < this.good.length; j++) {
       if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);

@@ -133,14 +133,21 @@ function showMatcher(m: FieldMatcher): string {
   return JSON.stringify(m);
 }
 
-/** The first expectation `c` breaks, as a sentence, or null. */
+/**
+ * The first expectation `c` breaks, as a sentence, or null. A field the design's context does
+ * not have (a misspelt name, or a field of other designs) breaks any expectation, `{"not": v}`
+ * included, so that a typo cannot pass silently.
+ */
 export function expectationProblem(c: GroupContext, e: StateExpectation): string | null {
+  const groupFields = Object.keys(c).filter((k) => k !== 'devices');
   for (const [k, m] of Object.entries(e.group ?? {})) {
+    if (k === 'devices' || !Object.hasOwn(c, k)) return `the group has no field '${k}' on this design (it has ${groupFields.join(', ')})`;
     if (!matches(c[k], m)) return `group ${k} is ${JSON.stringify(c[k] ?? null)}, expected ${showMatcher(m)}`;
   }
   for (const [i, fields] of Object.entries(e.devices ?? {})) {
     const d = c.devices[Number(i)];
     for (const [k, m] of Object.entries(fields)) {
+      if (!Object.hasOwn(d, k)) return `device ${i} has no field '${k}' on this design (it has ${Object.keys(d).join(', ')})`;
       if (!matches(d[k], m)) return `device ${i} ${k} is ${JSON.stringify(d[k] ?? null)}, expected ${showMatcher(m)}`;
     }
   }
