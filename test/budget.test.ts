@@ -197,6 +197,11 @@ describe('budgets', async () => {
     expect(run(['check', '--devices', '11', '--symmetry']).code).toBe(2);
     const r = run(['check', '--devices', '10', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']);
     expect(r.code).toBe(3);
-    expect(r.err).toMatch(/reduced by symmetry: devices/);
+    // The text report says what symmetry was used; stderr repeats it only for other formats.
+    expect(r.out).toMatch(/reduced by symmetry: devices/);
+    expect(r.err).not.toMatch(/reduced by symmetry/);
+    const j = run(['check', '--devices', '10', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000', '--format', 'json']);
+    expect(j.code).toBe(3);
+    expect(j.err).toMatch(/^dmaown: v7 at 10 devices: reduced by symmetry: devices/m);
   });
 });

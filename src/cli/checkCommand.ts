@@ -72,7 +72,8 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
                        machine's speed, so its counts are not reproducible)
   --symmetry           store one state per class of states equal up to renumbering the
                        devices and swapping the users file1/dom1 with file2/dom2, where the
-                       design treats them alike (checked first; stderr says what was used).
+                       design treats them alike (checked first; the report says what was
+                       used, and so does stderr with --format json, junit or md).
                        Same verdicts; counterexamples are concrete and as short as without;
                        state counts are classes (docs/scaling.md)
   --workers N          search on N threads (default 1): N-1 worker threads compute
@@ -139,7 +140,8 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       progress.done,
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);
-    if (search.symmetry) for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
+    // The text report says it itself; other formats on standard output get it said on stderr too.
+    if (search.symmetry && format !== 'text') for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
     writeReports(reports, (fmt) => renderReport(fmt, runs, plan.source));
     process.stdout.write(renderReport(format, runs, plan.source));
     return caught ? interruptedExitCode(caught) : exitCodeOf(runs);
