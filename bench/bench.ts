@@ -225,7 +225,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   const xstate: XStateRow[] = [];
   const xDesign = o.designs.includes('v7') ? 'v7' : o.designs[0];
   for (const method of ['getAdjacencyMap', 'transition-bfs'] as const) {
-    for (let n = 1; n <= (o.quick ? 1 : 4); n++) {
+    for (let n = 1; n <= (o.quick ? 2 : 4); n++) {
       note(`  XState ${method} ${xDesign} ${n} devices ...`);
       const row: XStateRow = o.inProcess
         ? runXStateBaseline(method, await designNamed(xDesign), n)

@@ -52,11 +52,14 @@ describe('npm run bench -- --quick (in process)', () => {
   it('XState baselines count the states dmaown counts', () => {
     const done = report.xstate.filter((x) => !('timedOut' in x));
     expect(done.length).toBeGreaterThan(0);
+    // The quick run takes the baselines to 2 devices, where dmaown counts too.
+    let compared = 0;
     for (const x of done) {
       if ('timedOut' in x) continue;
       const d = report.dmaown.find((r) => r.design === x.design && r.devices === x.devices && !r.symmetry);
-      if (d) expect(x.states).toBe(d.states);
+      if (d) { expect(x.states, `${x.method} at ${x.devices} devices`).toBe(d.states); compared++; }
     }
+    expect(compared).toBeGreaterThan(0);
   });
 
   it.skipIf(!spin)('dmaown and SPIN store exactly the same number of states at 2 and 3 devices (v7 and v8)', () => {

@@ -201,7 +201,8 @@ describe('explore API during a long check', () => {
 
   it('a stopped check answers complete: false, and is not kept for the next request', async () => {
     const c = new AbortController();
-    setTimeout(() => c.abort('test'), 300);
+    // Two seconds in, the search is well under way (it takes most of a minute).
+    setTimeout(() => c.abort('test'), 2000);
     const first = await checkApi('lu-owner-param', '4', c.signal);
     expect(first).toMatchObject({ design: 'lu-owner-param', devices: 4, complete: false });
     expect(first.states).toBeGreaterThan(1);

@@ -129,9 +129,8 @@ describe('a worker thread that ends without a word', async () => {
     const before = liveness.silenceMs;
     liveness.silenceMs = 1500;
     try {
-      const started = performance.now();
+      // Only the silence limit gives this message (the ten-minute limit names itself).
       expect(() => check(model, { workers: 2 })).toThrow(new WorkerError('search worker 0 failed: no sign of life from the thread for 1500ms (it ended without a word, or hangs)'));
-      expect(performance.now() - started).toBeLessThan(60_000);
     } finally {
       liveness.silenceMs = before;
     }

@@ -1,0 +1,152 @@
+/**
+ * Every verdict and every shortest-counterexample length the checker reports, derived a second
+ * way, for every design and invariant at 1 to 3 devices (2 for the two designs whose 3-device
+ * space is over the cap). The second way shares nothing with the checker's packed rows, state
+ * store, memo or search: a plain breadth-first search over plain-object contexts deduplicated by
+ * their JSON text (test/designs/plainBfs's method), which records each state's depth and the
+ * graph, and then reads the shortest counterexample off it:
+ * - an `always` invariant: the least depth of a state that breaks it;
+ * - `never-flag` (WARN_ON): one more than the least depth of a state with a transition that warns;
+ * - `recoverable`: the least depth of a state from which no path of the invariant's `via` calls
+ *   reaches a goal state (the goal states, then every state with a `via` edge into a known one,
+ *   found backwards).
+ * No length is written down here: the tests that pin a counterexample's calls (the design tests,
+ * v7-check, matchers) pin what this derives. Each counterexample must also replay, and its last
+ * state (or its last call, for WARN_ON) must break the invariant.
+ */
+import { describe, expect, it } from 'vitest';
+import { callersOf } from '../src/iommu/callers';
+import { checkDesign } from '../src/iommu/checkDesign';
+import type { Design } from '../src/iommu/design';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import type { Invariant, Probe } from '../src/iommu/invariant';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { stepContext } from '../src/iommu/iommuModel';
+import { initialTraceState, replayEvents } from '../src/iommu/replay';
+import { cloneContext, type GroupContext } from '../src/model/context';
+import type { GroupStateName } from '../src/model/vocabulary';
+
+/** Plain states explored per design and bound at most (a larger bound is left out, and said). */
+const CAP = 60_000;
+
+interface PlainGraph {
+  readonly states: { readonly state: GroupStateName; readonly context: GroupContext; readonly depth: number }[];
+  readonly index: Map<string, number>;
+  /** Per state: [caller action index, target state] for every enabled call. */
+  readonly edges: [number, number][][];
+  /** Per state: whether some enabled call from it fires a WARN_ON. */
+  readonly warns: boolean[];
+}
+
+const keyOf = (state: GroupStateName, c: GroupContext) => {
+  const { ret: _r, warn: _w, ...rest } = c;
+  return JSON.stringify([state, rest]);
+};
+
+/** The whole reachable graph of `design` at `devices`, breadth first, or null past CAP states. */
+function plainGraph(design: Design, devices: number): PlainGraph | null {
+  const actions = callersOf(design, devices);
+  const start = initialTraceState(design, devices);
+  const g: PlainGraph = { states: [{ ...start, depth: 0 }], index: new Map([[keyOf(start.state, start.context), 0]]), edges: [], warns: [] };
+  for (let i = 0; i < g.states.length; i++) {
+    if (g.states.length > CAP) return null;
+    const s = g.states[i];
+    const out: [number, number][] = [];
+    let warns = false;
+    actions.forEach((a, ai) => {
+      if (!a.enabled(s.context)) return;
+      const c = cloneContext(s.context);
+      const state = stepContext(design, s.state, c, a.event);
+      warns ||= c.warn;
+      c.ret = 0;
+      c.warn = false;
+      const k = keyOf(state, c);
+      let t = g.index.get(k);
+      if (t === undefined) {
+        t = g.states.length;
+        g.index.set(k, t);
+        g.states.push({ state, context: c, depth: s.depth + 1 });
+      }
+      out.push([ai, t]);
+    });
+    g.edges.push(out);
+    g.warns.push(warns);
+  }
+  return g;
+}
+
+/** A probe over a plain context: each try runs on a fresh copy. */
+function probeOf(design: Design, state: GroupStateName, context: GroupContext): Probe {
+  return {
+    context,
+    tryEvent(event) {
+      const c = cloneContext(context);
+      let s = state;
+      let ret = 0;
+      let warn = false;
+      for (const e of Array.isArray(event) ? event : [event]) {
+        s = stepContext(design, s, c, e);
+        if (ret === 0) ret = c.ret;
+        warn ||= c.warn;
+      }
+      return { ret, warn };
+    },
+  };
+}
+
+/** Per state: whether it breaks `inv` (for a recoverable invariant: whether it is stuck). */
+function breaking(design: Design, devices: number, g: PlainGraph, inv: Invariant): boolean[] {
+  if (inv.kind === 'always') return g.states.map((s) => !inv.holds(s.context, { design, state: s.state }));
+  if (inv.kind === 'never-flag') return g.warns;
+  const actions = callersOf(design, devices);
+  const good = g.states.map((s) => inv.goal(probeOf(design, s.state, s.context)));
+  // Backwards: a state with a `via` edge into a good state is good, until nothing changes.
+  const into: number[][] = g.states.map(() => []);
+  g.edges.forEach((out, from) => { for (const [a, t] of out) if (inv.via(actions[a])) into[t].push(from); });
+  const work = good.flatMap((ok, i) => (ok ? [i] : []));
+  while (work.length > 0) {
+    for (const f of into[work.pop()!]) if (!good[f]) { good[f] = true; work.push(f); }
+  }
+  return good.map((ok) => !ok);
+}
+
+describe('counterexample lengths, derived from a plain search of the whole graph', async () => {
+  const designs = await loadDesigns();
+  const invariants = await loadInvariants();
+  for (const design of designs) {
+    it(design.name, () => {
+      const compared: string[] = [];
+      for (let n = 1; n <= 3; n++) {
+        const g = plainGraph(design, n);
+        if (!g) continue;
+        const dc = checkDesign(design, n, invariants);
+        expect(dc.result.states, `${design.name} at ${n}: states`).toBe(g.states.length);
+        for (const inv of invariants) {
+          const v = dc.verdicts.find((x) => x.name === inv.name)!;
+          const na = inv.notApplicable?.(design);
+          if (na) { expect(v.verdict).toBe('n/a'); continue; }
+          const bad = breaking(design, n, g, inv);
+          let least = Infinity;
+          bad.forEach((b, i) => { if (b) least = Math.min(least, g.states[i].depth + (inv.kind === 'never-flag' ? 1 : 0)); });
+          const what = `${design.name} at ${n} devices, ${inv.name}`;
+          if (least === Infinity) {
+            expect(v.verdict, what).toBe('holds');
+            continue;
+          }
+          expect(v.verdict, what).toBe('violated');
+          if (v.verdict !== 'violated') continue;
+          expect(v.counterexample.length, what).toBe(least);
+          // The counterexample itself breaks the invariant where it ends.
+          const trace = replayEvents(design, n, v.counterexample);
+          expect(trace, what).toHaveLength(least);
+          const last = trace[trace.length - 1];
+          if (inv.kind === 'never-flag') expect(last.warn, what).toBe(true);
+          else expect(bad[g.index.get(keyOf(last.state, last.context))!], what).toBe(true);
+          compared.push(`${n}:${inv.name}=${least}`);
+        }
+      }
+      // Every design breaks some invariant at some bound compared here (so lengths were compared).
+      expect(compared.length, `${design.name}: nothing compared`).toBeGreaterThan(0);
+    });
+  }
+});
