@@ -210,7 +210,8 @@ describe('compare budgets, workers and interrupts', () => {
     expect(v7run.result.states).toBeLessThan(203_827);
     // What was found is what the whole search finds; scenarios still ran.
     const full = checkDesign(pick('v7'), 4, invariants);
-    v7run.verdicts.forEach((v, i) => { if (v.verdict !== 'unknown') expect(v, v.name).toEqual(full.verdicts[i]); });
+    const decided = v7run.verdicts.filter((v, i) => { if (v.verdict === 'unknown') return false; expect(v, v.name).toEqual(full.verdicts[i]); return true; });
+    expect(decided.length).toBeGreaterThan(0);
     expect(c.designs[1].scenarios).toHaveLength(loadScenarios().length);
     const j = comparisonJson(c);
     expect(j.notRun).toEqual(['iommufd']);
