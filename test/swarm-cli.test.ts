@@ -156,6 +156,24 @@ describe('dmaown shard / merge', () => {
     };
     expectOneLineError(run(['merge', edited('of.json', (d) => { d.shard.of = 4294967296; })]), /"shard.of" is not from 1 to 4096/);
     expectOneLineError(run(['merge', edited('devices.json', (d) => { d.devices = 99; })]), /"devices" is not a whole number from 1 to 10/);
+    expectOneLineError(run(['shard', '--shards', '2', '--index', '0', '--invariant', '']), /--invariant names nothing/);
+  });
+
+  it('merge replays every counterexample it reports and refuses one that does not end in a violation', () => {
+    // Each kind of invariant: a state invariant, the WARN_ON flag, a recoverable one. Their
+    // counterexamples, cut by their last call in every shard, still replay but break nothing.
+    for (const name of ['refcount-balance', 'no-warn', 'viability']) {
+      const cut = files.map((f, k) => {
+        const d = JSON.parse(readFileSync(f, 'utf8'));
+        for (const v of d.invariants) if (v.name === name && v.verdict === 'violated') v.counterexample = v.counterexample.slice(0, -1);
+        const out = join(dir, `cut-${name}-${k}.json`);
+        writeFileSync(out, JSON.stringify(d));
+        return out;
+      });
+      expectOneLineError(run(['merge', ...cut]), new RegExp(`shard \\d+'s ${name} counterexample: replayed, it does not break ${name} where it ends: not a violation`));
+    }
+    // Uncut, the same files merge (exit 1: v7 breaks them).
+    expect(run(['merge', ...files]).code).toBe(1);
   });
 
   it('merge --format json says when the shards were reduced by symmetry, as check does', () => {

@@ -47,7 +47,11 @@ export function flagString(p: ParsedArgs, name: string): string | undefined {
 /** A list flag's values, each also split on commas. */
 export function flagList(p: ParsedArgs, name: string): string[] | undefined {
   const v = p.flags.get(name);
-  return v ? v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean) : undefined;
+  if (!v) return undefined;
+  const names = v.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  // An empty list (e.g. an unset shell variable) would check nothing and pass: refused.
+  if (names.length === 0) throw new InputError(`--${name} names nothing: give one or more names, comma-separated or with --${name} repeated`);
+  return names;
 }
 
 /** An integer flag within [min, max], or `def` when absent. */

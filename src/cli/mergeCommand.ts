@@ -25,7 +25,9 @@ number of shards, depth, symmetry and the search to that depth, and each index 0
 given once; otherwise merge names the problem and exits 2.
 
 Per invariant: violated if any shard found it violated, with the shortest counterexample over
-the shards (ties: the lowest shard index), which replays with 'dmaown replay' as it is; holds
+the shards (ties: the lowest shard index), which replays with 'dmaown replay' as it is (merge
+replays it and exits 2 if it does not end in a violation of that invariant; the explanation
+printed comes from that replay, not from the file); holds
 if every shard completed and it holds in each; otherwise unknown. States and transitions are
 given per shard and summed: the sum is an upper bound on the distinct states, since shards
 overlap.

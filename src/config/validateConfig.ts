@@ -1,5 +1,5 @@
 import { totalmem } from 'node:os';
-import { InputError } from '../errors';
+import { InputError, shown } from '../errors';
 import { parseDuration } from '../core/duration';
 import { formatBytes, MIN_MAX_MEMORY, parseBytes } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
@@ -53,36 +53,36 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   const fail = (path: string, msg: string): never => {
     throw new InputError(`${where}: ${path}${path ? ': ' : ''}${msg}`);
   };
-  if (!isObject(raw)) fail('', `must be a JSON object with a "checks" list, got ${Array.isArray(raw) ? 'an array' : JSON.stringify(raw)}`);
+  if (!isObject(raw)) fail('', `must be a JSON object with a "checks" list, got ${Array.isArray(raw) ? 'an array' : shown(raw)}`);
   const top = raw as Record<string, unknown>;
   for (const k of Object.keys(top)) if (!TOP_KEYS.includes(k)) fail('', `unknown key '${k}' (known: ${TOP_KEYS.join(', ')})`);
   if (!Array.isArray(top.checks) || top.checks.length === 0) fail('checks', 'must be a non-empty list of {"design": ..., "devices": ..., "invariants": [...]}');
 
   let maxStates: number | undefined;
   if (top.maxStates !== undefined) {
-    if (typeof top.maxStates !== 'number' || !Number.isInteger(top.maxStates) || top.maxStates < 1) fail('maxStates', `must be a positive whole number, got ${JSON.stringify(top.maxStates)}`);
+    if (typeof top.maxStates !== 'number' || !Number.isInteger(top.maxStates) || top.maxStates < 1) fail('maxStates', `must be a positive whole number, got ${shown(top.maxStates)}`);
     maxStates = top.maxStates as number;
   }
   let maxMemory: number | undefined;
   if (top.maxMemory !== undefined) {
     maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : Number.NaN;
-    if (!Number.isFinite(maxMemory) || maxMemory < MIN_MAX_MEMORY) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${JSON.stringify(top.maxMemory)}`);
+    if (!Number.isFinite(maxMemory) || maxMemory < MIN_MAX_MEMORY) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${shown(top.maxMemory)}`);
     // As --max-memory: a budget the machine cannot give would let a search run out of memory.
-    if (maxMemory > totalmem()) fail('maxMemory', `${JSON.stringify(top.maxMemory)} is more than this machine's ${formatBytes(totalmem())}`);
+    if (maxMemory > totalmem()) fail('maxMemory', `${shown(top.maxMemory)} is more than this machine's ${formatBytes(totalmem())}`);
   }
   let maxTimeMs: number | undefined;
   if (top.maxTime !== undefined) {
     maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : Number.NaN;
-    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${JSON.stringify(top.maxTime)}`);
+    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${shown(top.maxTime)}`);
   }
   let symmetry: boolean | undefined;
   if (top.symmetry !== undefined) {
-    if (typeof top.symmetry !== 'boolean') fail('symmetry', `must be true or false, got ${JSON.stringify(top.symmetry)}`);
+    if (typeof top.symmetry !== 'boolean') fail('symmetry', `must be true or false, got ${shown(top.symmetry)}`);
     symmetry = top.symmetry as boolean;
   }
   let workers: number | undefined;
   if (top.workers !== undefined) {
-    if (typeof top.workers !== 'number' || !Number.isInteger(top.workers) || top.workers < 1 || top.workers > MAX_WORKERS) fail('workers', `must be a whole number from 1 to ${MAX_WORKERS}, got ${JSON.stringify(top.workers)}`);
+    if (typeof top.workers !== 'number' || !Number.isInteger(top.workers) || top.workers < 1 || top.workers > MAX_WORKERS) fail('workers', `must be a whole number from 1 to ${MAX_WORKERS}, got ${shown(top.workers)}`);
     workers = top.workers as number;
   }
   // Larger bounds are allowed when the search is reduced by symmetry (as `--devices` with `--symmetry`).
@@ -95,39 +95,39 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   const seenAt = new Map<string, number>();
   (top.checks as unknown[]).forEach((entry, i) => {
     const at = `checks[${i}]`;
-    if (!isObject(entry)) fail(at, `must be an object like {"design": "v7", "devices": 3}, got ${JSON.stringify(entry)}`);
+    if (!isObject(entry)) fail(at, `must be an object like {"design": "v7", "devices": 3}, got ${shown(entry)}`);
     const e = entry as Record<string, unknown>;
     for (const k of Object.keys(e)) if (!CHECK_KEYS.includes(k)) fail(at, `unknown key '${k}' (known: ${CHECK_KEYS.join(', ')})`);
     if (e.design === undefined) fail(at, 'needs a "design" (a name or a list of names)');
     const ds = asList(e.design).map((n, j) => {
-      if (typeof n !== 'string') fail(`${at}.design`, `must be a design name or a list of them, got ${JSON.stringify(n)}`);
+      if (typeof n !== 'string') fail(`${at}.design`, `must be a design name or a list of them, got ${shown(n)}`);
       const d = designs.find((x) => x.name === n);
       if (!d) fail(`${at}.design${Array.isArray(e.design) ? `[${j}]` : ''}`, `unknown design '${n}' (known: ${designs.map((x) => x.name).join(', ')})`);
       return d!;
     });
     if (ds.length === 0) fail(`${at}.design`, 'names no design');
     const bounds = e.devices === undefined ? [CONFIG_DEFAULT_DEVICES] : asList(e.devices).map((n) => {
-      if (typeof n !== 'number' || !Number.isInteger(n)) fail(`${at}.devices`, `must be a whole number or a list of them, got ${JSON.stringify(n)}`);
+      if (typeof n !== 'number' || !Number.isInteger(n)) fail(`${at}.devices`, `must be a whole number or a list of them, got ${shown(n)}`);
       if ((n as number) < MIN_DEVICES || (n as number) > maxDevices) fail(`${at}.devices`, `${n} is out of range (${range})`);
       return n as number;
     });
     if (bounds.length === 0) fail(`${at}.devices`, 'names no bound');
     let invs: Invariant[] = [...invariants];
     if (e.invariants !== undefined) {
-      if (!Array.isArray(e.invariants) || e.invariants.length === 0) fail(`${at}.invariants`, `must be a non-empty list of invariant names, got ${JSON.stringify(e.invariants)}`);
+      if (!Array.isArray(e.invariants) || e.invariants.length === 0) fail(`${at}.invariants`, `must be a non-empty list of invariant names, got ${shown(e.invariants)}`);
       invs = (e.invariants as unknown[]).map((n, j, all) => {
         const inv = invariants.find((x) => x.name === n);
-        if (!inv) fail(`${at}.invariants`, `unknown invariant ${JSON.stringify(n)} (known: ${invariants.map((x) => x.name).join(', ')})`);
-        if (all.indexOf(n) !== j) fail(`${at}.invariants`, `${JSON.stringify(n)} is named twice`);
+        if (!inv) fail(`${at}.invariants`, `unknown invariant ${shown(n)} (known: ${invariants.map((x) => x.name).join(', ')})`);
+        if (all.indexOf(n) !== j) fail(`${at}.invariants`, `${shown(n)} is named twice`);
         return inv!;
       });
     }
     const expect: Record<string, Expected> = {};
     if (e.expect !== undefined) {
-      if (!isObject(e.expect)) fail(`${at}.expect`, `must be an object like {"no-warn": "violated"}, got ${JSON.stringify(e.expect)}`);
+      if (!isObject(e.expect)) fail(`${at}.expect`, `must be an object like {"no-warn": "violated"}, got ${shown(e.expect)}`);
       for (const [name, v] of Object.entries(e.expect as Record<string, unknown>)) {
         if (!invs.some((x) => x.name === name)) fail(`${at}.expect`, `'${name}' is not an invariant this entry checks (${invs.map((x) => x.name).join(', ')})`);
-        if (v !== 'holds' && v !== 'violated') fail(`${at}.expect.${name}`, `must be "holds" or "violated", got ${JSON.stringify(v)}`);
+        if (v !== 'holds' && v !== 'violated') fail(`${at}.expect.${name}`, `must be "holds" or "violated", got ${shown(v)}`);
         expect[name] = v as Expected;
       }
     }

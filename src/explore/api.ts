@@ -1,7 +1,7 @@
 import { renderSvg } from '../diagram/renderSvg';
 import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
 import { statechartDot } from '../diagram/statechartDot';
-import { InputError } from '../errors';
+import { InputError, shown } from '../errors';
 import { callersOf, type CallerAction } from '../iommu/callers';
 import { checkDesignAsync } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
@@ -55,7 +55,7 @@ export async function designNamed(name: unknown): Promise<Design> {
 /** A bound the explorer accepts (a number or a decimal string), or InputError. */
 export function exploreDevices(raw: unknown): number {
   const s = typeof raw === 'number' ? String(raw) : raw;
-  if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new InputError(`devices must be a whole number from ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES}, got ${JSON.stringify(raw ?? null)}`);
+  if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new InputError(`devices must be a whole number from ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES}, got ${shown(raw ?? null)}`);
   const n = Number(s);
   if (n < MIN_DEVICES || n > EXPLORE_MAX_DEVICES) {
     throw new InputError(`devices ${n} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices (use 'dmaown check --devices ${n}' for larger bounds)`);
@@ -172,7 +172,7 @@ export interface ActionJson {
 /** Checks a request's `path`: an array of at most MAX_PATH events of this bound. */
 export function parsePath(raw: unknown, devices: number): IommuEvent[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new InputError(`path must be a JSON array of events, got ${JSON.stringify(raw)}`);
+  if (!Array.isArray(raw)) throw new InputError(`path must be a JSON array of events, got ${shown(raw)}`);
   if (raw.length > MAX_PATH) throw new InputError(`path has ${raw.length} events; the explorer takes at most ${MAX_PATH}`);
   return raw.map((r, i) => parseEvent(r, devices, `path[${i}]`));
 }

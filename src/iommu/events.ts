@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { InputError, shown } from '../errors';
 import { DOMAINS, DRIVERS, USERS, type BoundDriver, type Domain, type UserName } from '../model/vocabulary';
 
 /**
@@ -53,12 +53,12 @@ const BOUND: readonly BoundDriver[] = DRIVERS.filter((d): d is BoundDriver => d 
  * with its fields in canonical order. Throws InputError naming what is wrong.
  */
 export function parseEvent(raw: unknown, devices: number, where: string): IommuEvent {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: an event must be a JSON object, got ${JSON.stringify(raw)}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${where}: an event must be a JSON object, got ${shown(raw)}`);
   const o = raw as Record<string, unknown>;
   const type = o.type;
   // Own keys only: `in` would also take inherited names such as 'constructor' or 'toString'.
   if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(EVENT_FIELDS, type)) {
-    throw new InputError(`${where}: unknown event type ${JSON.stringify(type)} (known: ${Object.keys(EVENT_FIELDS).join(', ')})`);
+    throw new InputError(`${where}: unknown event type ${shown(type)} (known: ${Object.keys(EVENT_FIELDS).join(', ')})`);
   }
   const fields = EVENT_FIELDS[type as IommuEventType];
   for (const k of Object.keys(o)) if (k !== 'type' && !fields.includes(k as never)) throw new InputError(`${where}: ${type} has no field '${k}'`);
@@ -66,14 +66,14 @@ export function parseEvent(raw: unknown, devices: number, where: string): IommuE
   for (const f of fields) {
     const v = o[f];
     if (f === 'dev') {
-      if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${where}: ${type}.dev must be an integer, got ${JSON.stringify(v)}`);
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${where}: ${type}.dev must be an integer, got ${shown(v)}`);
       if (v < 0 || v >= devices) throw new InputError(`${where}: device ${v} is out of range (the group has devices 0..${devices - 1})`);
     } else if (f === 'driver') {
-      if (!BOUND.includes(v as BoundDriver)) throw new InputError(`${where}: ${type}.driver must be one of ${BOUND.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(v)}`);
+      if (!BOUND.includes(v as BoundDriver)) throw new InputError(`${where}: ${type}.driver must be one of ${BOUND.map((d) => `"${d}"`).join(', ')}, got ${shown(v)}`);
     } else if (f === 'owner') {
-      if (!USERS.includes(v as UserName)) throw new InputError(`${where}: ${type}.owner must be one of ${USERS.map((u) => `"${u}"`).join(', ')}, got ${JSON.stringify(v)}`);
+      if (!USERS.includes(v as UserName)) throw new InputError(`${where}: ${type}.owner must be one of ${USERS.map((u) => `"${u}"`).join(', ')}, got ${shown(v)}`);
     } else if (f === 'domain') {
-      if (!ATTACHABLE.includes(v as Domain)) throw new InputError(`${where}: ${type}.domain must be one of ${ATTACHABLE.map((d) => `"${d}"`).join(', ')}, got ${JSON.stringify(v)}`);
+      if (!ATTACHABLE.includes(v as Domain)) throw new InputError(`${where}: ${type}.domain must be one of ${ATTACHABLE.map((d) => `"${d}"`).join(', ')}, got ${shown(v)}`);
     }
     ev[f] = v;
   }

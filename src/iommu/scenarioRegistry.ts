@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Errno, errnoName, MAX_DEVICES } from '../model/vocabulary';
 import { InputError, parseEvent } from './events';
+import { shown } from '../errors';
 import type { FieldMatcher, Scenario, ScenarioStep, ScenarioVariant, StateExpectation } from './scenario';
 
 /**
@@ -62,7 +63,7 @@ function parseRet(v: unknown, where: string): number[] {
   return list.map((x) => {
     if (typeof x === 'number' && Number.isInteger(x)) return x;
     if (typeof x === 'string' && ERRNO_BY_NAME.has(x)) return ERRNO_BY_NAME.get(x)!;
-    throw new InputError(`${where}: 'ret' must be a number or one of ${[...ERRNO_BY_NAME.keys()].join(', ')}, got ${JSON.stringify(x)}`);
+    throw new InputError(`${where}: 'ret' must be a number or one of ${[...ERRNO_BY_NAME.keys()].join(', ')}, got ${shown(x)}`);
   });
 }
 

@@ -1,15 +1,19 @@
+import { invariantStatuses } from '../explore/stateInvariants';
+import { callersOf } from '../iommu/callers';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { InputError, parseEvent } from '../iommu/events';
 import type { Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
-import { replayEvents } from '../iommu/replay';
+import { initialTraceState, replayEvents } from '../iommu/replay';
 import type { MergedCheck } from './mergeShards';
 
 /**
  * A merged run in `checkDesign`'s shape, for the reports that take one (text traces, JUnit,
  * markdown): each counterexample is parsed as replay events and replayed on `design` (a
- * malformed one is an InputError naming the invariant and step). `result.states` and
+ * malformed one is an InputError naming the invariant and step), and its end is checked to
+ * break the invariant, whose explanation is worded from the replay, not taken from the file (a
+ * counterexample that breaks nothing is an InputError too). `result.states` and
  * `transitions` are the shards' sums, an upper bound on the distinct counts. `design` and
  * `invariants` must be the ones the merged run names.
  */
@@ -27,7 +31,13 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
           if (e instanceof InputError) throw new InputError(`${where}: ${e.message}`);
           throw e;
         }
-        return { name: v.name, verdict: 'violated', states: v.states!, counterexample, trace, explanation: v.explanation! };
+        // The shard file says it is a violation; the replay must show it.
+        const inv = invariants.find((i) => i.name === v.name)!;
+        const last = trace.length > 0 ? trace[trace.length - 1] : null;
+        const start = last ?? initialTraceState(design, m.devices);
+        const [status] = invariantStatuses(design, callersOf(design, m.devices), [inv], start.state, start.context, last);
+        if (status.status !== 'broken') throw new InputError(`${where}: replayed, it does not break ${v.name} where it ends: not a violation`);
+        return { name: v.name, verdict: 'violated', states: v.states!, counterexample, trace, explanation: status.detail! };
       }
       default: return { name: v.name, verdict: v.verdict, states: v.states! };
     }
