@@ -3,6 +3,9 @@
  * Exit codes, one-line errors without stack traces, and check -> replay round trips.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
 
@@ -101,6 +104,10 @@ describe('dmaown CLI', () => {
     // replay has no --symmetry, so its range is 1 to 8 and the message does not offer the flag.
     [['replay', '--devices', '9', '-'], /--devices 9 is out of range: the number of devices must be 1 to 8$/],
     [['replay', '/nonexistent/file.json'], /cannot read/],
+    // An empty list (an unset variable in a CI job) would check nothing and pass.
+    [['check', '--invariant', ''], /--invariant names nothing/],
+    [['check', '--invariant', ' , '], /--invariant names nothing/],
+    [['compare', '--design', ''], /--design names nothing/],
   ])('bad usage %j: one line, exit 2', (args, pattern) => {
     expectOneLineError(run(args as string[]), pattern as RegExp);
   });
@@ -118,5 +125,15 @@ describe('dmaown CLI', () => {
     ['[{"type":"probe_device","dev":0,"colour":"red"}]', /has no field 'colour'/],
   ])('bad replay input %s: one line, exit 2', (input, pattern) => {
     expectOneLineError(run(['replay', '--devices', '2'], input), pattern);
+  });
+
+  it('a value too deep for JSON.stringify, or too long to repeat, is shown cut in the one line (never a stack overflow)', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expectOneLineError(run(['replay', '--devices', '2'], deep), /^dmaown: step 0: an event must be a JSON object, got \(an array nested too deeply to show\)$/);
+    expectOneLineError(run(['replay', '--devices', '2'], JSON.stringify([{ type: 'x'.repeat(200_000) }])), /^dmaown: step 0: unknown event type "x{56}\.\.\. \(known: .{0,300}$/);
+    const dir = mkdtempSync(join(tmpdir(), 'dmaown-deep-'));
+    const config = join(dir, 'deep.json');
+    writeFileSync(config, `{"checks": ${deep}}`);
+    expectOneLineError(run(['check', '--config', config]), /checks\[0\]: must be an object .*got \(an array nested too deeply to show\)$/);
   });
 });
