@@ -86,6 +86,9 @@ describe('dmaown CLI', () => {
     const h = run(['check', '--help']);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/--devices N/);
+    // `dmaown help check` is the same text; every command's help lists exit status 4.
+    expect(run(['help', 'check']).out).toBe(h.out);
+    for (const c of ['check', 'compare', 'diagram', 'replay', 'shard', 'merge', 'explore']) expect(run([c, '--help']).out, c).toMatch(/4 internal error/);
   });
 
   it.each([

@@ -88,7 +88,7 @@ marked incomplete, and the process then ends by that signal (a second one ends i
 
 exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or input,
              3 stopped by a budget (states, memory, time) before deciding (nothing violated so far)
-             (with a config, 'holds' means 'as the config's "expect" says');
+             (with a config, 'holds' means 'as the config's "expect" says'), 4 internal error;
              killed by SIGINT/SIGTERM (shell status 130/143) when interrupted`,
   async run(argv) {
     const args = parseArgs(argv, [

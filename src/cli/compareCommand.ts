@@ -100,7 +100,7 @@ docs/comparison.md is this command's output at 3 devices:
   dmaown compare --devices 3 --format md > docs/comparison.md
 
 exit status: 0 it ran (violations are part of the output, not an error), 2 bad usage or input,
-             3 a budget stopped a search before it decided;
+             3 a budget stopped a search before it decided, 4 internal error;
              killed by SIGINT/SIGTERM (shell status 130/143) when interrupted`,
   async run(argv) {
     // The progress line goes to stderr on a terminal only, never in CI: the report stays clean.

@@ -52,7 +52,8 @@ docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any i
                              (rendered in-process by Graphviz compiled to WebAssembly)
   --out FILE                 write to FILE instead of standard output
 
-exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input`,
+exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input,
+             4 internal error`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'design', kind: 'string' },
@@ -97,10 +98,8 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
     const invariantNames = flagList(args, 'invariant');
     if (invariantNames && invariantNames.length > 1) throw new InputError(`--invariant names the one counterexample to show, got ${invariantNames.length}`);
     const invariantName = invariantNames?.[0];
-    if (!reachable && !sequence) {
-      for (const f of ['depth', 'invariant']) if (args.flags.has(f)) throw new InputError(`--${f} goes with --reachable or --sequence`);
-    }
     if (!reachable && args.flags.has('depth')) throw new InputError('--depth goes with --reachable');
+    if (!reachable && !sequence && args.flags.has('invariant')) throw new InputError('--invariant goes with --reachable or --sequence');
     if ((reachable || sequence) && args.flags.has('self-loops')) throw new InputError('--self-loops goes with the statechart');
 
     let text: string;

@@ -19,7 +19,7 @@ the state space by clicking the callers' enabled actions from any state. See doc
 
   --port P   port to listen on, 0 to 65535 (default ${DEFAULT_EXPLORE_PORT}; 0 picks a free one)
 
-exit status: 0 stopped by a signal, 2 bad usage or the port cannot be used`,
+exit status: 0 stopped by a signal, 2 bad usage or the port cannot be used, 4 internal error`,
   async run(argv) {
     const args = parseArgs(argv, [{ name: 'port', kind: 'string' }], 'explore');
     if (args.positional.length > 0) throw new InputError(`explore: unexpected argument '${args.positional[0]}'`);

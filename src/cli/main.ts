@@ -8,7 +8,8 @@ function mainHelp(): string {
   const w = Math.max(...COMMANDS.map((c) => c.name.length));
   return `dmaown: a model checker for the Linux IOMMU DMA-ownership APIs
 
-usage: dmaown <command> [options]      (dmaown <command> --help for its options)
+usage: dmaown <command> [options]      (dmaown <command> --help or dmaown help <command>:
+                                        its options)
 
 commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n')}
@@ -23,6 +24,8 @@ exit status: 0 ok / all invariants hold, 1 an invariant is violated, 2 bad usage
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     const [name, ...rest] = argv;
+    // `dmaown help COMMAND` is `dmaown COMMAND --help`.
+    if (name === 'help' && rest.length > 0) return await main([rest[0], '--help']);
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(mainHelp() + '\n');
       if (name === undefined) throw new InputError('no command given (the commands are listed above)');

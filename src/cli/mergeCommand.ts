@@ -39,7 +39,7 @@ overlap.
                     also write the result in FORMAT to FILE; repeat for several
 
 exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage or input,
-             3 a shard stopped early (budget) and nothing is violated`,
+             3 a shard stopped early (budget) and nothing is violated, 4 internal error`,
   async run(argv) {
     const args = parseArgs(argv, [{ name: 'format', kind: 'string' }, { name: 'report', kind: 'list' }], 'merge');
     const format = flagChoice(args, 'format', FORMATS, 'text');

@@ -39,7 +39,7 @@ in designs that can share one): otherwise replay stops with an error naming the 
   --design NAME   design to run (default ${DEFAULT_DESIGN})
   --devices N     devices in the group, 1 to 8 (default ${DEFAULT_DEVICES})
 
-exit status: 0 replayed, 2 bad usage or input`,
+exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'design', kind: 'string' },

@@ -53,8 +53,8 @@ Ctrl-C (SIGINT) or SIGTERM stops the search: the result is still printed and wri
 incomplete (merge then says unknown), and the process then ends by that signal.
 
 exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown merge' decides),
-             2 bad usage or input; killed by SIGINT/SIGTERM (shell status 130/143) when
-             interrupted`,
+             2 bad usage or input, 4 internal error; killed by SIGINT/SIGTERM (shell status
+             130/143) when interrupted`,
   async run(argv) {
     const args = parseArgs(argv, [
       { name: 'shards', kind: 'string' },
