@@ -26,7 +26,13 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
   return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
 }
 
-/** Each violated invariant's explanation, counterexample trace and replay line, as text lines. */
+/** What the `devices` column of a trace (`devicesText`) writes, for the reader of a report. */
+export const DEVICES_LEGEND = 'devices column: dN:out = device N is not in the group (out+DRIVER: DRIVER was bound before it joined); dN:DRIVER@DOMAIN = in the group, with its driver (none) and the domain it is attached to (null: none)';
+
+/**
+ * Each violated invariant's explanation, counterexample trace and replay line, as text lines,
+ * then (when there was one) a line that says how to read the devices column.
+ */
 export function counterexampleText(dc: Pick<DesignCheck, 'design' | 'devices' | 'verdicts'>): string[] {
   const out: string[] = [];
   for (const v of dc.verdicts) {
@@ -36,6 +42,7 @@ export function counterexampleText(dc: Pick<DesignCheck, 'design' | 'devices' | 
     out.push(...traceText(dc, v.trace));
     out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
   }
+  if (out.length > 0) out.push('', DEVICES_LEGEND);
   return out;
 }
 

@@ -4,7 +4,7 @@ import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { failureText, runScenario, type Scenario, type ScenarioResult } from '../iommu/scenario';
 import { errnoName } from '../model/vocabulary';
-import { traceText } from './checkReport';
+import { DEVICES_LEGEND, traceText } from './checkReport';
 
 /**
  * `dmaown compare`: every design against every invariant (one exhaustive search per design) and
@@ -166,7 +166,7 @@ export function comparisonMarkdown(c: Comparison): string {
   }
   const violations = c.designs.flatMap((d) => d.check.verdicts.filter((v) => v.verdict === 'violated').map((v) => ({ d, v })));
   if (violations.length > 0) {
-    out.push('', '## Counterexamples', '');
+    out.push('', '## Counterexamples', '', `${DEVICES_LEGEND}.`, '');
     for (const { d, v } of violations) {
       if (v.verdict !== 'violated') continue;
       out.push(`### ${d.check.design.name}: ${v.name} (${calls(v.counterexample.length)})`, '');

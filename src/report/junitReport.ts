@@ -1,6 +1,6 @@
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
-import { symmetryLine, traceText } from './checkReport';
+import { DEVICES_LEGEND, symmetryLine, traceText } from './checkReport';
 
 /**
  * Text escaped for XML element content. Characters XML 1.0 forbids are dropped: control
@@ -26,7 +26,7 @@ const suiteName = (r: CheckRun) => `${r.dc.design.name} (${r.dc.devices} device$
 
 /** The counterexample as text: the numbered calls with the state after each, then the replay events. */
 function counterexampleText(r: CheckRun, v: Extract<InvariantVerdict, { verdict: 'violated' }>): string {
-  return [`${v.name} violated: ${v.explanation}`, ...traceText(r.dc, v.trace), `  replay: ${JSON.stringify(v.counterexample)}`].join('\n');
+  return [`${v.name} violated: ${v.explanation}`, ...traceText(r.dc, v.trace), `  replay: ${JSON.stringify(v.counterexample)}`, DEVICES_LEGEND].join('\n');
 }
 
 function testcase(r: CheckRun, v: InvariantVerdict): string[] {

@@ -1,7 +1,7 @@
 import { sequenceMermaid } from '../diagram/sequenceMermaid';
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
-import { symmetryLine, traceText } from './checkReport';
+import { DEVICES_LEGEND, symmetryLine, traceText } from './checkReport';
 
 const num = (n: number) => n.toLocaleString('en-US');
 const ICON = { pass: '✅', fail: '❌', incomplete: '⚠️' } as const;
@@ -37,6 +37,8 @@ function counterexample(r: CheckRun, v: Extract<InvariantVerdict, { verdict: 'vi
     '```text',
     ...traceText(r.dc, v.trace),
     '```',
+    '',
+    `${DEVICES_LEGEND}.`,
     '',
     `Replay with \`dmaown replay --design ${r.dc.design.name} --devices ${r.dc.devices}\`:`,
     '',
