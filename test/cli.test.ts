@@ -111,6 +111,8 @@ describe('dmaown CLI', () => {
     [['check', '--invariant', ''], /--invariant names nothing/],
     [['check', '--invariant', ' , '], /--invariant names nothing/],
     [['compare', '--design', ''], /--design names nothing/],
+    [['check', '--design', 'v7,v8'], /--design takes one design here, got 'v7,v8'; to check several, use 'dmaown compare --design v7,v8'/],
+    [['check', '--report', 'json=twice.out', '--report', 'junit=./twice.out'], /--report names the file '.\/twice.out' twice/],
   ])('bad usage %j: one line, exit 2', (args, pattern) => {
     expectOneLineError(run(args as string[]), pattern as RegExp);
   });

@@ -119,6 +119,9 @@ describe('explore API', () => {
   it('answers bad requests with 400 and a one-line error', async () => {
     const cases: [Promise<{ status: number; body?: string; json?: any }>, RegExp][] = [
       [get('/api/check?design=v7&devices=5'), /explorer takes 1 to 4 devices.*dmaown check --devices 5/],
+      // Below the range there is nothing larger to offer.
+      [get('/api/check?design=v7&devices=0'), /^devices 0 is out of range: the explorer takes 1 to 4 devices$/],
+      [post(`{"design": "v7", "devices": 2, "path": [${'['.repeat(5000)}${']'.repeat(5000)}]}`), /path\[0\]: an event must be a JSON object, got \(an array nested too deeply to show\)/],
       [get('/api/check?design=v7&devices=two'), /devices must be a whole number/],
       [get('/api/check?design=nope&devices=2'), /unknown design 'nope' \(known: .*v7/],
       [get('/api/statechart?devices=2'), /missing design/],

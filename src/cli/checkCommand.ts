@@ -13,6 +13,7 @@ import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
 import { reportFlags, writeReports } from './reportFlags';
+import { plural } from '../report/plural';
 
 const REPORT_FORMATS = ['text', 'json', 'junit', 'md'] as const;
 type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -132,7 +133,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     // The progress line names the run when a config has several, and gives its estimated size.
     const onRun = (i: number) => {
       const r = plan.runs[i];
-      progress.label(plan.runs.length > 1 ? `${r.design.name} at ${r.devices} devices (${i + 1}/${plan.runs.length})` : '', sizes[i]?.states);
+      progress.label(plan.runs.length > 1 ? `${r.design.name} at ${plural(r.devices, 'device')} (${i + 1}/${plan.runs.length})` : '', sizes[i]?.states);
     };
     // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written.
     const { value: runs, caught } = await interruptible(
@@ -141,7 +142,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);
     // The text report says it itself; other formats on standard output get it said on stderr too.
-    if (search.symmetry && format !== 'text') for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${r.dc.devices} devices: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
+    if (search.symmetry && format !== 'text') for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${plural(r.dc.devices, 'device')}: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
     writeReports(reports, (fmt) => renderReport(fmt, runs, plan.source));
     process.stdout.write(renderReport(format, runs, plan.source));
     return caught ? interruptedExitCode(caught) : exitCodeOf(runs);

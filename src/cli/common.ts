@@ -17,7 +17,13 @@ export const DEFAULT_MAX_MEMORY = Math.floor(totalmem() / 2);
 export async function designByName(name: string): Promise<Design> {
   const designs = await loadDesigns();
   const d = designs.find((x) => x.name === name);
-  if (!d) throw new InputError(`unknown design '${name}' (known: ${designs.map((x) => x.name).join(', ')})`);
+  if (!d) {
+    // A list where one design is taken (check, shard, replay, diagram).
+    if (name.includes(',') && name.split(',').every((n) => designs.some((x) => x.name === n.trim()))) {
+      throw new InputError(`--design takes one design here, got '${name}'; to check several, use 'dmaown compare --design ${name}' or a --config with several checks`);
+    }
+    throw new InputError(`unknown design '${name}' (known: ${designs.map((x) => x.name).join(', ')})`);
+  }
   return d;
 }
 

@@ -17,6 +17,7 @@ import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
 import { flagChoice, flagInt, flagList, flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
 import { designByName, invariantsByName } from './common';
+import { plural } from '../report/plural';
 
 const FORMATS = ['mermaid', 'dot', 'svg'] as const;
 
@@ -109,7 +110,7 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       if (invariantName !== undefined) await invariantsByName([invariantName]);
       const dc = checkDesign(design, devices, invariants);
       const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
-      if (!v) throw new InputError(`${design.name} at ${devices} devices violates no invariant: no counterexample to draw`);
+      if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
       if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${devices} devices: no counterexample to draw`);
       text = sequenceMermaid(design, devices, v);
     } else if (reachable) {

@@ -5,6 +5,7 @@ import type { Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
 import { estimateSize, minBytesPerState, type SizeEstimate } from '../iommu/sizeEstimate';
 import { DEFAULT_MAX_MEMORY } from './common';
+import { plural } from '../report/plural';
 
 /** One search a command is about to run, and its budgets (as budgetFlags / searchFlags give them). */
 export interface PlannedSearch {
@@ -81,6 +82,6 @@ export function refuseTooLarge(command: string, searches: readonly PlannedSearch
   const big = sized.filter((t): t is Sized => t !== null && t.tooLarge);
   if (big.length === 0) return sized.map((t) => t?.estimate ?? null);
   const s = big[0].search;
-  const list = big.map((t) => `${t.search.design.name} at ${t.search.devices} devices: ${what(t)}`).join('; ');
+  const list = big.map((t) => `${t.search.design.name} at ${plural(t.search.devices, 'device')}: ${what(t)}`).join('; ');
   throw new InputError(`${command}: too large for ${budgetName(s.maxMemory)} by estimate: ${list}; try ${remedies(s.symmetry, remedy)} (docs/scaling.md)`);
 }

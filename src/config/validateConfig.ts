@@ -6,6 +6,7 @@ import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import type { Expected } from './expectations';
+import { plural } from '../report/plural';
 
 /** Devices a config entry checks when it names none (as `dmaown check`). */
 export const CONFIG_DEFAULT_DEVICES = 3;
@@ -134,7 +135,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     for (const design of ds) {
       for (const devices of bounds) {
         const key = `${design.name}@${devices}`;
-        if (seenAt.has(key)) fail(at, `${design.name} at ${devices} devices is already checked${seenAt.get(key) === i ? ' by this entry' : ' by an earlier entry'}`);
+        if (seenAt.has(key)) fail(at, `${design.name} at ${plural(devices, 'device')} is already checked${seenAt.get(key) === i ? ' by this entry' : ' by an earlier entry'}`);
         seenAt.set(key, i);
         runs.push({ design, devices, invariants: invs, expect });
       }

@@ -2,6 +2,7 @@ import type { Design } from '../iommu/design';
 import { InputError } from '../errors';
 import { GROUP_STATES, type GroupStateName } from '../model/vocabulary';
 import { exploreGraph, GraphTooLarge, type ExploredGraph } from './exploreGraph';
+import { plural } from '../report/plural';
 
 /** Devices the statechart is derived at unless asked otherwise. */
 export const STATECHART_DEVICES = 2;
@@ -86,7 +87,7 @@ export function deriveStatechart(design: Design, devices = STATECHART_DEVICES): 
     });
   } catch (e) {
     if (!(e instanceof GraphTooLarge)) throw e;
-    throw new InputError(`the statechart of ${design.name} at ${devices} devices would walk more than ${e.limit.toLocaleString('en-US')} reachable states, the most it walks; pass a smaller --devices`);
+    throw new InputError(`the statechart of ${design.name} at ${plural(devices, 'device')} would walk more than ${e.limit.toLocaleString('en-US')} reachable states, the most it walks; pass a smaller --devices`);
   }
   const names = g.model.compiled.stateNames as readonly GroupStateName[];
   reached.add(g.model.compiled.initialState);

@@ -1,12 +1,13 @@
 import { changingEdges, dotHtml, dotString, selfLoopLabels, transitionLine, type SelfLoops } from './labels';
 import type { Statechart, StatechartState } from './statechart';
+import { plural } from '../report/plural';
 
 /** Colour of a WARN_ON. */
 export const WARN_COLOR = '#c0392b';
 
 /** A state's node: its name, then (if any) the calls that leave it unchanged, as an HTML-like label. */
 function stateNode(sc: Statechart, s: StatechartState, selfLoops: SelfLoops): string {
-  const title = s.reached ? `<B>${dotHtml(s.name)}</B>` : `<B>${dotHtml(s.name)}</B><BR/><FONT POINT-SIZE="10">(not reached at ${sc.devices} devices)</FONT>`;
+  const title = s.reached ? `<B>${dotHtml(s.name)}</B>` : `<B>${dotHtml(s.name)}</B><BR/><FONT POINT-SIZE="10">(not reached at ${plural(sc.devices, 'device')})</FONT>`;
   const loops = selfLoopLabels(sc, s.name, selfLoops);
   const rows = [`<TR><TD WIDTH="150">${title}</TD></TR>`]; // a minimum width: bold names run wider than Graphviz estimates
   if (loops.length > 0) {

@@ -1,5 +1,6 @@
 import { changingEdges, mermaidId, mermaidText, selfLoopLabels, transitionLine, type SelfLoops } from './labels';
 import type { Statechart } from './statechart';
+import { plural } from '../report/plural';
 
 /**
  * The statechart as a Mermaid `stateDiagram-v2` (GitHub renders it in markdown). One transition
@@ -9,7 +10,7 @@ import type { Statechart } from './statechart';
 export function statechartMermaid(sc: Statechart, selfLoops: SelfLoops = 'none'): string {
   const out = ['stateDiagram-v2', '  direction LR'];
   for (const s of sc.states) {
-    const label = s.reached ? s.name : `${s.name} (not reached at ${sc.devices} devices)`;
+    const label = s.reached ? s.name : `${s.name} (not reached at ${plural(sc.devices, 'device')})`;
     out.push(`  state "${mermaidText(label)}" as ${mermaidId(s.name)}`);
   }
   out.push(`  [*] --> ${mermaidId(sc.initial)}`);

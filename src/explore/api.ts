@@ -58,7 +58,8 @@ export function exploreDevices(raw: unknown): number {
   if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new InputError(`devices must be a whole number from ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES}, got ${shown(raw ?? null)}`);
   const n = Number(s);
   if (n < MIN_DEVICES || n > EXPLORE_MAX_DEVICES) {
-    throw new InputError(`devices ${n} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices (use 'dmaown check --devices ${n}' for larger bounds)`);
+    const larger = n > EXPLORE_MAX_DEVICES ? ` (use 'dmaown check --devices ${n}' for larger bounds)` : '';
+    throw new InputError(`devices ${n} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices${larger}`);
   }
   return n;
 }
