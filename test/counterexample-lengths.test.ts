@@ -19,7 +19,8 @@ import { callersOf } from '../src/iommu/callers';
 import { checkDesign } from '../src/iommu/checkDesign';
 import type { Design } from '../src/iommu/design';
 import { loadDesigns } from '../src/iommu/designRegistry';
-import type { Invariant, Probe } from '../src/iommu/invariant';
+import type { Invariant } from '../src/iommu/invariant';
+import { plainProbe } from '../src/explore/stateInvariants';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { stepContext } from '../src/iommu/iommuModel';
 import { initialTraceState, replayEvents } from '../src/iommu/replay';
@@ -75,31 +76,12 @@ function plainGraph(design: Design, devices: number): PlainGraph | null {
   return g;
 }
 
-/** A probe over a plain context: each try runs on a fresh copy. */
-function probeOf(design: Design, state: GroupStateName, context: GroupContext): Probe {
-  return {
-    context,
-    tryEvent(event) {
-      const c = cloneContext(context);
-      let s = state;
-      let ret = 0;
-      let warn = false;
-      for (const e of Array.isArray(event) ? event : [event]) {
-        s = stepContext(design, s, c, e);
-        if (ret === 0) ret = c.ret;
-        warn ||= c.warn;
-      }
-      return { ret, warn };
-    },
-  };
-}
-
 /** Per state: whether it breaks `inv` (for a recoverable invariant: whether it is stuck). */
 function breaking(design: Design, devices: number, g: PlainGraph, inv: Invariant): boolean[] {
   if (inv.kind === 'always') return g.states.map((s) => !inv.holds(s.context, { design, state: s.state }));
   if (inv.kind === 'never-flag') return g.warns;
   const actions = callersOf(design, devices);
-  const good = g.states.map((s) => inv.goal(probeOf(design, s.state, s.context)));
+  const good = g.states.map((s) => inv.goal(plainProbe(design, s.state, s.context)));
   // Backwards: a state with a `via` edge into a good state is good, until nothing changes.
   const into: number[][] = g.states.map(() => []);
   g.edges.forEach((out, from) => { for (const [a, t] of out) if (inv.via(actions[a])) into[t].push(from); });

@@ -18,7 +18,7 @@ export interface InvariantStatus {
 const RECOVERY_LIMIT = 200_000;
 
 /** A Probe over a plain context: tries a call on a copy. */
-function plainProbe(design: Design, state: GroupStateName, c: GroupContext): Probe {
+export function plainProbe(design: Design, state: GroupStateName, c: GroupContext): Probe {
   return {
     context: c,
     tryEvent(event) {
