@@ -111,7 +111,7 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       const dc = checkDesign(design, devices, invariants);
       const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
       if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
-      if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${devices} devices: no counterexample to draw`);
+      if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
       text = sequenceMermaid(design, devices, v);
     } else if (reachable) {
       const invariants = await invariantsByName(undefined);

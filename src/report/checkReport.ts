@@ -27,7 +27,7 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
 }
 
 /** What the `devices` column of a trace (`devicesText`) writes, for the reader of a report. */
-export const DEVICES_LEGEND = 'devices column: dN:out = device N is not in the group (out+DRIVER: DRIVER was bound before it joined); dN:DRIVER@DOMAIN = in the group, with its driver (none) and the domain it is attached to (null: none)';
+export const DEVICES_LEGEND = 'devices column: dN:out = device N is not in the group (out+DRIVER: DRIVER was bound before it joined); dN:DRIVER@DOMAIN = in the group, its driver (none: no driver) and the domain it is attached to (null: none)';
 
 /**
  * Each violated invariant's explanation, counterexample trace and replay line, as text lines,
