@@ -5,7 +5,7 @@ import { loadDesigns } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
 import { loadInvariants } from '../iommu/invariantRegistry';
 import { parseDuration } from '../core/duration';
-import { formatBytes, MIN_MAX_MEMORY, parseBytes } from '../core/memoryBudget';
+import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import { flagInt, flagList, flagString, type FlagSpec, type ParsedArgs } from './args';
 
@@ -100,8 +100,9 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
   let maxMemory = DEFAULT_MAX_MEMORY;
   if (mm !== undefined) {
     maxMemory = parseBytes(mm);
-    if (!Number.isFinite(maxMemory) || maxMemory < MIN_MAX_MEMORY) throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${mm}'`);
-    if (maxMemory > totalmem()) throw new InputError(`--max-memory ${mm} is more than this machine's ${formatBytes(totalmem())}`);
+    const problem = userBudgetProblem(maxMemory);
+    if (problem === 'small') throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${mm}'`);
+    if (problem === 'large') throw new InputError(`--max-memory ${mm} is more than this machine's ${formatBytes(totalmem())}`);
   }
   const mt = flagString(p, 'max-time');
   let maxTimeMs: number | undefined;

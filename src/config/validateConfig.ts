@@ -1,7 +1,7 @@
 import { totalmem } from 'node:os';
 import { InputError, shown } from '../errors';
 import { parseDuration } from '../core/duration';
-import { formatBytes, MIN_MAX_MEMORY, parseBytes } from '../core/memoryBudget';
+import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
@@ -67,9 +67,9 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   let maxMemory: number | undefined;
   if (top.maxMemory !== undefined) {
     maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : Number.NaN;
-    if (!Number.isFinite(maxMemory) || maxMemory < MIN_MAX_MEMORY) fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${shown(top.maxMemory)}`);
-    // As --max-memory: a budget the machine cannot give would let a search run out of memory.
-    if (maxMemory > totalmem()) fail('maxMemory', `${shown(top.maxMemory)} is more than this machine's ${formatBytes(totalmem())}`);
+    const problem = userBudgetProblem(maxMemory);
+    if (problem === 'small') fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${shown(top.maxMemory)}`);
+    if (problem === 'large') fail('maxMemory', `${shown(top.maxMemory)} is more than this machine's ${formatBytes(totalmem())}`);
   }
   let maxTimeMs: number | undefined;
   if (top.maxTime !== undefined) {

@@ -1,5 +1,18 @@
+import { totalmem } from 'node:os';
+
 /** The smallest memory budget a search accepts: room for its first arrays and caches. */
 export const MIN_MAX_MEMORY = 1 << 20;
+
+/**
+ * What is wrong with `bytes` (a parsed size, NaN when malformed) as a budget a user gives:
+ * 'small' (malformed or below MIN_MAX_MEMORY), 'large' (more than this machine's memory, so the
+ * search could run out of memory before the budget stops it), or null. The CLI's `--max-memory`
+ * and a config's `maxMemory` both ask it, each with its own wording.
+ */
+export function userBudgetProblem(bytes: number): 'small' | 'large' | null {
+  if (!Number.isFinite(bytes) || bytes < MIN_MAX_MEMORY) return 'small';
+  return bytes > totalmem() ? 'large' : null;
+}
 
 /**
  * Thrown when an allocation would take the search past its memory budget, or past what one
