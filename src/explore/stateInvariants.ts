@@ -1,5 +1,6 @@
 import type { CallerAction } from '../iommu/callers';
 import type { Design } from '../iommu/design';
+import { violationText } from '../iommu/checkDesign';
 import type { Invariant, Probe } from '../iommu/invariant';
 import { stepContext } from '../iommu/iommuModel';
 import type { TraceStep } from '../iommu/replay';
@@ -81,20 +82,17 @@ export function invariantStatuses(
     const na = design.notApplicable?.[inv.name] ?? inv.notApplicable?.(design);
     if (na) return { name: inv.name, status: 'n/a', detail: na };
     switch (inv.kind) {
-      case 'always': {
-        const info = { design, state };
-        if (inv.holds(context, info)) return { name: inv.name, status: 'ok' };
-        return { name: inv.name, status: 'broken', detail: inv.explain ? inv.explain(context, info) : `${inv.name} does not hold` };
-      }
-      case 'never-flag': {
+      case 'always':
+        if (inv.holds(context, { design, state })) return { name: inv.name, status: 'ok' };
+        break;
+      case 'never-flag':
         if (!last?.warn) return { name: inv.name, status: 'ok' };
-        const g = last.fired?.guardName;
-        return { name: inv.name, status: 'broken', detail: `WARN_ON fired in ${last.event.type}${g ? ` (${g})` : ''}` };
-      }
+        break;
       case 'recoverable':
         if (recoverable(design, actions, inv, state, context)) return { name: inv.name, status: 'ok' };
-        // Worded as checkDesign words a recoverable counterexample's last state.
-        return { name: inv.name, status: 'broken', detail: 'from this state no sequence of unbinding, detaching and releasing lets VFIO take the group again (bind vfio-pci, claim, attach its domain)' };
+        break;
     }
+    // Worded as `dmaown check` words a counterexample's last state.
+    return { name: inv.name, status: 'broken', detail: violationText(inv, design, state, context, last) };
   });
 }

@@ -3,7 +3,9 @@ import type { Design } from './design';
 import type { IommuEvent } from './events';
 import type { Invariant } from './invariant';
 import { buildIommuModel, type IommuModel } from './iommuModel';
-import { replayEvents, type TraceStep } from './replay';
+import { initialTraceState, replayEvents, type TraceStep } from './replay';
+import type { GroupContext } from '../model/context';
+import type { GroupStateName } from '../model/vocabulary';
 import { iommuRecipe, modelFingerprint } from '../parallel/iommuRecipe';
 import { concretePath } from '../symmetry/concretePath';
 
@@ -38,21 +40,28 @@ export interface DesignCheck {
   readonly symmetryNote?: string;
 }
 
-function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[]): string {
-  const last = trace[trace.length - 1];
+/**
+ * Why `inv` is broken where a counterexample ends, in one sentence: in `state` / `context`,
+ * reached by the call `last` (null: the initial state). Reports, the explorer and merge word
+ * every violation with it.
+ */
+export function violationText(inv: Invariant, design: Design, state: GroupStateName, context: GroupContext, last: TraceStep | null): string {
   switch (inv.kind) {
     case 'never-flag': {
-      const g = last.fired?.guardName;
-      return `WARN_ON fired in ${last.event.type}${g ? ` (${g})` : ''}`;
+      const g = last?.fired?.guardName;
+      return `WARN_ON fired in ${last?.event.type}${g ? ` (${g})` : ''}`;
     }
     case 'recoverable':
       return 'from this state no sequence of unbinding, detaching and releasing lets VFIO take the group again (bind vfio-pci, claim, attach its domain)';
-    case 'always': {
-      const info = { design: model.design, state: last ? last.state : (model.compiled.stateNames[model.compiled.initialState] as never) };
-      const c = last ? last.context : model.design.initialContext(model.devices);
-      return inv.explain ? inv.explain(c, info) : `${inv.name} does not hold`;
-    }
+    case 'always':
+      return inv.explain ? inv.explain(context, { design, state }) : `${inv.name} does not hold`;
   }
+}
+
+function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[]): string {
+  const end = trace.length > 0 ? trace[trace.length - 1] : null;
+  const at = end ?? initialTraceState(model.design, model.devices);
+  return violationText(inv, model.design, at.state, at.context, end);
 }
 
 /**
