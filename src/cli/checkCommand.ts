@@ -27,7 +27,7 @@ function renderReport(format: ReportFormat, runs: readonly CheckRun[], source: s
     case 'text':
       if (source === null) return runs.map((r) => checkText(r.dc)).join('\n');
       // With a config, each run also says how its verdicts compare with the config's `expect`.
-      return `config ${source}: ${runs.length} run${runs.length === 1 ? '' : 's'}\n\n` + runs.map((r) => `${checkText(r.dc)}${expectationLine(r)}\n`).join('\n');
+      return `config ${source}: ${plural(runs.length, 'run')}\n\n` + runs.map((r) => `${checkText(r.dc)}${expectationLine(r)}\n`).join('\n');
     case 'junit': return checkJunit(runs);
     case 'md': return checkMarkdown(runs);
     case 'json': {

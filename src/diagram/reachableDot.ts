@@ -5,6 +5,7 @@ import { dotString } from './labels';
 import type { ReachableGraph, ReachableNode } from './reachableGraph';
 import { WARN_COLOR } from './statechartDot';
 import { stateLines } from './stateLabel';
+import { plural } from '../report/plural';
 
 const PATH_COLOR = '#1f5fbf';
 const BROKEN_FILL = '#f6d5d1';
@@ -13,7 +14,7 @@ const BROKEN_FILL = '#f6d5d1';
 export function reachableTitle(g: ReachableGraph): string {
   const scope = g.whole ? 'every reachable state' : `states within ${g.depth} calls of the start`;
   const lines = [
-    `${g.design} at ${g.devices} device${g.devices === 1 ? '' : 's'}: ${scope}`,
+    `${g.design} at ${plural(g.devices, 'device')}: ${scope}`,
     `(${g.nodes.length} states; ${g.edges.length} calls one step deeper drawn, ${g.omittedEdges} back or sideways not)`,
   ];
   const h = g.highlighted;

@@ -6,6 +6,7 @@ import type { Invariant } from '../iommu/invariant';
 import type { GroupContext } from '../model/context';
 import type { GroupStateName } from '../model/vocabulary';
 import { exploreGraph, GraphTooLarge } from './exploreGraph';
+import { plural } from '../report/plural';
 
 /** Most states a reachable-graph diagram may have: past this, nobody can read it. */
 export const REACHABLE_MAX_STATES = 150;
@@ -105,7 +106,7 @@ export function reachableGraph(design: Design, devices: number, invariants: read
   const depth = o.depth ?? path?.length ?? dc.result.depth;
   if (path && depth < path.length) throw new InputError(`--depth ${depth} cuts the ${chosen!.name} counterexample, which takes ${path.length} calls`);
 
-  const what = `design ${design.name} at ${devices} device${devices === 1 ? '' : 's'}`;
+  const what = `design ${design.name} at ${plural(devices, 'device')}`;
   let g;
   try {
     g = exploreGraph(design, devices, invariants, { maxDepth: depth, maxStates });

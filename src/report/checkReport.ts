@@ -4,6 +4,7 @@ import type { TraceStep } from '../iommu/replay';
 import { initialTraceState } from '../iommu/replay';
 import { errnoName } from '../model/vocabulary';
 import { devicesJson, devicesText, groupJson, groupText } from './stateJson';
+import { plural } from './plural';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -50,7 +51,7 @@ function verdictCell(v: InvariantVerdict): [string, string, string] {
   switch (v.verdict) {
     case 'holds': return ['holds', num(v.states), ''];
     case 'unknown': return ['unknown', num(v.states), 'search stopped early; nothing found so far'];
-    case 'violated': return ['violated', num(v.states), `shortest counterexample: ${v.counterexample.length} call${v.counterexample.length === 1 ? '' : 's'}`];
+    case 'violated': return ['violated', num(v.states), `shortest counterexample: ${plural(v.counterexample.length, 'call')}`];
     case 'n/a': return ['n/a', '', v.reason];
   }
 }
@@ -75,7 +76,7 @@ export function checkText(dc: DesignCheck): string {
   const rate = r.elapsedMs > 0 ? Math.round((r.states / r.elapsedMs) * 1000) : r.states;
   const out: string[] = [];
   out.push(`dmaown check: design ${dc.design.name} (${dc.design.source})`);
-  out.push(`bound: ${dc.devices} device${dc.devices === 1 ? '' : 's'}, VFIO users file1 (dom1) and file2 (dom2)`);
+  out.push(`bound: ${plural(dc.devices, 'device')}, VFIO users file1 (dom1) and file2 (dom2)`);
   out.push(`${r.complete ? 'explored' : 'INCOMPLETE: explored'} ${num(r.states)} distinct states${r.symmetry ? ' (classes up to symmetry)' : ''}, ${num(r.transitions)} transitions, depth ${r.depth}, in ${(r.elapsedMs / 1000).toFixed(2)} s (${num(rate)} states/s)`);
   const sym = symmetryLine(dc);
   if (sym) out.push(sym);

@@ -1,6 +1,7 @@
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
 import { DEVICES_LEGEND, symmetryLine, traceText } from './checkReport';
+import { plural } from './plural';
 
 /**
  * Text escaped for XML element content. Characters XML 1.0 forbids are dropped: control
@@ -22,7 +23,7 @@ export function xmlEscape(s: string): string {
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
-const suiteName = (r: CheckRun) => `${r.dc.design.name} (${r.dc.devices} device${r.dc.devices === 1 ? '' : 's'})`;
+const suiteName = (r: CheckRun) => `${r.dc.design.name} (${plural(r.dc.devices, 'device')})`;
 
 /** The counterexample as text: the numbered calls with the state after each, then the replay events. */
 function counterexampleText(r: CheckRun, v: Extract<InvariantVerdict, { verdict: 'violated' }>): string {

@@ -2,12 +2,13 @@ import { sequenceMermaid } from '../diagram/sequenceMermaid';
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
 import { DEVICES_LEGEND, symmetryLine, traceText } from './checkReport';
+import { plural } from './plural';
 
 const num = (n: number) => n.toLocaleString('en-US');
 const ICON = { pass: '✅', fail: '❌', incomplete: '⚠️' } as const;
 /** Markdown table cell text: pipes and line breaks would break the table. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r\n|[\r\n]/g, ' ');
-const title = (r: CheckRun) => `${r.dc.design.name} at ${r.dc.devices} device${r.dc.devices === 1 ? '' : 's'}`;
+const title = (r: CheckRun) => `${r.dc.design.name} at ${plural(r.dc.devices, 'device')}`;
 
 function verdictText(r: CheckRun, v: InvariantVerdict): string {
   const expected = expectedOf(r, v.name);
@@ -21,7 +22,7 @@ function detailCell(v: InvariantVerdict): string {
     case 'holds': return '';
     case 'unknown': return 'search stopped early; nothing found so far';
     case 'n/a': return v.reason;
-    case 'violated': return `${v.explanation} (${v.counterexample.length} call${v.counterexample.length === 1 ? '' : 's'})`;
+    case 'violated': return `${v.explanation} (${plural(v.counterexample.length, 'call')})`;
   }
 }
 

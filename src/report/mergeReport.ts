@@ -1,6 +1,7 @@
 import type { DesignCheck } from '../iommu/checkDesign';
 import type { MergedCheck } from '../swarm/mergeShards';
 import { counterexampleText, symmetryJson } from './checkReport';
+import { plural } from './plural';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -33,7 +34,7 @@ export function mergeText(m: MergedCheck, dc: DesignCheck): string {
   const r = m.run;
   const out: string[] = [];
   out.push(`dmaown merge: design ${m.design} (${dc.design.source})`);
-  out.push(`bound: ${m.devices} device${m.devices === 1 ? '' : 's'}; ${r.of} shard${r.of === 1 ? '' : 's'} of the ${num(r.frontier)} states at depth ${r.depth}, after a prefix of ${num(r.prefixStates)} states${r.symmetry ? `; symmetry: ${r.reducedBy ?? 'none applies'}` : ''} (run ${r.digest})`);
+  out.push(`bound: ${plural(m.devices, 'device')}; ${plural(r.of, 'shard')} of the ${num(r.frontier)} states at depth ${r.depth}, after a prefix of ${num(r.prefixStates)} states${r.symmetry ? `; symmetry: ${r.reducedBy ?? 'none applies'}` : ''} (run ${r.digest})`);
   out.push('');
   const rows = [['shard', 'roots', 'states', 'transitions', 'depth', 'time', '']];
   for (const s of m.shards) rows.push([String(s.index), num(s.roots), num(s.states), num(s.transitions), String(s.depth), `${(s.elapsedMs / 1000).toFixed(2)} s`, s.complete ? '' : `INCOMPLETE: ${s.stopReason}`]);
@@ -47,7 +48,7 @@ export function mergeText(m: MergedCheck, dc: DesignCheck): string {
   out.push('');
   const vrows = [['invariant', 'verdict', '']];
   for (const v of m.invariants) {
-    const note = v.verdict === 'violated' ? `shortest counterexample: ${v.counterexample!.length} call${v.counterexample!.length === 1 ? '' : 's'} (shard ${v.shard})`
+    const note = v.verdict === 'violated' ? `shortest counterexample: ${plural(v.counterexample!.length, 'call')} (shard ${v.shard})`
       : v.verdict === 'n/a' ? v.reason ?? ''
         : v.verdict === 'unknown' ? 'a shard stopped early; nothing found so far' : `in every shard`;
     vrows.push([v.name, v.verdict, note]);

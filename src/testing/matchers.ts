@@ -5,6 +5,7 @@ import type { Invariant } from '../iommu/invariant';
 import { loadInvariants } from '../iommu/invariantRegistry';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
 import { traceText } from '../report/checkReport';
+import { plural } from '../report/plural';
 
 /** The bound of a matcher's check. */
 export interface SatisfyOptions {
@@ -42,7 +43,7 @@ const DEFAULT_DEVICES = 3;
 
 function counterexampleText(design: Design, devices: number, v: Extract<InvariantVerdict, { verdict: 'violated' }>): string {
   return [
-    `counterexample (${v.counterexample.length} call${v.counterexample.length === 1 ? '' : 's'}): ${v.explanation}`,
+    `counterexample (${plural(v.counterexample.length, 'call')}): ${v.explanation}`,
     ...traceText({ design, devices }, v.trace),
     `  replay: ${JSON.stringify(v.counterexample)}`,
   ].join('\n');
@@ -85,7 +86,7 @@ export async function dmaownMatchers() {
   };
 
   const describe = (design: Design, devices: number, v: InvariantVerdict): string => {
-    const at = `${design.name} at ${devices} device${devices === 1 ? '' : 's'}`;
+    const at = `${design.name} at ${plural(devices, 'device')}`;
     switch (v.verdict) {
       case 'holds': return `${v.name} holds for ${at} (${v.states} states)`;
       case 'unknown': return `${v.name} is undecided for ${at}: the search stopped after ${v.states} states`;
