@@ -192,16 +192,16 @@ describe('budgets', async () => {
     }
   });
 
-  it('CLI: --devices above 8 needs --symmetry, and 10 is the most', () => {
-    expect(run(['check', '--devices', '9']).err).toMatch(/1 to 8 \(up to 10 with --symmetry\)/);
-    expect(run(['check', '--devices', '11', '--symmetry']).code).toBe(2);
-    const r = run(['check', '--devices', '10', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']);
+  it('CLI: --devices above 8 needs --symmetry, and 16 is the most', () => {
+    expect(run(['check', '--devices', '9']).err).toMatch(/1 to 8 \(up to 16 with --symmetry\)/);
+    expect(run(['check', '--devices', '17', '--symmetry']).code).toBe(2);
+    const r = run(['check', '--devices', '16', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']);
     expect(r.code).toBe(3);
     // The text report says what symmetry was used; stderr repeats it only for other formats.
     expect(r.out).toMatch(/reduced by symmetry: devices/);
     expect(r.err).not.toMatch(/reduced by symmetry/);
-    const j = run(['check', '--devices', '10', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000', '--format', 'json']);
+    const j = run(['check', '--devices', '16', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000', '--format', 'json']);
     expect(j.code).toBe(3);
-    expect(j.err).toMatch(/^dmaown: v7 at 10 devices: reduced by symmetry: devices/m);
+    expect(j.err).toMatch(/^dmaown: v7 at 16 devices: reduced by symmetry: devices/m);
   });
 });

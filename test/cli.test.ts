@@ -41,6 +41,21 @@ describe('dmaown CLI', () => {
     expect(lines).toEqual(v.trace);
   });
 
+  it('a counterexample printed at the largest bound (16 devices, by symmetry) replays at that bound', () => {
+    // no-warn is violated within the first states; --max-states keeps the search short (the
+    // report is then incomplete, its counterexample still a counterexample).
+    const r = run(['check', '--devices', '16', '--symmetry', '--invariant', 'no-warn', '--max-states', '2000', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.out).invariants.find((i: { name: string }) => i.name === 'no-warn');
+    expect(v.verdict).toBe('violated');
+    const rep = run(['replay', '--design', 'v7', '--devices', '16', '-'], JSON.stringify(v.counterexample));
+    expect(rep.code).toBe(0);
+    const lines = rep.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual(v.trace);
+    expect(lines[lines.length - 1].warn).toBe(true);
+    expect(lines[0].devices).toHaveLength(16);
+  });
+
   it('the text report\'s replay line is accepted by replay', () => {
     const r = run(['check', '--devices', '2', '--invariant', 'viability']);
     const line = r.out.split('\n').find((l) => l.trim().startsWith('replay: '))!;
@@ -94,8 +109,8 @@ describe('dmaown CLI', () => {
   it.each([
     [['check', '--design', 'nope'], /unknown design 'nope'/],
     [['check', '--invariant', 'nope'], /unknown invariant 'nope'/],
-    [['check', '--devices', '0'], /--devices 0 is out of range: the number of devices must be 1 to 8 \(up to 10 with --symmetry\)$/],
-    [['check', '--devices', '99'], /--devices 99 is out of range: the number of devices must be 1 to 8 \(up to 10 with --symmetry\)/],
+    [['check', '--devices', '0'], /--devices 0 is out of range: the number of devices must be 1 to 8 \(up to 16 with --symmetry\)$/],
+    [['check', '--devices', '99'], /--devices 99 is out of range: the number of devices must be 1 to 8 \(up to 16 with --symmetry\)/],
     [['check', '--devices', 'three'], /whole number/],
     [['check', '--format', 'xml'], /--format must be one of/],
     [['check', '--bogus'], /unknown option '--bogus'/],
@@ -104,8 +119,9 @@ describe('dmaown CLI', () => {
     [[], /no command given/],
     [['designs', 'extra'], /designs: unexpected argument 'extra'/],
     [['invariants', 'extra'], /invariants: unexpected argument 'extra'/],
-    // replay has no --symmetry, so its range is 1 to 8 and the message does not offer the flag.
-    [['replay', '--devices', '9', '-'], /--devices 9 is out of range: the number of devices must be 1 to 8$/],
+    // replay takes every bound a check can print a counterexample at (symmetry's), with no flag.
+    [['replay', '--devices', '17', '-'], /--devices 17 is out of range: the number of devices must be 1 to 16$/],
+    [['check', '--devices', '17', '--symmetry'], /--devices 17 is out of range: the number of devices \(with --symmetry\) must be 1 to 16$/],
     [['replay', '/nonexistent/file.json'], /cannot read/],
     // An empty list (an unset variable in a CI job) would check nothing and pass.
     [['check', '--invariant', ''], /--invariant names nothing/],

@@ -64,12 +64,12 @@ describe('config validation', () => {
     expect([plan.maxStates, plan.maxMemory, plan.maxTimeMs]).toEqual([1000, 64 * 1024 * 1024, 600_000]);
   });
 
-  it('symmetry allows bounds up to 10; the command line\'s --symmetry decides over the file\'s', () => {
-    const raw = { checks: [{ design: 'v7', devices: [9, 10] }], symmetry: true, workers: 2 };
+  it('symmetry allows bounds up to 16; the command line\'s --symmetry decides over the file\'s', () => {
+    const raw = { checks: [{ design: 'v7', devices: [9, 16] }], symmetry: true, workers: 2 };
     const plan = validateConfig(raw, 'c.json', designs, invariants);
-    expect(plan.runs.map((r) => r.devices)).toEqual([9, 10]);
+    expect(plan.runs.map((r) => r.devices)).toEqual([9, 16]);
     expect([plan.symmetry, plan.workers]).toEqual([true, 2]);
-    expect(() => validateConfig(raw, 'c.json', designs, invariants, { symmetry: false })).toThrow('c.json: checks[0].devices: 9 is out of range (1 to 8, or to 10 with symmetry)');
+    expect(() => validateConfig(raw, 'c.json', designs, invariants, { symmetry: false })).toThrow('c.json: checks[0].devices: 9 is out of range (1 to 8, or to 16 with symmetry)');
     const plain = { checks: [{ design: 'v7', devices: 9 }] };
     expect(() => validateConfig(plain, 'c.json', designs, invariants)).toThrow(/9 is out of range/);
     expect(validateConfig(plain, 'c.json', designs, invariants, { symmetry: true }).runs[0].devices).toBe(9);
@@ -85,8 +85,8 @@ describe('config validation', () => {
       [{ checks: [{ devices: 2 }] }, 'dmaown.config.json: checks[0]: needs a "design"'],
       [{ checks: [{ design: 'v99' }] }, "dmaown.config.json: checks[0].design: unknown design 'v99' (known: "],
       [{ checks: [{ design: ['v7', 'nope'] }] }, "dmaown.config.json: checks[0].design[1]: unknown design 'nope'"],
-      [{ checks: [{ design: 'v7', devices: 9 }] }, 'dmaown.config.json: checks[0].devices: 9 is out of range (1 to 8, or to 10 with symmetry)'],
-      [{ checks: [{ design: 'v7', devices: 11 }], symmetry: true }, 'dmaown.config.json: checks[0].devices: 11 is out of range (1 to 10 with symmetry)'],
+      [{ checks: [{ design: 'v7', devices: 9 }] }, 'dmaown.config.json: checks[0].devices: 9 is out of range (1 to 8, or to 16 with symmetry)'],
+      [{ checks: [{ design: 'v7', devices: 17 }], symmetry: true }, 'dmaown.config.json: checks[0].devices: 17 is out of range (1 to 16 with symmetry)'],
       [{ checks: [{ design: 'v7' }], symmetry: 'yes' }, 'dmaown.config.json: symmetry: must be true or false, got "yes"'],
       [{ checks: [{ design: 'v7' }], workers: 0 }, 'dmaown.config.json: workers: must be a whole number from 1 to 64, got 0'],
       [{ checks: [{ design: 'v7' }], workers: 2.5 }, 'dmaown.config.json: workers: must be a whole number from 1 to 64, got 2.5'],

@@ -155,7 +155,7 @@ describe('dmaown shard / merge', () => {
       return f;
     };
     expectOneLineError(run(['merge', edited('of.json', (d) => { d.shard.of = 4294967296; })]), /"shard.of" is not from 1 to 4096/);
-    expectOneLineError(run(['merge', edited('devices.json', (d) => { d.devices = 99; })]), /"devices" is not a whole number from 1 to 10/);
+    expectOneLineError(run(['merge', edited('devices.json', (d) => { d.devices = 99; })]), /"devices" is not a whole number from 1 to 16/);
     expectOneLineError(run(['shard', '--shards', '2', '--index', '0', '--invariant', '']), /--invariant names nothing/);
   });
 

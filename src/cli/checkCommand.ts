@@ -7,7 +7,7 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag } from './common';
 import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
@@ -51,7 +51,7 @@ a private domain, two VFIO users) on one iommu group of N devices, breadth first
 each invariant: holds, violated (with the shortest counterexample) or n/a (with the reason).
 
   --design NAME        design to check (default ${DEFAULT_DESIGN}; 'dmaown designs' lists them)
-  --devices N          devices in the group, 1 to 8, or 1 to 10 with --symmetry
+  --devices N          devices in the group, ${DEVICES_RANGE}
                        (default ${DEFAULT_DEVICES})
   --invariant NAME     check only this invariant; repeat or comma-separate for several
                        (default: all; 'dmaown invariants' lists them)

@@ -38,17 +38,27 @@ export async function invariantsByName(names: readonly string[] | undefined): Pr
   });
 }
 
+/** The range of a searching command's `--devices`, as its help states it. */
+export const DEVICES_RANGE = `1 to ${MAX_DEVICES}, or 1 to ${MAX_DEVICES_SYMMETRY} with --symmetry`;
+
 /**
- * `--devices N`: 1 to 8, or to 10 when the command line also has `--symmetry`. `takesSymmetry`:
- * whether the command has a `--symmetry` flag at all (replay has not: its range is 1 to 8 and
- * its message does not mention the flag).
+ * `--devices N` of a command that searches: 1 to MAX_DEVICES, or to MAX_DEVICES_SYMMETRY when
+ * the command line also has `--symmetry`.
  */
-export function devicesFlag(p: ParsedArgs, takesSymmetry = true): number {
-  if (takesSymmetry && symmetryFlag(p)) return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices (with --symmetry)');
+export function devicesFlag(p: ParsedArgs): number {
+  if (symmetryFlag(p)) return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices (with --symmetry)');
   // Out of range either way, the message names both limits.
   const n = flagInt(p, 'devices', DEFAULT_DEVICES, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'the number of devices');
-  if (n < MIN_DEVICES || n > MAX_DEVICES) throw new InputError(`--devices ${n} is out of range: the number of devices must be ${MIN_DEVICES} to ${MAX_DEVICES}${takesSymmetry ? ` (up to ${MAX_DEVICES_SYMMETRY} with --symmetry)` : ''}`);
+  if (n < MIN_DEVICES || n > MAX_DEVICES) throw new InputError(`--devices ${n} is out of range: the number of devices must be ${MIN_DEVICES} to ${MAX_DEVICES} (up to ${MAX_DEVICES_SYMMETRY} with --symmetry)`);
   return n;
+}
+
+/**
+ * `--devices N` of replay: 1 to MAX_DEVICES_SYMMETRY, every bound a check can print a
+ * counterexample at (a replay runs one path, so the bound costs nothing).
+ */
+export function replayDevicesFlag(p: ParsedArgs): number {
+  return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices');
 }
 
 /** `--symmetry` (a bool flag; `--symmetry=false` turns it off). */

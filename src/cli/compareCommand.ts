@@ -5,7 +5,7 @@ import { loadScenarios } from '../iommu/scenarioRegistry';
 import { comparisonIncomplete, compareDesignsAsync, comparisonJsonText, comparisonMarkdown } from '../report/compareReport';
 import { flagChoice, flagList, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, SEARCH_FLAG_SPECS, searchFlags } from './common';
+import { budgetFlags, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, SEARCH_FLAG_SPECS, searchFlags } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
@@ -73,7 +73,7 @@ violated (with the length of the shortest counterexample, printed below the matr
 calls), n/a (with the reason); scenarios pass, fail (naming the step and its return code) or
 are n/a (the design lacks a call they need).
 
-  --devices N          devices in the group, 1 to 8, or 1 to 10 with --symmetry (default ${DEFAULT_DEVICES})
+  --devices N          devices in the group, ${DEVICES_RANGE} (default ${DEFAULT_DEVICES})
   --design NAME        compare only this design; repeat or comma-separate for several
                        (default: all; 'dmaown designs' lists them)
   --format md|json     report format (default md; json is described in docs/compare.md)

@@ -4,7 +4,8 @@ import { replayEvents } from '../iommu/replay';
 import { stepJson } from '../report/checkReport';
 import { flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag } from './common';
+import { DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, replayDevicesFlag } from './common';
+import { MAX_DEVICES_SYMMETRY } from '../model/vocabulary';
 import { parseJsonList, readInput } from './input';
 
 export const replayCommand: Command = {
@@ -37,7 +38,7 @@ bind only a driver the design has ("tegra", a Tegra-like driver sharing a privat
 in designs that can share one): otherwise replay stops with an error naming the step.
 
   --design NAME   design to run (default ${DEFAULT_DESIGN})
-  --devices N     devices in the group, 1 to 8 (default ${DEFAULT_DEVICES})
+  --devices N     devices in the group, 1 to ${MAX_DEVICES_SYMMETRY} (default ${DEFAULT_DEVICES})
 
 exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
   async run(argv) {
@@ -47,7 +48,7 @@ exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
     ], 'replay');
     if (args.positional.length > 1) throw new InputError(`replay: one input file at most, got ${args.positional.length}`);
     const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
-    const devices = devicesFlag(args, false);
+    const devices = replayDevicesFlag(args);
     const raw = parseJsonList(readInput(args.positional[0]));
     const events = raw.map((r, i) => parseEvent(r, devices, `step ${i}`));
     const dc = { design, devices };

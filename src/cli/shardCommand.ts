@@ -3,7 +3,7 @@ import { shardJson, shardText } from '../report/shardReport';
 import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
 import { flagChoice, flagInt, flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
@@ -37,7 +37,7 @@ commute, as in every design here, each shard may search most of the space.
                        least ${FRONTIER_PER_SHARD} * K states, or the widest one); every shard of a run
                        must be given the same K and D
   --design NAME        design to check (default ${DEFAULT_DESIGN})
-  --devices N          devices in the group, 1 to 8, or 1 to 10 with --symmetry (default ${DEFAULT_DEVICES})
+  --devices N          devices in the group, ${DEVICES_RANGE} (default ${DEFAULT_DEVICES})
   --invariant NAME     check only this invariant; repeat or comma-separate for several
   --format FORMAT      text (default) or json: the input of 'dmaown merge'
                        (check's run object plus "shard", docs/json-output.md)

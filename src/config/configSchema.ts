@@ -7,7 +7,7 @@ export const CONFIG_FILES = ['dmaown.config.json', 'dmaown.config.js', 'dmaown.c
 export interface ConfigCheck {
   /** Design name, or several (`dmaown designs` lists them). */
   readonly design: string | readonly string[];
-  /** Devices in the group, 1 to 8 (to 10 with symmetry), or several bounds (default 3). */
+  /** Devices in the group, 1 to 8 (to 16 with symmetry), or several bounds (default 3). */
   readonly devices?: number | readonly number[];
   /** Invariants to check (default: all). */
   readonly invariants?: readonly string[];
@@ -31,7 +31,7 @@ export interface DmaownConfig {
   readonly maxTime?: string;
   /**
    * Reduce each search by the devices' and users' symmetry where the design has it, and allow
-   * bounds up to 10 devices (`--symmetry` / `--symmetry=false` override it).
+   * bounds up to 16 devices (`--symmetry` / `--symmetry=false` override it).
    */
   readonly symmetry?: boolean;
   /** Threads each search runs on, 1 to 64 (`--workers` overrides it). */

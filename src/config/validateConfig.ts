@@ -48,7 +48,7 @@ const asList = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
 /**
  * Checks a parsed config (`where` names the file in messages) and resolves its names against the
  * known designs and invariants. Anything malformed or unknown is one InputError naming the entry,
- * e.g. `dmaown.config.json: checks[1].devices: 9 is out of range (1 to 8, or to 10 with symmetry)`.
+ * e.g. `dmaown.config.json: checks[1].devices: 9 is out of range (1 to 8, or to 16 with symmetry)`.
  */
 export function validateConfig(raw: unknown, where: string, designs: readonly Design[], invariants: readonly Invariant[], flags: ConfigFlags = {}): CheckPlan {
   const fail = (path: string, msg: string): never => {
