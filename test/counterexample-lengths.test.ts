@@ -3,8 +3,8 @@
  * way, for every design and invariant at 1 to 3 devices (2 for the two designs whose 3-device
  * space is over the cap). The second way shares nothing with the checker's packed rows, state
  * store, memo or search: a plain breadth-first search over plain-object contexts deduplicated by
- * their JSON text (test/designs/plainBfs's method), which records each state's depth and the
- * graph, and then reads the shortest counterexample off it:
+ * their JSON text (test/designs/plainBfs's `plainGraph`), which records each state's depth and
+ * the graph, and then reads the shortest counterexample off it:
  * - an `always` invariant: the least depth of a state that breaks it;
  * - `never-flag` (WARN_ON): one more than the least depth of a state with a transition that warns;
  * - `recoverable`: the least depth of a state from which no path of the invariant's `via` calls
@@ -22,59 +22,11 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import type { Invariant } from '../src/iommu/invariant';
 import { plainProbe } from '../src/explore/stateInvariants';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
-import { stepContext } from '../src/iommu/iommuModel';
-import { initialTraceState, replayEvents } from '../src/iommu/replay';
-import { cloneContext, type GroupContext } from '../src/model/context';
-import type { GroupStateName } from '../src/model/vocabulary';
+import { replayEvents } from '../src/iommu/replay';
+import { plainGraph, plainKey, type PlainGraph } from './designs/plainBfs';
 
 /** Plain states explored per design and bound at most (a larger bound is left out; 1 and 2 devices must fit). */
 const CAP = 60_000;
-
-interface PlainGraph {
-  readonly states: { readonly state: GroupStateName; readonly context: GroupContext; readonly depth: number }[];
-  readonly index: Map<string, number>;
-  /** Per state: [caller action index, target state] for every enabled call. */
-  readonly edges: [number, number][][];
-  /** Per state: whether some enabled call from it fires a WARN_ON. */
-  readonly warns: boolean[];
-}
-
-const keyOf = (state: GroupStateName, c: GroupContext) => {
-  const { ret: _r, warn: _w, ...rest } = c;
-  return JSON.stringify([state, rest]);
-};
-
-/** The whole reachable graph of `design` at `devices`, breadth first, or null past CAP states. */
-function plainGraph(design: Design, devices: number): PlainGraph | null {
-  const actions = callersOf(design, devices);
-  const start = initialTraceState(design, devices);
-  const g: PlainGraph = { states: [{ ...start, depth: 0 }], index: new Map([[keyOf(start.state, start.context), 0]]), edges: [], warns: [] };
-  for (let i = 0; i < g.states.length; i++) {
-    if (g.states.length > CAP) return null;
-    const s = g.states[i];
-    const out: [number, number][] = [];
-    let warns = false;
-    actions.forEach((a, ai) => {
-      if (!a.enabled(s.context)) return;
-      const c = cloneContext(s.context);
-      const state = stepContext(design, s.state, c, a.event);
-      warns ||= c.warn;
-      c.ret = 0;
-      c.warn = false;
-      const k = keyOf(state, c);
-      let t = g.index.get(k);
-      if (t === undefined) {
-        t = g.states.length;
-        g.index.set(k, t);
-        g.states.push({ state, context: c, depth: s.depth + 1 });
-      }
-      out.push([ai, t]);
-    });
-    g.edges.push(out);
-    g.warns.push(warns);
-  }
-  return g;
-}
 
 /** Per state: whether it breaks `inv` (for a recoverable invariant: whether it is stuck). */
 function breaking(design: Design, devices: number, g: PlainGraph, inv: Invariant): boolean[] {
@@ -100,7 +52,7 @@ describe('counterexample lengths, derived from a plain search of the whole graph
       const compared: string[] = [];
       const bounds: number[] = [];
       for (let n = 1; n <= 3; n++) {
-        const g = plainGraph(design, n);
+        const g = plainGraph(design, n, CAP);
         if (!g) continue;
         bounds.push(n);
         const dc = checkDesign(design, n, invariants);
@@ -125,7 +77,7 @@ describe('counterexample lengths, derived from a plain search of the whole graph
           expect(trace, what).toHaveLength(least);
           const last = trace[trace.length - 1];
           if (inv.kind === 'never-flag') expect(last.warn, what).toBe(true);
-          else expect(bad[g.index.get(keyOf(last.state, last.context))!], what).toBe(true);
+          else expect(bad[g.index.get(plainKey(last))!], what).toBe(true);
           compared.push(`${n}:${inv.name}=${least}`);
         }
       }

@@ -18,33 +18,56 @@ export interface PlainState {
   readonly context: GroupContext;
 }
 
+/** The whole reachable graph, states in breadth-first order (state 0 the initial one). */
+export interface PlainGraph {
+  readonly states: (PlainState & { readonly depth: number })[];
+  /** State key (`plainKey`) -> index in `states`. */
+  readonly index: Map<string, number>;
+  /** Per state: [caller action index, target state] for every enabled call. */
+  readonly edges: [number, number][][];
+  /** Per state: whether some enabled call from it fires a WARN_ON. */
+  readonly warns: boolean[];
+}
+
 /** The key of a state: finite state and context without the outcome fields `ret` and `warn`. */
-function keyOf(s: PlainState): string {
+export function plainKey(s: PlainState): string {
   const { ret: _r, warn: _w, ...rest } = s.context;
   return JSON.stringify([s.state, rest]);
 }
 
-/** Every reachable state of `design` at `devices` devices. */
-export function plainReachable(design: Design, devices: number): PlainState[] {
+/** The reachable graph of `design` at `devices` devices, or null once it has more than `cap` states. */
+export function plainGraph(design: Design, devices: number, cap = Number.POSITIVE_INFINITY): PlainGraph | null {
   const actions = callersOf(design, devices);
   const start = initialTraceState(design, devices);
-  const seen = new Map<string, PlainState>([[keyOf(start), start]]);
-  const queue: PlainState[] = [start];
-  for (let i = 0; i < queue.length; i++) {
-    const s = queue[i];
-    for (const a of actions) {
-      if (!a.enabled(s.context)) continue;
+  const g: PlainGraph = { states: [{ ...start, depth: 0 }], index: new Map([[plainKey(start), 0]]), edges: [], warns: [] };
+  for (let i = 0; i < g.states.length; i++) {
+    if (g.states.length > cap) return null;
+    const s = g.states[i];
+    const out: [number, number][] = [];
+    let warns = false;
+    actions.forEach((a, ai) => {
+      if (!a.enabled(s.context)) return;
       const c = cloneContext(s.context);
       const state = stepContext(design, s.state, c, a.event);
+      warns ||= c.warn;
       c.ret = 0;
       c.warn = false;
-      const next = { state, context: c };
-      const k = keyOf(next);
-      if (!seen.has(k)) {
-        seen.set(k, next);
-        queue.push(next);
+      const k = plainKey({ state, context: c });
+      let t = g.index.get(k);
+      if (t === undefined) {
+        t = g.states.length;
+        g.index.set(k, t);
+        g.states.push({ state, context: c, depth: s.depth + 1 });
       }
-    }
+      out.push([ai, t]);
+    });
+    g.edges.push(out);
+    g.warns.push(warns);
   }
-  return queue;
+  return g;
+}
+
+/** Every reachable state of `design` at `devices` devices. */
+export function plainReachable(design: Design, devices: number): PlainState[] {
+  return plainGraph(design, devices)!.states.map(({ state, context }) => ({ state, context }));
 }
