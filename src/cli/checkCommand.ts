@@ -7,7 +7,7 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag, symmetryNotice } from './common';
 import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
@@ -142,7 +142,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);
     // The text report says it itself; other formats on standard output get it said on stderr too.
-    if (search.symmetry && format !== 'text') for (const r of runs) process.stderr.write(`dmaown: ${r.dc.design.name} at ${plural(r.dc.devices, 'device')}: ${r.dc.result.symmetry ? `reduced by symmetry: ${r.dc.symmetryNote}` : r.dc.symmetryNote ?? 'no symmetry'}\n`);
+    if (search.symmetry && format !== 'text') for (const r of runs) process.stderr.write(symmetryNotice(r.dc));
     writeReports(reports, (fmt) => renderReport(fmt, runs, plan.source));
     process.stdout.write(renderReport(format, runs, plan.source));
     return caught ? interruptedExitCode(caught) : exitCodeOf(runs);

@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { InputError } from '../errors';
+import type { DesignCheck } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
@@ -7,6 +8,7 @@ import { loadInvariants } from '../iommu/invariantRegistry';
 import { parseDuration } from '../core/duration';
 import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
+import { plural } from '../report/plural';
 import { flagInt, flagList, flagString, type FlagSpec, type ParsedArgs } from './args';
 
 export const DEFAULT_DESIGN = 'v7';
@@ -59,6 +61,11 @@ export function devicesFlag(p: ParsedArgs): number {
  */
 export function replayDevicesFlag(p: ParsedArgs): number {
   return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices');
+}
+
+/** What a command run with `--symmetry` says on stderr of one search: what it was reduced by, or why not. */
+export function symmetryNotice(dc: DesignCheck): string {
+  return `dmaown: ${dc.design.name} at ${plural(dc.devices, 'device')}: ${dc.result.symmetry ? `reduced by symmetry: ${dc.symmetryNote}` : dc.symmetryNote ?? 'no symmetry'}\n`;
 }
 
 /** `--symmetry` (a bool flag; `--symmetry=false` turns it off). */

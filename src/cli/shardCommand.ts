@@ -3,12 +3,11 @@ import { shardJson, shardText } from '../report/shardReport';
 import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
 import { flagChoice, flagInt, flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryNotice } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
 import { reportFlags, writeReports } from './reportFlags';
-import { plural } from '../report/plural';
 
 const FORMATS = ['text', 'json'] as const;
 
@@ -93,7 +92,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       progress.done,
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the shard's result covers what was explored\n`);
-    if (search.symmetry) process.stderr.write(`dmaown: ${design.name} at ${plural(devices, 'device')}: ${sc.dc.result.symmetry ? `reduced by symmetry: ${sc.dc.symmetryNote}` : sc.dc.symmetryNote ?? 'no symmetry'}\n`);
+    if (search.symmetry) process.stderr.write(symmetryNotice(sc.dc));
     const render = (f: (typeof FORMATS)[number]) => (f === 'json' ? JSON.stringify(shardJson(sc), null, 2) + '\n' : shardText(sc));
     writeReports(reports, render);
     process.stdout.write(render(format));
