@@ -40,6 +40,11 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
   return { flags, positional };
 }
 
+/** Refuses positional arguments: for a command that takes none (`command` names it in the message). */
+export function refuseArguments(p: ParsedArgs, command: string): void {
+  if (p.positional.length > 0) throw new InputError(`${command}: unexpected argument '${p.positional[0]}'`);
+}
+
 export function flagString(p: ParsedArgs, name: string): string | undefined {
   return p.flags.get(name)?.[0];
 }

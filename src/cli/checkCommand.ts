@@ -1,11 +1,10 @@
-import { InputError } from '../errors';
 import { exitCodeOf, expectationLine, type CheckRun } from '../config/expectations';
 import { resolvePlan } from '../config/resolvePlan';
 import { runPlanAsync } from '../config/runPlan';
 import { checkJson, checkText } from '../report/checkReport';
 import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
-import { flagChoice, parseArgs } from './args';
+import { flagChoice, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag, symmetryNotice } from './common';
 import { flagString } from './args';
@@ -103,7 +102,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     ], 'check');
     // `--invariant a b` lists several: names after --invariant are invariants too.
     const named = invariantsFlag(args);
-    if (args.positional.length > 0 && !named) throw new InputError(`check: unexpected argument '${args.positional[0]}'`);
+    if (!named) refuseArguments(args, 'check');
     const format = flagChoice(args, 'format', REPORT_FORMATS, 'text');
     const reports = reportFlags(args, REPORT_FORMATS);
     const plan = await resolvePlan({

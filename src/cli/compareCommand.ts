@@ -1,9 +1,8 @@
-import { InputError } from '../errors';
 import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
 import { loadScenarios } from '../iommu/scenarioRegistry';
 import { comparisonIncomplete, compareDesignsAsync, comparisonJsonText, comparisonMarkdown } from '../report/compareReport';
-import { flagChoice, flagList, parseArgs } from './args';
+import { flagChoice, flagList, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, SEARCH_FLAG_SPECS, searchFlags } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
@@ -27,7 +26,7 @@ async function compareRun(argv: readonly string[], signal?: AbortSignal, progres
     { name: 'format', kind: 'string' },
     ...SEARCH_FLAG_SPECS,
   ], 'compare');
-  if (args.positional.length > 0) throw new InputError(`compare: unexpected argument '${args.positional[0]}'`);
+  refuseArguments(args, 'compare');
   const devices = devicesFlag(args);
   const format = flagChoice(args, 'format', ['md', 'json'] as const, 'md');
   const named = flagList(args, 'design');

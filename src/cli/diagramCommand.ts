@@ -14,7 +14,7 @@ import { InputError } from '../errors';
 import { checkDesign } from '../iommu/checkDesign';
 import { loadDesigns } from '../iommu/designRegistry';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
-import { flagChoice, flagInt, flagList, flagString, parseArgs } from './args';
+import { flagChoice, flagInt, flagList, flagString, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 import { designByName, invariantsByName } from './common';
 import { plural } from '../report/plural';
@@ -69,7 +69,7 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       { name: 'update-docs', kind: 'bool' },
       { name: 'check', kind: 'bool' },
     ], 'diagram');
-    if (args.positional.length > 0) throw new InputError(`diagram: unexpected argument '${args.positional[0]}'`);
+    refuseArguments(args, 'diagram');
     const bool = (n: string) => {
       const v = flagString(args, n);
       if (v !== undefined && v !== 'true' && v !== 'false') throw new InputError(`--${n} takes no value, got '${v}'`);

@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import { EXPLORE_MAX_DEVICES } from '../explore/api';
 import { startExploreServer } from '../explore/server';
-import { flagInt, parseArgs } from './args';
+import { flagInt, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 
 /** The explorer's port when `--port` is not given. */
@@ -22,7 +22,7 @@ the state space by clicking the callers' enabled actions from any state. See doc
 exit status: 0 stopped by a signal, 2 bad usage or the port cannot be used, 4 internal error`,
   async run(argv) {
     const args = parseArgs(argv, [{ name: 'port', kind: 'string' }], 'explore');
-    if (args.positional.length > 0) throw new InputError(`explore: unexpected argument '${args.positional[0]}'`);
+    refuseArguments(args, 'explore');
     const port = flagInt(args, 'port', DEFAULT_EXPLORE_PORT, 0, 65535, 'the port');
     let srv;
     try {

@@ -1,7 +1,6 @@
 import { loadDesigns } from '../iommu/designRegistry';
 import { loadInvariants } from '../iommu/invariantRegistry';
-import { InputError } from '../errors';
-import { parseArgs } from './args';
+import { parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 
 export const designsCommand: Command = {
@@ -9,8 +8,7 @@ export const designsCommand: Command = {
   summary: 'list the designs that can be checked',
   help: 'usage: dmaown designs\n\nLists every design in machines/ with the seed message it follows.',
   async run(argv) {
-    const args = parseArgs(argv, [], 'designs');
-    if (args.positional.length > 0) throw new InputError(`designs: unexpected argument '${args.positional[0]}'`);
+    refuseArguments(parseArgs(argv, [], 'designs'), 'designs');
     for (const d of await loadDesigns()) process.stdout.write(`${d.name.padEnd(16)} ${d.title}\n${''.padEnd(16)} follows: ${d.source}\n`);
     return EXIT.OK;
   },
@@ -21,8 +19,7 @@ export const invariantsCommand: Command = {
   summary: 'list the invariants that can be checked',
   help: 'usage: dmaown invariants\n\nLists every invariant in invariants/ with what it checks and the sentence it formalises.',
   async run(argv) {
-    const args = parseArgs(argv, [], 'invariants');
-    if (args.positional.length > 0) throw new InputError(`invariants: unexpected argument '${args.positional[0]}'`);
+    refuseArguments(parseArgs(argv, [], 'invariants'), 'invariants');
     for (const i of await loadInvariants()) process.stdout.write(`${i.name.padEnd(20)} ${i.summary}\n${''.padEnd(20)} ${i.formalises}\n`);
     return EXIT.OK;
   },

@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import { shardJson, shardText } from '../report/shardReport';
 import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
-import { flagChoice, flagInt, flagString, parseArgs } from './args';
+import { flagChoice, flagInt, flagString, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryNotice } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
@@ -68,7 +68,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       ...SEARCH_FLAG_SPECS,
     ], 'shard');
     const named = invariantsFlag(args);
-    if (args.positional.length > 0 && !named) throw new InputError(`shard: unexpected argument '${args.positional[0]}'`);
+    if (!named) refuseArguments(args, 'shard');
     for (const f of ['shards', 'index']) if (flagString(args, f) === undefined) throw new InputError(`shard: --${f} is required (see 'dmaown shard --help')`);
     const shards = flagInt(args, 'shards', 1, 1, MAX_SHARDS, 'the number of shards');
     const index = flagInt(args, 'index', 0, 0, shards - 1, `with --shards ${shards} the shard index`);
