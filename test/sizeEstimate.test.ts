@@ -98,8 +98,8 @@ describe('estimateSize', async () => {
   });
 
   it('writes counts as a reader says them', () => {
-    expect([approx(999_999), approx(17_300_759), approx(1_279_730_021), approx(597_443_003_049)])
-      .toEqual(['999,999', 'about 17 million', 'about 1.3 billion', 'about 597 billion']);
+    expect([approx(999_999), approx(17_300_759), approx(1_279_730_021), approx(597_443_003_049), approx(55_387_000_000_000), approx(2.4e17), approx(1e15)])
+      .toEqual(['999,999', 'about 17 million', 'about 1.3 billion', 'about 597 billion', 'about 55 trillion', 'about 2.4e17', 'about 1e15']);
   });
 });
 

@@ -38,9 +38,13 @@ function sizeOf(s: PlannedSearch): Sized | null {
   return { search: s, estimate, tooLarge: states * estimate.bytesPerState > s.maxMemory };
 }
 
-/** A count as said aloud: 1,234 / about 17 million / about 1.3 billion / about 597 billion. */
+/**
+ * A count as said aloud: 1,234 / about 17 million / about 1.3 billion / about 597 billion /
+ * about 55 trillion; past a thousand trillion as a power of ten (about 2.4e17).
+ */
 export function approx(n: number): string {
-  const [unit, name] = n >= 1e9 ? [1e9, 'billion'] : n >= 1e6 ? [1e6, 'million'] : [1, ''];
+  if (n >= 1e15) return `about ${n.toExponential(1).replace('.0e', 'e').replace('e+', 'e')}`;
+  const [unit, name] = n >= 1e12 ? [1e12, 'trillion'] : n >= 1e9 ? [1e9, 'billion'] : n >= 1e6 ? [1e6, 'million'] : [1, ''];
   if (unit === 1) return Math.round(n).toLocaleString('en-US');
   const v = n / unit;
   return `about ${v >= 10 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1).replace(/\.0$/, '')} ${name}`;
