@@ -40,6 +40,18 @@ const SUPPORTED_TRANSITION = new Set(['guard', 'target', 'actions', 'description
 class UnsupportedMachine extends Error {}
 
 /**
+ * XState's guard combinators (`not`, `and`, `or`, `stateIn`) are functions too, but XState
+ * evaluates them through their `check` property; called directly they return false. Refused,
+ * so that a machine using one is never compiled into a transition function that disagrees with
+ * XState.
+ */
+function refuseCombinator(fn: unknown, what: string): void {
+  if (typeof (fn as { check?: unknown }).check === 'function') {
+    throw new UnsupportedMachine(`${what} is XState's guard combinator ${(fn as { name?: string }).name || '(unnamed)'}(), which compileMachine does not support; write the condition as one guard function`);
+  }
+}
+
+/**
  * Compiles a flat XState v5 machine: one level of states, transitions in the root's and the
  * states' `on`, eventless `always` transitions, named guards, and actions made with `effect()`.
  * Anything else (nested or parallel states, entry/exit actions, delays, invoked actors, guard
@@ -60,9 +72,13 @@ export function compileMachine(machine: AnyStateMachine): CompiledMachine {
     if (typeof g === 'string') {
       const fn = impl.guards[g];
       if (typeof fn !== 'function') throw new UnsupportedMachine(`${where}: ${ctxName}: guard '${g}' has no implementation`);
+      refuseCombinator(fn, `${where}: ${ctxName}: guard '${g}'`);
       return [fn as GuardFn, g];
     }
-    if (typeof g === 'function') return [g as GuardFn, g.name || '(inline guard)'];
+    if (typeof g === 'function') {
+      refuseCombinator(g, `${where}: ${ctxName}: inline guard`);
+      return [g as GuardFn, g.name || '(inline guard)'];
+    }
     throw new UnsupportedMachine(`${where}: ${ctxName}: only named or inline guards are supported`);
   };
   const resolveActions = (a: unknown, ctxName: string): [Effect<any, any>[], string[]] => {
