@@ -7,6 +7,7 @@
  *   npm run bench -- --json out.json             also write every raw result as JSON
  *   options: --budget-states N (default 20000000)  --spin-seconds S (120)  --spin-memory MB (40% of RAM, <= 10240)
  *            --xstate-seconds S (60)  --growth-max N (10)  --designs v7,v8
+ *   --no-spin (leave SPIN out)  --in-process (every run in this process, as the smoke test runs it)
  *
  * Every count is what the tool printed or returned; ratios are computed from those numbers.
  */

@@ -52,7 +52,7 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --design NAME        design to check (default ${DEFAULT_DESIGN}; 'dmaown designs' lists them)
   --devices N          devices in the group, ${DEVICES_RANGE}
                        (default ${DEFAULT_DEVICES})
-  --invariant NAME     check only this invariant; repeat or comma-separate for several
+  --invariant NAME     check only this invariant; repeat, comma-separate or list several
                        (default: all; 'dmaown invariants' lists them)
   --config FILE        check the designs, bounds and invariants FILE names (docs/ci.md);
                        its budgets, symmetry and workers apply where no flag overrides them;

@@ -49,8 +49,13 @@ sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core
 --update-docs regenerates the diagram between the markers of each docs/designs/<name>.md and
 docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any is stale.
 
+  --design NAME              the design to draw ('dmaown designs' lists them)
+  --devices N                devices in the group, ${MIN_DEVICES} to ${MAX_DEVICES} (default ${STATECHART_DEVICES}, for all three)
+  --depth D                  with --reachable: draw the states within D calls, 0 to 1000
+  --invariant NAME           with --reachable or --sequence: whose counterexample to draw
   --format mermaid|dot|svg   mermaid (for GitHub markdown; default), Graphviz dot, or svg
-                             (rendered in-process by Graphviz compiled to WebAssembly)
+                             (rendered in-process by Graphviz compiled to WebAssembly);
+                             --sequence is mermaid only
   --out FILE                 write to FILE instead of standard output
 
 exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input,

@@ -33,7 +33,8 @@ owner_claimed); warn says whether a WARN_ON fired in that step.
 
 Kernel functions are accepted in any state and behave as the design's code does. Driver-core
 events must make sense (bind an unbound device, bind vfio-pci only to a member of the group,
-unbind a bound one, probe a device outside the group, release a member with no driver) and
+except in designs where a bind puts the device in the group (v8, iommufd), unbind a bound one,
+probe a device outside the group, release a member with no driver) and
 bind only a driver the design has ("tegra", a Tegra-like driver sharing a private domain, only
 in designs that can share one): otherwise replay stops with an error naming the step.
 

@@ -32,12 +32,12 @@ commute, as in every design here, each shard may search most of the space.
 
   --shards K           how many shards the run is split into, 1 to ${MAX_SHARDS} (required)
   --index I            which shard this is, 0 to K-1 (required)
-  --depth D            BFS depth of the frontier, at least 1 (default: the first depth with at
+  --depth D            BFS depth of the frontier, 1 to ${MAX_DEPTH} (default: the first depth with at
                        least ${FRONTIER_PER_SHARD} * K states, or the widest one); every shard of a run
                        must be given the same K and D
   --design NAME        design to check (default ${DEFAULT_DESIGN})
   --devices N          devices in the group, ${DEVICES_RANGE} (default ${DEFAULT_DEVICES})
-  --invariant NAME     check only this invariant; repeat or comma-separate for several
+  --invariant NAME     check only this invariant; repeat, comma-separate or list several
   --format FORMAT      text (default) or json: the input of 'dmaown merge'
                        (check's run object plus "shard", docs/json-output.md)
   --report FORMAT=FILE also write the result in FORMAT (text or json) to FILE; repeat for both
