@@ -3,14 +3,17 @@ export class InputError extends Error {}
 
 /**
  * A user's value as JSON for an error message: at most `max` characters (longer text is cut and
- * ends in "..."), and never a throw (a value nested too deeply for JSON.stringify is named so).
+ * ends in "..."), a BigInt as `3n`, and never a throw (a value JSON.stringify cannot write, too
+ * deep or cyclic, is named so).
  */
 export function shown(v: unknown, max = 60): string {
+  if (typeof v === 'bigint') return `${v}n`;
   let s: string;
   try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    return Array.isArray(v) ? '(an array nested too deeply to show)' : '(a value nested too deeply to show)';
+    s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) ?? String(v);
+  } catch (e) {
+    if (e instanceof RangeError) return Array.isArray(v) ? '(an array nested too deeply to show)' : '(a value nested too deeply to show)';
+    return `(a value JSON cannot show: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
   return s.length > max ? `${s.slice(0, max - 3)}...` : s;
 }

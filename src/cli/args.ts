@@ -11,7 +11,11 @@ export interface ParsedArgs {
   readonly positional: string[];
 }
 
-/** Parses argv against `specs`; an unknown flag or a missing value is an InputError. */
+/**
+ * Parses argv against `specs`; an unknown flag or a missing value is an InputError. A value
+ * that looks like an option (`--out --reachable`) is taken for a missing value; a value that
+ * starts with `-` on purpose is written `--name=VALUE`.
+ */
 export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], command: string): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s] as const));
   const flags = new Map<string, string[]>();
@@ -31,6 +35,7 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[], c
       value = a.slice(eq + 1);
     } else {
       if (i + 1 >= argv.length) throw new InputError(`${command}: option --${name} needs a value`);
+      if (/^--?[A-Za-z]/.test(argv[i + 1])) throw new InputError(`${command}: option --${name} needs a value, got the option '${argv[i + 1]}' (write --${name}=VALUE for a value that starts with -)`);
       value = argv[++i];
     }
     const prev = flags.get(name);
@@ -59,14 +64,19 @@ export function flagList(p: ParsedArgs, name: string): string[] | undefined {
   return names;
 }
 
-/** An integer flag within [min, max], or `def` when absent. */
-export function flagInt(p: ParsedArgs, name: string, def: number, min: number, max: number, what = name): number {
+/** An integer flag within [min, max], or `def` when absent; `range` says the range in the message. */
+export function flagInt(p: ParsedArgs, name: string, def: number, min: number, max: number, what = name, range = `${min} to ${max}`): number {
   const s = flagString(p, name);
   if (s === undefined) return def;
-  if (!/^-?\d+$/.test(s)) throw new InputError(`--${name} must be a whole number, got '${s}'`);
+  if (!/^-?\d+$/.test(s)) throw new InputError(`--${name} must be a whole number, got '${typed(s)}'`);
   const n = Number(s);
-  if (n < min || n > max) throw new InputError(`--${name} ${n} is out of range: ${what} must be ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${name} ${typed(s)} is out of range: ${what} must be ${range}`);
   return n;
+}
+
+/** A value as typed, cut to 40 characters for a message. */
+export function typed(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
 }
 
 export function flagChoice<T extends string>(p: ParsedArgs, name: string, choices: readonly T[], def: T): T {

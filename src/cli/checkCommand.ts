@@ -111,7 +111,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       cwd: process.cwd(),
       symmetry: args.flags.has('symmetry') ? symmetryFlag(args) : undefined,
       single: async () => ({
-        design: await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN),
+        design: await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN, `to check several, use 'dmaown compare --design ${flagString(args, 'design')}' or a --config with several checks`),
         devices: devicesFlag(args),
         invariants: await invariantsByName(named ? [...named, ...args.positional] : undefined),
         expect: {},
@@ -128,7 +128,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     if (!args.flags.has('workers') && plan.workers !== undefined) search.workers = plan.workers;
     // Bounds estimated not to fit the memory budget are bad input: refused before any search.
     const sizes = refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
-      plan.source === null ? undefined : `leaving that run out of ${plan.source}`);
+      plan.source === null ? {} : { remedy: `leaving that run out of ${plan.source}`, config: plan.source, memoryFromConfig: !args.flags.has('max-memory') && plan.maxMemory !== undefined });
     // The progress line names the run when a config has several, and gives its estimated size.
     const onRun = (i: number) => {
       const r = plan.runs[i];

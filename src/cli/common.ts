@@ -9,20 +9,24 @@ import { parseDuration } from '../core/duration';
 import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import { plural } from '../report/plural';
-import { flagInt, flagList, flagString, type FlagSpec, type ParsedArgs } from './args';
+import { flagInt, flagList, flagString, typed, type FlagSpec, type ParsedArgs } from './args';
 
 export const DEFAULT_DESIGN = 'v7';
 export const DEFAULT_DEVICES = 3;
 /** Default memory budget: half of this machine's memory (growth doubles arrays, so peaks run higher). */
 export const DEFAULT_MAX_MEMORY = Math.floor(totalmem() / 2);
 
-export async function designByName(name: string): Promise<Design> {
+/**
+ * The design named `name`, or an InputError listing the known ones. A comma list of known
+ * designs gets its own message, followed by `several` (what the command offers instead).
+ */
+export async function designByName(name: string, several?: string): Promise<Design> {
   const designs = await loadDesigns();
   const d = designs.find((x) => x.name === name);
   if (!d) {
-    // A list where one design is taken (check, shard, replay, diagram).
+    // A list where one design is taken (check, shard, replay, diagram): `several` says what to do instead.
     if (name.includes(',') && name.split(',').every((n) => designs.some((x) => x.name === n.trim()))) {
-      throw new InputError(`--design takes one design here, got '${name}'; to check several, use 'dmaown compare --design ${name}' or a --config with several checks`);
+      throw new InputError(`--design takes one design here, got '${name}'${several ? `; ${several}` : ''}`);
     }
     throw new InputError(`unknown design '${name}' (known: ${designs.map((x) => x.name).join(', ')})`);
   }
@@ -50,9 +54,7 @@ export const DEVICES_RANGE = `1 to ${MAX_DEVICES}, or 1 to ${MAX_DEVICES_SYMMETR
 export function devicesFlag(p: ParsedArgs): number {
   if (symmetryFlag(p)) return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES_SYMMETRY, 'the number of devices (with --symmetry)');
   // Out of range either way, the message names both limits.
-  const n = flagInt(p, 'devices', DEFAULT_DEVICES, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, 'the number of devices');
-  if (n < MIN_DEVICES || n > MAX_DEVICES) throw new InputError(`--devices ${n} is out of range: the number of devices must be ${MIN_DEVICES} to ${MAX_DEVICES} (up to ${MAX_DEVICES_SYMMETRY} with --symmetry)`);
-  return n;
+  return flagInt(p, 'devices', DEFAULT_DEVICES, MIN_DEVICES, MAX_DEVICES, 'the number of devices', `${MIN_DEVICES} to ${MAX_DEVICES} (up to ${MAX_DEVICES_SYMMETRY} with --symmetry)`);
 }
 
 /**
@@ -110,7 +112,8 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
   const ms = flagString(p, 'max-states');
   let maxStates: number | undefined;
   if (ms !== undefined) {
-    if (!/^\d+$/.test(ms) || Number(ms) < 1) throw new InputError(`--max-states must be a positive whole number, got '${ms}'`);
+    if (!/^\d+$/.test(ms) || Number(ms) < 1) throw new InputError(`--max-states must be a positive whole number, got '${typed(ms)}'`);
+    if (!Number.isSafeInteger(Number(ms))) throw new InputError(`--max-states ${typed(ms)} is too large (at most ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}; one search stores at most about 1.6 billion states anyway)`);
     maxStates = Number(ms);
   }
   const mm = flagString(p, 'max-memory');
@@ -118,14 +121,15 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
   if (mm !== undefined) {
     maxMemory = parseBytes(mm);
     const problem = userBudgetProblem(maxMemory);
-    if (problem === 'small') throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${mm}'`);
-    if (problem === 'large') throw new InputError(`--max-memory ${mm} is more than this machine's ${formatBytes(totalmem())}`);
+    if (problem === 'small') throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${typed(mm)}'`);
+    if (problem === 'large') throw new InputError(`--max-memory ${typed(mm)} is more than this machine's ${formatBytes(totalmem())}`);
   }
   const mt = flagString(p, 'max-time');
   let maxTimeMs: number | undefined;
   if (mt !== undefined) {
     maxTimeMs = parseDuration(mt);
-    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) throw new InputError(`--max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${mt}'`);
+    if (maxTimeMs === Number.POSITIVE_INFINITY) throw new InputError(`--max-time ${typed(mt)} is too long to be a time budget`);
+    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) throw new InputError(`--max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${typed(mt)}'`);
   }
   return { maxStates, maxMemory, ...(maxTimeMs !== undefined ? { maxTimeMs } : {}) };
 }

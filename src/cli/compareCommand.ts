@@ -45,7 +45,7 @@ async function compareRun(argv: readonly string[], signal?: AbortSignal, progres
   const scenarios = loadScenarios();
   // Designs estimated not to fit the memory budget are bad input: refused before any search.
   const sizes = refuseTooLarge('compare', designs.map((design) => ({ design, devices, invariants, symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
-    designs.length > 1 ? 'leaving those designs out with --design' : undefined);
+    { remedy: designs.length > 1 ? 'leaving those designs out with --design' : undefined });
   // The command line that gives the same bytes: --max-states stops every run at the same
   // state; --workers changes nothing; memory and time budgets name themselves where they stop.
   const command = [

@@ -11,12 +11,13 @@ import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
 import { statechartDot } from '../diagram/statechartDot';
 import { statechartMermaid } from '../diagram/statechartMermaid';
 import { InputError } from '../errors';
-import { checkDesign } from '../iommu/checkDesign';
+import { checkForDiagram } from '../diagram/checkForDiagram';
 import { loadDesigns } from '../iommu/designRegistry';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
 import { flagChoice, flagInt, flagList, flagString, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
-import { designByName, invariantsByName } from './common';
+import { DEFAULT_MAX_MEMORY, designByName, invariantsByName } from './common';
+import { refuseTooLarge } from './sizeCheck';
 import { plural } from '../report/plural';
 
 const FORMATS = ['mermaid', 'dot', 'svg'] as const;
@@ -113,7 +114,8 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       if (format !== 'mermaid') throw new InputError('--sequence is drawn in mermaid only');
       const invariants = await invariantsByName(undefined);
       if (invariantName !== undefined) await invariantsByName([invariantName]);
-      const dc = checkDesign(design, devices, invariants);
+      refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+      const dc = checkForDiagram(design, devices, invariants, DEFAULT_MAX_MEMORY);
       const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
       if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
       if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
@@ -122,7 +124,8 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       const invariants = await invariantsByName(undefined);
       if (invariantName !== undefined) await invariantsByName([invariantName]);
       const depth = args.flags.has('depth') ? flagInt(args, 'depth', 0, 0, 1000, 'the depth') : undefined;
-      const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth });
+      refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+      const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth, maxMemory: DEFAULT_MAX_MEMORY });
       text = format === 'mermaid' ? reachableMermaid(design, g) : reachableDot(design, g);
     } else {
       const sc = deriveStatechart(design, devices);

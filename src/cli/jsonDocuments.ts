@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { parseJson } from '../jsonText';
 
 /**
  * Splits `text` into the JSON documents written one after the other in it (as `cat a.json
@@ -38,11 +38,7 @@ export function parseJsonDocuments(text: string): unknown[] {
         }
       }
     }
-    try {
-      docs.push(JSON.parse(text.slice(start, i)));
-    } catch (e) {
-      throw new InputError(`document ${docs.length + 1} (from line ${lineAt(start)}): malformed JSON (${(e as Error).message})`);
-    }
+    docs.push(parseJson(text.slice(start, i), `document ${docs.length + 1} (from line ${lineAt(start)})`, lineAt(start)));
   }
   return docs;
 }

@@ -40,16 +40,40 @@ export async function main(argv: readonly string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof InputError) {
-      process.stderr.write(`dmaown: ${e.message}\n`);
+      process.stderr.write(`dmaown: ${oneLine(e.message)}\n`);
       return EXIT.USAGE;
     }
     if (e instanceof SchemaError) {
-      process.stderr.write(`dmaown: model error: ${e.message}\n`);
+      process.stderr.write(`dmaown: model error: ${oneLine(e.message)}\n`);
       return EXIT.INTERNAL;
     }
-    process.stderr.write(`dmaown: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+    process.stderr.write(`dmaown: internal error: ${oneLine((e as Error)?.message ?? String(e))}\n`);
     return EXIT.INTERNAL;
   }
+}
+
+/**
+ * An error message as one line: line breaks (a user's text quoted in it) become spaces, other
+ * control characters (a binary file's bytes) '?'.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?').trim();
+}
+
+/**
+ * What a failed write to standard output does: a reader that went away (EPIPE, as `| head`
+ * does) is no error, the rest of the output is dropped and the command ends with its own exit
+ * status; any other failure (a full disk) is said once on stderr and the exit status is 2.
+ */
+function watchStdout(): () => boolean {
+  let failed = false;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || failed) return;
+    failed = true;
+    process.stderr.write(`dmaown: cannot write standard output: ${e.code ?? oneLine(e.message)}\n`);
+    process.exitCode = EXIT.USAGE;
+  });
+  return () => failed;
 }
 
 /**
@@ -58,10 +82,11 @@ export async function main(argv: readonly string[]): Promise<number> {
  * shell or CI runner sees the process end by it.
  */
 export function runAsProcess(argv: readonly string[]): Promise<void> {
+  const stdoutFailed = watchStdout();
   return main(argv).then((code) => {
     const signal = signalOfExitCode(code);
     if (signal) process.kill(process.pid, signal);
-    else process.exitCode = code;
+    else process.exitCode = stdoutFailed() && code < EXIT.USAGE ? EXIT.USAGE : code;
   });
 }
 

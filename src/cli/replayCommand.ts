@@ -50,7 +50,10 @@ exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
     if (args.positional.length > 1) throw new InputError(`replay: one input file at most, got ${args.positional.length}`);
     const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN);
     const devices = replayDevicesFlag(args);
-    const raw = parseJsonList(readInput(args.positional[0]));
+    const input = args.positional[0];
+    const raw = parseJsonList(readInput(input));
+    // Nothing to replay is a mistake (an empty file, a pipe that failed upstream), not a replay.
+    if (raw.length === 0) throw new InputError(`replay: no events in ${input === undefined || input === '-' ? 'standard input' : `'${input}'`}`);
     const events = raw.map((r, i) => parseEvent(r, devices, `step ${i}`));
     const dc = { design, devices };
     replayEvents(design, devices, events, (s) => process.stdout.write(JSON.stringify(stepJson(dc, s)) + '\n'));

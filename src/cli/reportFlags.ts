@@ -1,12 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors';
 import type { parseArgs } from './args';
 
 /**
  * `--report FORMAT=FILE ...` as (format, file) pairs, FORMAT one of `formats`; a malformed pair,
- * or a file named twice (the last report would silently replace the others), is an InputError
- * naming it.
+ * a file named twice (the last report would silently replace the others), or a file that
+ * cannot be written (a directory, in a missing or read-only directory: found now, not after a
+ * long search) is an InputError naming it.
  */
 export function reportFlags<F extends string>(args: ReturnType<typeof parseArgs>, formats: readonly F[]): [F, string][] {
   const files = new Set<string>();
@@ -17,8 +18,30 @@ export function reportFlags<F extends string>(args: ReturnType<typeof parseArgs>
     const file = r.slice(eq + 1);
     if (files.has(resolve(file))) throw new InputError(`--report names the file '${file}' twice: each report needs its own file`);
     files.add(resolve(file));
+    const problem = unwritable(file);
+    if (problem) throw new InputError(`--report ${fmt}=${file}: cannot write: ${problem}`);
     return [fmt, file];
   });
+}
+
+/** Why `file` could not be written, or null: checked without creating or changing it. */
+function unwritable(file: string): string | null {
+  const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  try {
+    if (statSync(file).isDirectory()) return 'it is a directory';
+    accessSync(file, constants.W_OK);
+    return null;
+  } catch (e) {
+    if (code(e) !== 'ENOENT') return code(e);
+  }
+  try {
+    const dir = dirname(resolve(file));
+    if (!statSync(dir).isDirectory()) return `${dirname(file)} is not a directory`;
+    accessSync(dir, constants.W_OK);
+    return null;
+  } catch (e) {
+    return code(e) === 'ENOENT' ? `the directory ${dirname(file)} does not exist` : code(e);
+  }
 }
 
 /** Writes each report, `render(format)` into its file; a file that cannot be written is an InputError. */

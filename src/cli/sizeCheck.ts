@@ -50,16 +50,30 @@ export function approx(n: number): string {
   return `about ${v >= 10 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1).replace(/\.0$/, '')} ${name}`;
 }
 
-function budgetName(maxMemory: number): string {
+/** Where the searches' memory budget came from, and what a refusal suggests first (see refuseTooLarge). */
+export interface RefusalContext {
+  /** What to do first, e.g. how to leave a design out. */
+  readonly remedy?: string;
+  /** The config file that names the searches (its bounds are changed there, not with --devices). */
+  readonly config?: string;
+  /** The memory budget is the config's `maxMemory` (not --max-memory or the default). */
+  readonly memoryFromConfig?: boolean;
+  /** The command takes none of the budget and symmetry options: it suggests only fewer --devices. */
+  readonly devicesOnly?: boolean;
+}
+
+function budgetName(maxMemory: number, c: RefusalContext): string {
+  if (c.memoryFromConfig) return `maxMemory ${formatBytes(maxMemory)} (${c.config})`;
   return maxMemory === DEFAULT_MAX_MEMORY ? `the memory budget (${formatBytes(maxMemory)}, half of this machine's memory)` : `--max-memory ${formatBytes(maxMemory)}`;
 }
 
 /** What a refusal suggests instead (symmetry only where it is not already asked for). */
-function remedies(symmetry: boolean, first: string | undefined): string {
+function remedies(symmetry: boolean, c: RefusalContext): string {
+  if (c.devicesOnly) return 'fewer --devices';
   return [
-    ...(first ? [first] : []),
+    ...(c.remedy ? [c.remedy] : []),
     ...(symmetry ? [] : ['--symmetry']),
-    'fewer --devices',
+    c.config ? `fewer devices in ${c.config}` : 'fewer --devices',
     '--max-states N to search part of it',
     'or a larger --max-memory',
   ].join(', ');
@@ -77,15 +91,16 @@ function what(t: Sized): string {
 /**
  * Throws an InputError (one line, exit 2) naming every search of `searches` that is estimated
  * not to fit its memory budget (`sizeOf`), and what to do instead: `remedy` first (e.g. how
- * to leave a design out), then the options that shrink a search. `command` starts the line.
- * The searches share one memory budget and symmetry setting. When all fit, returns each one's
- * estimate (null where none was made), for the progress line.
+ * to leave a design out), then the options that shrink a search; `context` also says where the
+ * budget and the bounds came from. `command` starts the line. The searches share one memory
+ * budget and symmetry setting. When all fit, returns each one's estimate (null where none was
+ * made), for the progress line.
  */
-export function refuseTooLarge(command: string, searches: readonly PlannedSearch[], remedy?: string): (SizeEstimate | null)[] {
+export function refuseTooLarge(command: string, searches: readonly PlannedSearch[], context: RefusalContext = {}): (SizeEstimate | null)[] {
   const sized = searches.map(sizeOf);
   const big = sized.filter((t): t is Sized => t !== null && t.tooLarge);
   if (big.length === 0) return sized.map((t) => t?.estimate ?? null);
   const s = big[0].search;
   const list = big.map((t) => `${t.search.design.name} at ${plural(t.search.devices, 'device')}: ${what(t)}`).join('; ');
-  throw new InputError(`${command}: too large for ${budgetName(s.maxMemory)} by estimate: ${list}; try ${remedies(s.symmetry, remedy)} (docs/scaling.md)`);
+  throw new InputError(`${command}: too large for ${budgetName(s.maxMemory, context)} by estimate: ${list}; try ${remedies(s.symmetry, context)} (docs/scaling.md)`);
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../errors';
+import { parseJson } from '../jsonText';
 import { CONFIG_FILES } from './configSchema';
 
 /** The config file in `dir`, or null. Two of them at once is an InputError (which one would win?). */
@@ -35,11 +36,7 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
     } catch (e) {
       throw new InputError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (e) {
-      throw new InputError(`${path}: malformed JSON (${(e as Error).message})`);
-    }
+    return parseJson(text, path);
   }
   if (!/\.(c|m)?js$|\.ts$/.test(path)) throw new InputError(`${path}: a config file must end in .json, .js, .cjs, .mjs or .ts`);
   if (path.endsWith('.ts')) ensureTypeScript(path);

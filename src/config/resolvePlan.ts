@@ -26,8 +26,16 @@ export async function resolvePlan(s: PlanSources): Promise<CheckPlan> {
   if (s.configFlag !== undefined && s.runFlags) {
     throw new InputError('check: --config names the designs, bounds and invariants; drop --design, --devices and --invariant, or drop --config');
   }
+  if (s.configFlag !== undefined && s.configFlag.trim() === '') throw new InputError('check: --config needs a file name, got an empty one');
   const path = s.configFlag ?? (s.runFlags ? null : findConfigFile(s.cwd));
   if (path === null) return { source: null, runs: [await s.single()] };
   const raw = await readConfigFile(path, s.cwd);
-  return validateConfig(raw, path, await loadDesigns(), await loadInvariants(), { symmetry: s.symmetry });
+  const [designs, invariants] = [await loadDesigns(), await loadInvariants()];
+  try {
+    return validateConfig(raw, path, designs, invariants, { symmetry: s.symmetry });
+  } catch (e) {
+    // A module's export can throw as it is read (a getter, a proxy): the file's fault, not dmaown's.
+    if (e instanceof InputError) throw e;
+    throw new InputError(`${path}: reading its export threw: ${(e as Error)?.message ?? String(e)}`);
+  }
 }

@@ -61,7 +61,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
 
   let maxStates: number | undefined;
   if (top.maxStates !== undefined) {
-    if (typeof top.maxStates !== 'number' || !Number.isInteger(top.maxStates) || top.maxStates < 1) fail('maxStates', `must be a positive whole number, got ${shown(top.maxStates)}`);
+    if (typeof top.maxStates !== 'number' || !Number.isSafeInteger(top.maxStates) || top.maxStates < 1) fail('maxStates', `must be a positive whole number up to ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')}, got ${shown(top.maxStates)}`);
     maxStates = top.maxStates as number;
   }
   let maxMemory: number | undefined;
@@ -74,6 +74,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   let maxTimeMs: number | undefined;
   if (top.maxTime !== undefined) {
     maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : Number.NaN;
+    if (maxTimeMs === Number.POSITIVE_INFINITY) fail('maxTime', `${shown(top.maxTime)} is too long to be a time budget`);
     if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${shown(top.maxTime)}`);
   }
   let symmetry: boolean | undefined;

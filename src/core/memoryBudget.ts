@@ -10,7 +10,7 @@ export const MIN_MAX_MEMORY = 1 << 20;
  * and a config's `maxMemory` both ask it, each with its own wording.
  */
 export function userBudgetProblem(bytes: number): 'small' | 'large' | null {
-  if (!Number.isFinite(bytes) || bytes < MIN_MAX_MEMORY) return 'small';
+  if (Number.isNaN(bytes) || bytes < MIN_MAX_MEMORY) return 'small';
   return bytes > totalmem() ? 'large' : null;
 }
 

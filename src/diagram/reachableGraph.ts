@@ -1,5 +1,6 @@
 import { InputError } from '../errors';
-import { checkDesign, type InvariantVerdict } from '../iommu/checkDesign';
+import type { InvariantVerdict } from '../iommu/checkDesign';
+import { checkForDiagram } from './checkForDiagram';
 import type { Design } from '../iommu/design';
 import type { IommuEvent } from '../iommu/events';
 import type { Invariant } from '../iommu/invariant';
@@ -74,6 +75,8 @@ export interface ReachableOptions {
   readonly depth?: number;
   readonly maxStates?: number;
   readonly maxEdges?: number;
+  /** Memory budget of the check that finds the counterexample (default: none). */
+  readonly maxMemory?: number;
 }
 
 const sameEvent = (a: IommuEvent, b: IommuEvent) => JSON.stringify(a) === JSON.stringify(b);
@@ -94,7 +97,7 @@ function largestDepthWithin(depths: readonly number[], maxStates: number): numbe
 export function reachableGraph(design: Design, devices: number, invariants: readonly Invariant[], o: ReachableOptions = {}): ReachableGraph {
   const maxStates = o.maxStates ?? REACHABLE_MAX_STATES;
   const maxEdges = o.maxEdges ?? REACHABLE_MAX_EDGES;
-  const dc = checkDesign(design, devices, invariants);
+  const dc = checkForDiagram(design, devices, invariants, o.maxMemory);
   let chosen: InvariantVerdict | undefined;
   if (o.invariant !== undefined) {
     chosen = dc.verdicts.find((v) => v.name === o.invariant);

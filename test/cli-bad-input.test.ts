@@ -1,0 +1,151 @@
+/**
+ * Bad input the first audit of the CLI let through, as a user would type it: each gives one
+ * line naming the problem and exit 2 (or, for a closed pipe, no error at all).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BIN, ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
+import { jsonSyntaxProblem } from '../src/jsonText';
+
+const run = (args: string[], input?: string) => runCli(args, { input });
+ensureBuilt();
+const dir = mkdtempSync(join(tmpdir(), 'dmaown-bad-input-'));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const digits400 = '9'.repeat(400);
+
+describe('option values', () => {
+  it.each([
+    [['check', '--design', '--devices', '2'], /^dmaown: check: option --design needs a value, got the option '--devices' \(write --design=VALUE/],
+    [['check', '--report', '--format', 'json'], /option --report needs a value, got the option '--format'/],
+    [['shard', '--shards', '--index', '0'], /option --shards needs a value, got the option '--index'/],
+    [['check', '--max-states', '--symmetry'], /option --max-states needs a value, got the option '--symmetry'/],
+  ])('%j: the missing value is named, not the next option', (args, pattern) => {
+    expectOneLineError(run(args as string[]), pattern as RegExp);
+  });
+
+  it('--out followed by an option writes no file named after the option', () => {
+    expectOneLineError(run(['diagram', '--design', 'v7', '--devices', '1', '--out', '--reachable']), /option --out needs a value/);
+    expect(existsSync(join(ROOT, '--reachable'))).toBe(false);
+  });
+
+  it('a negative number is still a value (and out of range)', () => {
+    expectOneLineError(run(['check', '--workers', '-1']), /--workers -1 is out of range/);
+  });
+
+  it.each([
+    [['check', '--devices', '99999999999999999999'], /^dmaown: --devices 99999999999999999999 is out of range: the number of devices must be 1 to 8 \(up to 16 with --symmetry\)$/],
+    [['check', '--max-states', digits400], /^dmaown: --max-states 9{37}\.\.\. is too large \(at most 9,007,199,254,740,991/],
+    [['check', '--max-time', digits400], /^dmaown: --max-time 9{37}\.\.\. is too long to be a time budget$/],
+    [['check', '--max-memory', `${digits400}K`], /^dmaown: --max-memory 9{37}\.\.\. is more than this machine's/],
+  ])('huge numbers %#: named as typed (cut), with the real range', (args, pattern) => {
+    expectOneLineError(run(args as string[]), pattern as RegExp);
+  });
+});
+
+describe('JSON input', () => {
+  it('malformed JSON is one line with the line and column, not V8 quoting the file', () => {
+    const config = file('multi.json', '{\n"checks":\nx\n}\n');
+    expectOneLineError(run(['check', '--config', config]), /multi\.json: malformed JSON \(line 3, column 1: Unexpected token 'x'\)$/);
+    expectOneLineError(run(['merge', config]), /merge: .*multi\.json: malformed JSON \(line 3, column 1: Unexpected token 'x'\)$/);
+  });
+
+  it('replay: a pretty-printed array is reported where it breaks, a JSON-lines file by its line', () => {
+    expectOneLineError(run(['replay', '--devices', '2'], '[\n {"type":"probe_device","dev":0},\n {"type":\n]\n'), /^dmaown: malformed JSON \(line 4, column 1: Unexpected token '\]'\)$/);
+    expectOneLineError(run(['replay', '--devices', '2'], '{"type":"probe_device","dev":0}\n{"type": x}\n'), /^dmaown: line 2: malformed JSON \(column 10: Unexpected token 'x'\)$/);
+  });
+
+  it('a byte-order mark is skipped: in a config and in replay input', () => {
+    const bom = '\ufeff';
+    const config = file('bom.json', `${bom}{"checks": [{"design": "v7", "devices": 2, "invariants": ["type-ok"]}]}`);
+    expect(run(['check', '--config', config]).code).toBe(0);
+    const r = run(['replay', '--devices', '2'], `${bom}{"type":"probe_device","dev":0}\n{"type":"probe_device","dev":1}\n`);
+    expect(r.code).toBe(0);
+    expect(r.out.trim().split('\n')).toHaveLength(2);
+  });
+
+  it.each([[''], ['  \n'], ['[]']])('replay of no events (%j) is refused', (input) => {
+    expectOneLineError(run(['replay', '--devices', '2'], input), /^dmaown: replay: no events in standard input$/);
+  });
+
+  it('the line and column are where the text breaks (positions counted by hand)', () => {
+    const problem = (t: string) => {
+      try {
+        JSON.parse(t);
+      } catch (e) {
+        return jsonSyntaxProblem(e, t);
+      }
+      return 'parsed';
+    };
+    expect(problem('[1,2')).toBe("column 5: Expected ',' or ']' after array element");
+    expect(problem('{"a":"\\x"}')).toBe('column 8: Bad escaped character');
+    expect(problem('{\n  "a": 1,\n  "b": ]\n}')).toBe("line 3, column 8: Unexpected token ']'");
+    expect(problem('{"a":1}')).toBe('parsed');
+  });
+});
+
+describe('config files', () => {
+  it('a module whose export throws as it is read', () => {
+    const config = file('getter.cjs', 'module.exports = { get checks() { throw new Error("getter broke") } };\n');
+    expectOneLineError(run(['check', '--config', config]), /getter\.cjs: reading its export threw: getter broke$/);
+  });
+
+  it('a BigInt is shown as one', () => {
+    const config = file('big.cjs', 'module.exports = { checks: [{ design: "v7", devices: 3n }] };\n');
+    expectOneLineError(run(['check', '--config', config]), /checks\[0\]\.devices: must be a whole number or a list of them, got 3n$/);
+  });
+
+  it('an empty --config name', () => {
+    expectOneLineError(run(['check', '--config', '']), /^dmaown: check: --config needs a file name, got an empty one$/);
+  });
+
+  it("a config's own memory budget is named as the config's, and its bounds are changed in the file", () => {
+    const config = file('small.json', '{"checks": [{"design": "v7", "devices": 4}], "maxMemory": "1M"}');
+    expectOneLineError(run(['check', '--config', config]), /too large for maxMemory 1\.0 MiB \(.*small\.json\) by estimate: .*fewer devices in .*small\.json, /);
+  });
+});
+
+describe('commands', () => {
+  it('--design with several names: only check offers compare', () => {
+    expectOneLineError(run(['replay', '--design', 'v7,v8'], '[]'), /^dmaown: --design takes one design here, got 'v7,v8'$/);
+    expectOneLineError(run(['diagram', '--design', 'v7,v8']), /^dmaown: --design takes one design here, got 'v7,v8'$/);
+  });
+
+  it('diagram --sequence and --reachable refuse a bound too large for the memory, before searching', () => {
+    for (const what of ['--sequence', '--reachable']) {
+      // Without the refusal this search runs for hours: the timeout makes that a failure, not a hang.
+      expectOneLineError(runCli(['diagram', '--design', 'v7', what, '--devices', '8'], { timeoutMs: 60_000 }), /^dmaown: diagram: too large for the memory budget .* try fewer --devices \(docs\/scaling\.md\)$/);
+    }
+  });
+
+  it('a --report file that cannot be written is refused before the search', () => {
+    expectOneLineError(run(['check', '--devices', '2', '--report', `junit=${join(dir, 'missing', 'r.xml')}`]), /--report junit=.*r\.xml: cannot write: the directory .*missing does not exist$/);
+    expectOneLineError(run(['check', '--devices', '2', '--report', `junit=${dir}`]), /cannot write: it is a directory$/);
+  });
+});
+
+describe('standard output', () => {
+  const shell = (cmd: string) => spawnSync('bash', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+
+  it('a reader that goes away (| head) is no error: no stack trace, the exit status is the command\'s', () => {
+    const events = file('long.json', JSON.stringify([{ type: 'probe_device', dev: 0 }, ...Array.from({ length: 3000 }, () => [{ type: 'bind_driver', dev: 0, driver: 'kernel' }, { type: 'unbind_driver', dev: 0 }]).flat()]));
+    const r = shell(`node ${BIN} replay --devices 2 ${events} | head -c 100 > /dev/null; echo "status \${PIPESTATUS[0]}"`);
+    expect(r.stdout.trim()).toBe('status 0');
+    expect(r.stderr).toBe('');
+    const c = shell(`node ${BIN} check --devices 2 | head -c 10 > /dev/null; echo "status \${PIPESTATUS[0]}"`);
+    expect(c.stdout.trim()).toBe('status 1');
+    expect(c.stderr).toBe('');
+  });
+
+  it.runIf(existsSync('/dev/full'))('a full disk is one line and exit 2', () => {
+    const r = shell(`node ${BIN} designs > /dev/full; echo "status $?"`);
+    expect(r.stdout.trim()).toBe('status 2');
+    expect(r.stderr).toBe('dmaown: cannot write standard output: ENOSPC\n');
+  });
+});
