@@ -147,7 +147,7 @@ describe('dmaown shard / merge', () => {
     const other = shards(3, [...base, '--depth', '1'], 'other');
     expectOneLineError(run(['merge', files[0], files[1], other[2]]), /not shards of one run: depth differs/);
     // Numbers no shard command writes: refused, not an internal error or a huge allocation.
-    const edited = (name: string, edit: (d: { shard: { of: number }; devices: number }) => void) => {
+    const edited = (name: string, edit: (d: { shard: { of: number }; devices: number; states: number; invariants: unknown[] }) => void) => {
       const d = JSON.parse(readFileSync(files[0], 'utf8'));
       edit(d);
       const f = join(dir, name);
@@ -155,7 +155,13 @@ describe('dmaown shard / merge', () => {
       return f;
     };
     expectOneLineError(run(['merge', edited('of.json', (d) => { d.shard.of = 4294967296; })]), /"shard.of" is not from 1 to 4096/);
-    expectOneLineError(run(['merge', edited('devices.json', (d) => { d.devices = 99; })]), /"devices" is not a whole number from 1 to 16/);
+    expectOneLineError(run(['merge', edited('devices.json', (d) => { d.devices = 99; })]), /devices.json: "devices" is not a whole number from 1 to 8, what 'dmaown shard' takes without --symmetry/);
+    expectOneLineError(run(['merge', edited('devices16.json', (d) => { d.devices = 16; })]), /devices16.json: "devices" is not a whole number from 1 to 8/);
+    // Nothing checked, counts past what a double holds exactly, an invariant twice: refused, not merged.
+    expectOneLineError(run(['merge', edited('empty.json', (d) => { d.invariants = []; })]), /empty.json: "invariants" is empty: a shard checks at least one invariant/);
+    expectOneLineError(run(['merge', edited('huge.json', (d) => { d.states = 1e308; })]), /huge.json: "states" is not a whole number from 0 to 9007199254740991/);
+    expectOneLineError(run(['merge', edited('twice.json', (d) => { d.invariants.push(d.invariants[0]); })]), /twice.json: invariants\[\d+\]: type-ok is listed twice/);
+    expectOneLineError(run(['merge', edited('many.json', (d) => { d.shard.of = 4096; })]), /missing shards 1 to 4095 of 4096 \(indexes 0 to 4095\)$/m);
     expectOneLineError(run(['shard', '--shards', '2', '--index', '0', '--invariant', '']), /--invariant names nothing/);
   });
 

@@ -1,4 +1,7 @@
 import { InputError } from '../errors';
+import { loadDesigns } from '../iommu/designRegistry';
+import { loadInvariants } from '../iommu/invariantRegistry';
+import { parseJson } from '../jsonText';
 import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { mergeJson, mergeText } from '../report/mergeReport';
@@ -61,13 +64,9 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
         if (docs.length === 0) throw new InputError('merge: standard input holds no shard result');
         return docs.map((doc, k) => ({ file: `standard input #${k + 1}`, doc }));
       }
-      try {
-        return [{ file, doc: JSON.parse(text) as unknown }];
-      } catch (e) {
-        throw new InputError(`merge: ${file}: malformed JSON (${(e as Error).message})`);
-      }
+      return [{ file, doc: parseJson(text, `merge: ${file}`) }];
     });
-    const merged = mergeShards(inputs);
+    const merged = mergeShards(inputs, { designs: (await loadDesigns()).map((d) => d.name), invariants: (await loadInvariants()).map((i) => i.name) });
     const design = await designByName(merged.design);
     const invariants = await invariantsByName(merged.invariants.map((v) => v.name));
     const dc = mergedDesignCheck(merged, design, invariants);

@@ -16,7 +16,14 @@ export interface InvariantStatus {
 }
 
 /** Stop a `recoverable` search after this many states (never reached at the explorer's bounds). */
-const RECOVERY_LIMIT = 200_000;
+export const RECOVERY_LIMIT = 200_000;
+
+/** A `recoverable` search from one state passed its limit: whether the state is stuck is not known. */
+export class RecoveryLimitExceeded extends Error {
+  constructor(readonly invariant: string, readonly limit: number) {
+    super(`${invariant}: more than ${limit} states reachable by clean-up alone`);
+  }
+}
 
 /** A Probe over a plain context: tries a call on a copy. */
 export function plainProbe(design: Design, state: GroupStateName, c: GroupContext): Probe {
@@ -41,9 +48,10 @@ const keyOf = (state: string, c: GroupContext) => JSON.stringify([state, { ...c,
 
 /**
  * Whether some sequence of `via` actions from this state reaches one where `goal` holds: a
- * breadth-first search over the (small) part of the state space those actions reach.
+ * breadth-first search over the (small) part of the state space those actions reach; past
+ * `limit` states, a RecoveryLimitExceeded.
  */
-function recoverable(design: Design, actions: readonly CallerAction[], inv: Extract<Invariant, { kind: 'recoverable' }>, state: GroupStateName, context: GroupContext): boolean {
+function recoverable(design: Design, actions: readonly CallerAction[], inv: Extract<Invariant, { kind: 'recoverable' }>, state: GroupStateName, context: GroupContext, limit: number): boolean {
   const via = actions.filter((a) => inv.via(a));
   const seen = new Set<string>([keyOf(state, context)]);
   const queue: { state: GroupStateName; context: GroupContext }[] = [{ state, context }];
@@ -56,7 +64,7 @@ function recoverable(design: Design, actions: readonly CallerAction[], inv: Extr
       const s = stepContext(design, cur.state, next, a.event);
       const k = keyOf(s, next);
       if (seen.has(k)) continue;
-      if (seen.size >= RECOVERY_LIMIT) throw new Error(`${inv.name}: more than ${RECOVERY_LIMIT} states reachable by clean-up alone`);
+      if (seen.size >= limit) throw new RecoveryLimitExceeded(inv.name, limit);
       seen.add(k);
       queue.push({ state: s, context: next });
     }
@@ -68,7 +76,8 @@ function recoverable(design: Design, actions: readonly CallerAction[], inv: Extr
  * Which of `invariants` the state reached by `last` (or the initial state, when `last` is null)
  * breaks. State invariants are evaluated on the state; `never-flag` ones on the call that led
  * here (a WARN_ON in it); `recoverable` ones by searching the clean-up actions from here, so the
- * last state of a `viability` counterexample shows as broken, as in `dmaown check`.
+ * last state of a `viability` counterexample shows as broken, as in `dmaown check` (a search
+ * past `recoveryLimit` states throws RecoveryLimitExceeded).
  */
 export function invariantStatuses(
   design: Design,
@@ -77,6 +86,7 @@ export function invariantStatuses(
   state: GroupStateName,
   context: GroupContext,
   last: TraceStep | null,
+  recoveryLimit = RECOVERY_LIMIT,
 ): InvariantStatus[] {
   return invariants.map((inv): InvariantStatus => {
     const na = design.notApplicable?.[inv.name] ?? inv.notApplicable?.(design);
@@ -89,7 +99,7 @@ export function invariantStatuses(
         if (!last?.warn) return { name: inv.name, status: 'ok' };
         break;
       case 'recoverable':
-        if (recoverable(design, actions, inv, state, context)) return { name: inv.name, status: 'ok' };
+        if (recoverable(design, actions, inv, state, context, recoveryLimit)) return { name: inv.name, status: 'ok' };
         break;
     }
     // Worded as `dmaown check` words a counterexample's last state.

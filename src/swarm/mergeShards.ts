@@ -1,11 +1,17 @@
 import { InputError } from '../errors';
 import { MAX_SHARDS, type ShardTag } from './checkShard';
-import { MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
+import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
 
 /** One shard's `dmaown shard --format json` document, as read from `file`. */
 export interface ShardInput {
   readonly file: string;
   readonly doc: unknown;
+}
+
+/** The design and invariant names merge knows (every loaded design and invariant), to refuse others naming the file. */
+export interface KnownNames {
+  readonly designs: readonly string[];
+  readonly invariants: readonly string[];
 }
 
 /** A verdict object of the JSON schema (docs/json-output.md), as a shard wrote it. */
@@ -64,10 +70,17 @@ interface Parsed {
 }
 
 const VERDICTS = ['holds', 'violated', 'unknown', 'n/a'];
-const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+/** A count as a shard writes it: a whole number that a double holds exactly (not 1e308). */
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const COUNT = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
+/** A name from a file, cut to keep an error message to one short line. */
+const cut = (t: string) => (t.length > 60 ? `${t.slice(0, 57)}...` : t);
 
-/** Checks one document's shape; an InputError names the file and the first field that is wrong. */
-function parseShard(input: ShardInput): Parsed {
+/**
+ * Checks one document's shape; an InputError names the file and the first field that is wrong.
+ * With `known`, the design and the invariants must be among those names.
+ */
+function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   const { file, doc } = input;
   const bad = (what: string): never => { throw new InputError(`merge: ${file}: ${what}`); };
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) bad('not a JSON object (expected the output of \'dmaown shard --format json\')');
@@ -75,21 +88,39 @@ function parseShard(input: ShardInput): Parsed {
   if (d.shard === undefined) bad('no "shard" field: not the output of \'dmaown shard --format json\'');
   const s = d.shard as Record<string, unknown>;
   if (typeof s !== 'object' || s === null) bad('"shard" is not an object');
-  for (const k of ['index', 'of', 'depth', 'prefixStates', 'frontier', 'roots'] as const) if (!isInt(s[k])) bad(`"shard.${k}" is not a whole number`);
+  for (const k of ['index', 'of', 'depth', 'prefixStates', 'frontier', 'roots'] as const) if (!isCount(s[k])) bad(`"shard.${k}" is not ${COUNT}`);
   if ((s.of as number) < 1 || (s.of as number) > MAX_SHARDS) bad(`"shard.of" is not from 1 to ${MAX_SHARDS} (what 'dmaown shard --shards' accepts)`);
   if (typeof s.symmetry !== 'boolean') bad('"shard.symmetry" is not true or false');
   if (s.reducedBy !== null && typeof s.reducedBy !== 'string') bad('"shard.reducedBy" is not a string or null');
   if (typeof s.digest !== 'string') bad('"shard.digest" is not a string');
   if (typeof d.design !== 'string') bad('"design" is not a string');
-  if (!isInt(d.devices) || (d.devices as number) < MIN_DEVICES || (d.devices as number) > MAX_DEVICES_SYMMETRY) bad(`"devices" is not a whole number from ${MIN_DEVICES} to ${MAX_DEVICES_SYMMETRY}`);
+  if (known && !known.designs.includes(d.design as string)) {
+    const names = `(known: ${known.designs.join(', ')})`;
+    // A shard checks one design; a list is what 'dmaown compare' takes, not a shard result.
+    if ((d.design as string).split(',').every((n) => known.designs.includes(n.trim()))) bad(`"design": '${cut(d.design as string)}' is a list of designs, but a shard result names one ${names}`);
+    bad(`"design": unknown design '${cut(d.design as string)}' ${names}`);
+  }
+  // What 'dmaown shard --devices' accepts with the shard's own --symmetry (cli/common devicesFlag).
+  const maxDevices = s.symmetry ? MAX_DEVICES_SYMMETRY : MAX_DEVICES;
+  if (!isCount(d.devices) || d.devices < MIN_DEVICES || d.devices > maxDevices) {
+    const takes = s.symmetry ? "what 'dmaown shard --symmetry' takes" : `what 'dmaown shard' takes without --symmetry ("shard.symmetry" is false; up to ${MAX_DEVICES_SYMMETRY} with it)`;
+    bad(`"devices" is not a whole number from ${MIN_DEVICES} to ${maxDevices}, ${takes}`);
+  }
   if (typeof d.complete !== 'boolean') bad('"complete" is not true or false');
-  for (const k of ['states', 'transitions', 'depth', 'elapsedMs'] as const) if (!isInt(d[k])) bad(`"${k}" is not a whole number`);
+  for (const k of ['states', 'transitions', 'depth', 'elapsedMs'] as const) if (!isCount(d[k])) bad(`"${k}" is not ${COUNT}`);
   if (!Array.isArray(d.invariants)) bad('"invariants" is not an array');
+  // A shard checks at least one invariant: an empty list would merge to nothing checked.
+  if ((d.invariants as unknown[]).length === 0) bad('"invariants" is empty: a shard checks at least one invariant');
+  const seen = new Map<string, number>();
   const invariants = (d.invariants as unknown[]).map((v, i): JsonVerdict => {
     const o = v as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || !VERDICTS.includes(o.verdict as string)) bad(`invariants[${i}] is not a verdict object`);
-    if (o.verdict === 'violated' && (!Array.isArray(o.counterexample) || !Array.isArray(o.trace) || typeof o.explanation !== 'string')) bad(`invariants[${i}] (${o.name}): a violation without counterexample, trace or explanation`);
-    if (o.verdict !== 'n/a' && !isInt(o.states)) bad(`invariants[${i}] (${o.name}): "states" is not a whole number`);
+    const name = cut(o.name as string);
+    if (known && !known.invariants.includes(o.name as string)) bad(`invariants[${i}]: unknown invariant '${name}' (known: ${known.invariants.join(', ')})`);
+    if (seen.has(o.name as string)) bad(`invariants[${i}]: ${name} is listed twice (also invariants[${seen.get(o.name as string)}]); a shard checks each invariant once`);
+    seen.set(o.name as string, i);
+    if (o.verdict === 'violated' && (!Array.isArray(o.counterexample) || !Array.isArray(o.trace) || typeof o.explanation !== 'string')) bad(`invariants[${i}] (${name}): a violation without counterexample, trace or explanation`);
+    if (o.verdict !== 'n/a' && !isCount(o.states)) bad(`invariants[${i}] (${name}): "states" is not ${COUNT}`);
     return o as unknown as JsonVerdict;
   });
   const tag = s as unknown as ShardTag;
@@ -120,6 +151,40 @@ function identity(p: Parsed): [string, unknown][] {
 
 const length = (v: JsonVerdict) => v.counterexample!.length;
 
+/** The sum of counts a shard wrote; an InputError if it is past what a double holds exactly. */
+function total(counts: readonly number[], what: string): number {
+  let n = 0;
+  for (const c of counts) {
+    n += c;
+    if (n > Number.MAX_SAFE_INTEGER) throw new InputError(`merge: the shards' ${what} add up to more than ${Number.MAX_SAFE_INTEGER}: not counts a shard writes`);
+  }
+  return n;
+}
+
+/** At most this many items in a list of shard indexes; past it, the first few and how many more. */
+const LIST_ITEMS = 10;
+
+/**
+ * Sorted indexes as a short list: consecutive runs of three or more as ranges, the last item
+ * after "and" ("1, 3 to 7 and 9"); past LIST_ITEMS items, the first ones and "and N more".
+ */
+export function indexList(xs: readonly number[]): string {
+  const runs: [number, number][] = [];
+  for (const x of xs) {
+    const r = runs[runs.length - 1];
+    if (r && r[1] === x - 1) r[1] = x;
+    else runs.push([x, x]);
+  }
+  // Each item with the number of indexes it stands for.
+  const items = runs.flatMap(([a, b]): [string, number][] => (b - a >= 2 ? [[`${a} to ${b}`, b - a + 1]] : b > a ? [[`${a}`, 1], [`${b}`, 1]] : [[`${a}`, 1]]));
+  if (items.length > LIST_ITEMS) {
+    const shown = items.slice(0, LIST_ITEMS - 2);
+    return `${shown.map(([t]) => t).join(', ')} and ${xs.length - shown.reduce((n, [, k]) => n + k, 0)} more`;
+  }
+  const texts = items.map(([t]) => t);
+  return texts.length === 1 ? texts[0] : `${texts.slice(0, -1).join(', ')} and ${texts[texts.length - 1]}`;
+}
+
 /**
  * Merges the shards of one run (docs/scaling.md, swarm mode). Every shard of the run must be
  * given exactly once and all must agree on design, bound, invariants, shard count, depth,
@@ -128,9 +193,9 @@ const length = (v: JsonVerdict) => v.counterexample!.length;
  * counterexample (ties: the lowest shard index); holds if every shard completed and it holds in
  * each; otherwise unknown. Deterministic: the order of `inputs` does not matter.
  */
-export function mergeShards(inputs: readonly ShardInput[]): MergedCheck {
+export function mergeShards(inputs: readonly ShardInput[], known?: KnownNames): MergedCheck {
   if (inputs.length === 0) throw new InputError('merge: no shard files given');
-  const parsed = inputs.map(parseShard);
+  const parsed = inputs.map((input) => parseShard(input, known));
   const first = parsed[0];
   const want = identity(first);
   for (const p of parsed.slice(1)) {
@@ -146,9 +211,9 @@ export function mergeShards(inputs: readonly ShardInput[]): MergedCheck {
     byIndex[p.tag.index] = p;
   }
   const missing = [...byIndex.keys()].filter((i) => !byIndex[i]);
-  if (missing.length > 0) throw new InputError(`merge: missing shard${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${K} (indexes 0 to ${K - 1})`);
+  if (missing.length > 0) throw new InputError(`merge: missing shard${missing.length === 1 ? '' : 's'} ${indexList(missing)} of ${K} (indexes 0 to ${K - 1})`);
   const shards = byIndex as Parsed[];
-  const roots = shards.reduce((n, p) => n + p.tag.roots, 0);
+  const roots = total(shards.map((p) => p.tag.roots), '"shard.roots"');
   if (roots !== first.tag.frontier) throw new InputError(`merge: the shards search on from ${roots} frontier states, but the frontier has ${first.tag.frontier}`);
 
   const invariants = first.invariants.map((_, i): MergedVerdict => {
@@ -160,22 +225,22 @@ export function mergeShards(inputs: readonly ShardInput[]): MergedCheck {
     let best = -1;
     vs.forEach((v, k) => { if (v.verdict === 'violated' && (best < 0 || length(v) < length(vs[best]))) best = k; });
     if (best >= 0) return { ...vs[best], shard: best };
-    const states = vs.reduce((n, v) => n + v.states!, 0);
+    const states = total(vs.map((v) => v.states!), `${vs[0].name} "states"`);
     const decided = shards.every((p) => p.summary.complete) && vs.every((v) => v.verdict === 'holds');
     return { name: vs[0].name, verdict: decided ? 'holds' : 'unknown', states };
   });
   const { index: _i, roots: _r, ...run } = first.tag;
-  const sum = (f: (s: ShardSummary) => number) => shards.reduce((n, p) => n + f(p.summary), 0);
+  const sum = (k: 'states' | 'transitions' | 'elapsedMs') => total(shards.map((p) => p.summary[k]), `"${k}"`);
   return {
     design: first.design,
     devices: first.devices,
     run,
     shards: shards.map((p) => p.summary),
     complete: shards.every((p) => p.summary.complete),
-    states: sum((s) => s.states),
-    transitions: sum((s) => s.transitions),
+    states: sum('states'),
+    transitions: sum('transitions'),
     depth: Math.max(...shards.map((p) => p.summary.depth)),
-    elapsedMs: sum((s) => s.elapsedMs),
+    elapsedMs: sum('elapsedMs'),
     invariants,
   };
 }

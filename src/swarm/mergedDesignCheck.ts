@@ -1,4 +1,4 @@
-import { invariantStatuses } from '../explore/stateInvariants';
+import { invariantStatuses, RECOVERY_LIMIT, RecoveryLimitExceeded, type InvariantStatus } from '../explore/stateInvariants';
 import { callersOf } from '../iommu/callers';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
@@ -13,11 +13,12 @@ import type { MergedCheck } from './mergeShards';
  * markdown): each counterexample is parsed as replay events and replayed on `design` (a
  * malformed one is an InputError naming the invariant and step), and its end is checked to
  * break the invariant, whose explanation is worded from the replay, not taken from the file (a
- * counterexample that breaks nothing is an InputError too). `result.states` and
- * `transitions` are the shards' sums, an upper bound on the distinct counts. `design` and
- * `invariants` must be the ones the merged run names.
+ * counterexample that breaks nothing is an InputError too, and so is one whose last state is
+ * not confirmed stuck because more than `recoveryLimit` states are reachable from it by clean-up
+ * alone). `result.states` and `transitions` are the shards' sums, an upper bound on the distinct
+ * counts. `design` and `invariants` must be the ones the merged run names.
  */
-export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: readonly Invariant[]): DesignCheck {
+export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: readonly Invariant[], recoveryLimit = RECOVERY_LIMIT): DesignCheck {
   const verdicts = m.invariants.map((v): InvariantVerdict => {
     switch (v.verdict) {
       case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason ?? '' };
@@ -35,7 +36,13 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
         const inv = invariants.find((i) => i.name === v.name)!;
         const last = trace.length > 0 ? trace[trace.length - 1] : null;
         const start = last ?? initialTraceState(design, m.devices);
-        const [status] = invariantStatuses(design, callersOf(design, m.devices), [inv], start.state, start.context, last);
+        let status: InvariantStatus;
+        try {
+          [status] = invariantStatuses(design, callersOf(design, m.devices), [inv], start.state, start.context, last, recoveryLimit);
+        } catch (e) {
+          if (e instanceof RecoveryLimitExceeded) throw new InputError(`${where}: its last state could not be confirmed to break ${v.name}: more than ${e.limit.toLocaleString('en-US')} states are reachable from it by clean-up alone`);
+          throw e;
+        }
         if (status.status !== 'broken') throw new InputError(`${where}: replayed, it does not break ${v.name} where it ends: not a violation`);
         return { name: v.name, verdict: 'violated', states: v.states!, counterexample, trace, explanation: status.detail! };
       }
