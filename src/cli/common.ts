@@ -5,7 +5,7 @@ import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
 import { loadInvariants } from '../iommu/invariantRegistry';
-import { parseDuration } from '../core/duration';
+import { parseDuration, userDurationProblem } from '../core/duration';
 import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import { plural } from '../report/plural';
@@ -128,8 +128,9 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
   let maxTimeMs: number | undefined;
   if (mt !== undefined) {
     maxTimeMs = parseDuration(mt);
-    if (maxTimeMs === Number.POSITIVE_INFINITY) throw new InputError(`--max-time ${typed(mt)} is too long to be a time budget`);
-    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) throw new InputError(`--max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${typed(mt)}'`);
+    const problem = userDurationProblem(maxTimeMs);
+    if (problem === 'long') throw new InputError(`--max-time ${typed(mt)} is too long to be a time budget`);
+    if (problem === 'malformed') throw new InputError(`--max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${typed(mt)}'`);
   }
   return { maxStates, maxMemory, ...(maxTimeMs !== undefined ? { maxTimeMs } : {}) };
 }

@@ -109,22 +109,22 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
     if (!reachable && !sequence && args.flags.has('invariant')) throw new InputError('--invariant goes with --reachable or --sequence');
     if ((reachable || sequence) && args.flags.has('self-loops')) throw new InputError('--self-loops goes with the statechart');
 
-    let text: string;
-    if (sequence) {
-      if (format !== 'mermaid') throw new InputError('--sequence is drawn in mermaid only');
-      const invariants = await invariantsByName(undefined);
+    if (sequence && format !== 'mermaid') throw new InputError('--sequence is drawn in mermaid only');
+    const depth = args.flags.has('depth') ? flagInt(args, 'depth', 0, 0, 1000, 'the depth') : undefined;
+    // Both pictures of counterexamples search the whole bound first, as check does.
+    const invariants = await invariantsByName(undefined);
+    if (sequence || reachable) {
       if (invariantName !== undefined) await invariantsByName([invariantName]);
       refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+    }
+    let text: string;
+    if (sequence) {
       const dc = checkForDiagram(design, devices, invariants, DEFAULT_MAX_MEMORY);
       const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
       if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
       if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
       text = sequenceMermaid(design, devices, v);
     } else if (reachable) {
-      const invariants = await invariantsByName(undefined);
-      if (invariantName !== undefined) await invariantsByName([invariantName]);
-      const depth = args.flags.has('depth') ? flagInt(args, 'depth', 0, 0, 1000, 'the depth') : undefined;
-      refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
       const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth, maxMemory: DEFAULT_MAX_MEMORY });
       text = format === 'mermaid' ? reachableMermaid(design, g) : reachableDot(design, g);
     } else {

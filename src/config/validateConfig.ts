@@ -1,6 +1,6 @@
 import { totalmem } from 'node:os';
 import { InputError, shown } from '../errors';
-import { parseDuration } from '../core/duration';
+import { parseDuration, userDurationProblem } from '../core/duration';
 import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
@@ -74,8 +74,9 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   let maxTimeMs: number | undefined;
   if (top.maxTime !== undefined) {
     maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : Number.NaN;
-    if (maxTimeMs === Number.POSITIVE_INFINITY) fail('maxTime', `${shown(top.maxTime)} is too long to be a time budget`);
-    if (!Number.isFinite(maxTimeMs) || maxTimeMs < 1) fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${shown(top.maxTime)}`);
+    const problem = userDurationProblem(maxTimeMs);
+    if (problem === 'long') fail('maxTime', `${shown(top.maxTime)} is too long to be a time budget`);
+    if (problem === 'malformed') fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${shown(top.maxTime)}`);
   }
   let symmetry: boolean | undefined;
   if (top.symmetry !== undefined) {

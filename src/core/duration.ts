@@ -13,3 +13,13 @@ export function parseDuration(s: string): number {
   const unit = (m[2] ?? 's').toLowerCase() as 'ms' | 's' | 'm' | 'h';
   return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]);
 }
+
+/**
+ * What is wrong with a time budget a user gave (`--max-time`, `maxTime`), parsed by
+ * parseDuration: 'malformed' (not a duration, or under a millisecond), 'long' (too many digits
+ * to be a number), or null. Each caller words it for where the value came from.
+ */
+export function userDurationProblem(ms: number): 'malformed' | 'long' | null {
+  if (ms === Number.POSITIVE_INFINITY) return 'long';
+  return Number.isNaN(ms) || ms < 1 ? 'malformed' : null;
+}
