@@ -8,6 +8,7 @@ export class InputError extends Error {}
  */
 export function shown(v: unknown, max = 60): string {
   if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
   let s: string;
   try {
     s = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)) ?? String(v);

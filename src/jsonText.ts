@@ -8,19 +8,21 @@ export function withoutBom(text: string): string {
 /**
  * What is wrong with JSON `text`, from JSON.parse's error `e`, on one line: V8 quotes the
  * input (newlines and all) in some messages, and gives a character position in others; the
- * quote is dropped and the position given as a line and column (`firstLine` is the line
- * `text` starts on in its file; a one-line text from line 1 is given a column only).
+ * quote is dropped and the position given as a line and column (`text` starts at line
+ * `firstLine`, column `firstColumn` of its file; a one-line text from line 1 is given a column
+ * only).
  */
-export function jsonSyntaxProblem(e: unknown, text: string, firstLine = 1): string {
+export function jsonSyntaxProblem(e: unknown, text: string, firstLine = 1, firstColumn = 1): string {
   const message = e instanceof Error ? e.message : String(e);
-  const at = / in JSON at position (\d+)/.exec(message);
+  const at = / (?:in|after) JSON at position (\d+)/.exec(message);
   const quoted = /^(Unexpected token '[^']*'), /.exec(message);
   const what = at ? message.slice(0, at.index) : (quoted ? quoted[1] : message).replace(/\s+/g, ' ').trim();
   const pos = at ? Number(at[1]) : quoted ? firstBadCharacter(text) : -1;
   if (pos < 0) return what;
   const before = text.slice(0, pos).split('\n');
   const line = firstLine === 1 && !text.includes('\n') ? '' : `line ${firstLine + before.length - 1}, `;
-  return `${line}column ${before[before.length - 1].length + 1}: ${what}`;
+  const column = before[before.length - 1].length + (before.length === 1 ? firstColumn : 1);
+  return `${line}column ${column}: ${what}`;
 }
 
 /**
@@ -38,7 +40,7 @@ function firstBadCharacter(text: string): number {
     } catch (e) {
       const m = (e as Error).message;
       if (/end of JSON input/.test(m)) return false;
-      const at = / in JSON at position (\d+)/.exec(m);
+      const at = / (?:in|after) JSON at position (\d+)/.exec(m);
       return !at || Number(at[1]) < prefix.length;
     }
   };
@@ -57,11 +59,11 @@ function firstBadCharacter(text: string): number {
  * Parses JSON a user wrote: a byte-order mark is skipped, and malformed text is an InputError
  * `WHERE: malformed JSON (line L, column C: what)` on one line.
  */
-export function parseJson(text: string, where: string, firstLine = 1): unknown {
+export function parseJson(text: string, where: string, firstLine = 1, firstColumn = 1): unknown {
   const body = withoutBom(text);
   try {
     return JSON.parse(body) as unknown;
   } catch (e) {
-    throw new InputError(`${where}: malformed JSON (${jsonSyntaxProblem(e, body, firstLine)})`);
+    throw new InputError(`${where}: malformed JSON (${jsonSyntaxProblem(e, body, firstLine, firstColumn)})`);
   }
 }

@@ -185,11 +185,13 @@ describe('budgets', async () => {
     const c = run(['check', '--config', config]);
     expect(c.code).toBe(3);
     expect(c.out).toMatch(/stopped early: --max-time 1s reached/);
-    for (const bad of ['0', 'soon', '-5s']) {
+    for (const bad of ['soon', '-5s']) {
       const e = run(['check', '--max-time', bad]);
       expect(e.code).toBe(2);
       expect(e.err).toBe(`dmaown: --max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${bad}'\n`);
     }
+    const zero = run(['check', '--max-time', '0']);
+    expect([zero.code, zero.err]).toEqual([2, "dmaown: --max-time 0 is under a millisecond: a search needs at least 1ms\n"]);
   });
 
   it('CLI: --devices above 8 needs --symmetry, and 16 is the most', () => {

@@ -149,3 +149,84 @@ describe('standard output', () => {
     expect(r.stderr).toBe('dmaown: cannot write standard output: ENOSPC\n');
   });
 });
+
+describe('second audit', () => {
+  const shell = (cmd: string) => spawnSync('bash', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
+
+  it('standard input from a writer slower than start-up, and larger than a pipe holds, is read whole', () => {
+    const lines = Array.from({ length: 4000 }, (_, i) => JSON.stringify(i % 2 === 0 ? { type: 'probe_device', dev: 0 } : { type: 'release_device', dev: 0 })).join('\n');
+    const events = file('slow.ndjson', `${lines}\n`);
+    const r = shell(`(sleep 1; cat ${events}) | node ${BIN} replay --devices 2 - | wc -l; echo "status \${PIPESTATUS[1]}"`);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split(/\s+/)).toEqual(['4000', 'status', '0']);
+  });
+
+  it.runIf(existsSync('/dev/zero'))('an endless input is refused at its size limit, not read into memory', () => {
+    expectOneLineError(run(['replay', '--devices', '2', '/dev/zero']), /^dmaown: '\/dev\/zero' holds more than 256 MiB: not an input dmaown reads$/);
+  });
+
+  it('a config module whose default export throws as it is read', () => {
+    const config = file('default-throws.cjs', 'module.exports = { get default() { throw new Error("no default") } };\n');
+    expectOneLineError(run(['check', '--config', config]), /default-throws\.cjs: reading its export threw: no default$/);
+  });
+
+  it.each([
+    ['checks: [,]', /checks\[0\]: must be an object .*got undefined$/],
+    ['checks: [{ design: "v7", devices: 2, invariants: [, "no-warn"] }]', /checks\[0\]\.invariants: unknown invariant undefined/],
+    ['checks: [{ design: "v7", devices: [,] }]', /checks\[0\]\.devices: must be a whole number or a list of them, got undefined$/],
+  ])('a hole in a list of a JavaScript config (%s) is refused, not skipped', (body, pattern) => {
+    expectOneLineError(run(['check', '--config', file(`hole${body.length}.cjs`, `module.exports = { ${body} };\n`)]), pattern);
+  });
+
+  it('a config budget may be a number: bytes for maxMemory, seconds for maxTime; under a millisecond is named as such', () => {
+    const ok = file('numbers.json', '{"checks": [{"design": "v7", "devices": 1, "invariants": ["type-ok"]}], "maxMemory": 1073741824, "maxTime": 90}');
+    expect(run(['check', '--config', ok]).code).toBe(0);
+    expectOneLineError(run(['check', '--config', file('tiny.json', '{"checks": [{"design": "v7", "devices": 1}], "maxTime": 0.0001}')]), /maxTime: 0\.0001 is under a millisecond/);
+    expectOneLineError(run(['check', '--max-time', '0']), /^dmaown: --max-time 0 is under a millisecond/);
+    expectOneLineError(run(['check', '--config', file('inf.json', '{"checks": [{"design": "v7", "devices": 1e400}]}')]), /got Infinity$/);
+  });
+
+  it('--report over the command\'s own input, or to -, is refused', () => {
+    const config = file('self.json', '{"checks": [{"design": "v7", "devices": 1, "invariants": ["type-ok"]}]}');
+    expectOneLineError(run(['check', '--config', config, '--report', `json=${config}`]), /would write over the input file/);
+    expectOneLineError(run(['check', '--report', 'json=-']), /^dmaown: --report json=-: a report goes to a file; for standard output use --format json$/);
+  });
+
+  it('diagram: --out - is standard output, and an --out that cannot be written is refused first', () => {
+    const r = run(['diagram', '--design', 'v7', '--devices', '1', '--out', '-']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^stateDiagram-v2/);
+    expect(existsSync(join(ROOT, '-'))).toBe(false);
+    expectOneLineError(run(['diagram', '--design', 'v7', '--out', join(dir, 'nodir', 'x.mmd')]), /cannot write: the directory .*nodir does not exist$/);
+  });
+
+  it('diagram --reachable with a --depth too deep to draw is refused before the whole bound is checked', () => {
+    // v7 at 6 devices takes about a minute to check; the refusal must not wait for it.
+    const r = runCli(['diagram', '--design', 'v7', '--reachable', '--devices', '6', '--depth', '30'], { timeoutMs: 30_000 });
+    expectOneLineError(r, /within 30 calls has more than 100,000 states, more than the 150 a diagram can show readably; --depth \d+ fits$/);
+  });
+
+  it('a list of designs with spaces is advised without them', () => {
+    expectOneLineError(run(['check', '--design', 'v7, v8']), /use 'dmaown compare --design v7,v8'/);
+  });
+
+  it('merge - of many documents is linear, and a position is counted from its own line', () => {
+    const many = Array.from({ length: 50_000 }, () => '1').join('\n');
+    const r = runCli(['merge', '-'], { input: `${many}\n{"a":1} }`, timeoutMs: 30_000 });
+    expectOneLineError(r, /document 50002 \(from line 50001\): malformed JSON \(line 50001, column 9: Unexpected token '\}'\)$/);
+  });
+
+  it('a position after the JSON is given as a line and column too', () => {
+    const problem = (t: string) => {
+      try {
+        JSON.parse(t);
+      } catch (e) {
+        return jsonSyntaxProblem(e, t);
+      }
+      return 'parsed';
+    };
+    expect(problem('{"checks": [1] } }')).toBe('column 18: Unexpected non-whitespace character');
+    expect(problem('{\n "a": 1\n} x')).toBe('line 3, column 3: Unexpected non-whitespace character');
+  });
+});
+

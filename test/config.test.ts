@@ -62,6 +62,9 @@ describe('config validation', () => {
     expect(plan.runs[4].invariants.map((i) => i.name)).toEqual(['no-warn']);
     expect(plan.runs[4].expect).toEqual({ 'no-warn': 'violated' });
     expect([plan.maxStates, plan.maxMemory, plan.maxTimeMs]).toEqual([1000, 64 * 1024 * 1024, 600_000]);
+    // Budgets as numbers: bytes and seconds, as --max-memory and --max-time take bare numbers.
+    const numeric = validateConfig({ checks: [{ design: 'v7' }], maxMemory: 64 * 1024 * 1024, maxTime: 600 }, 'c.json', designs, invariants);
+    expect([numeric.maxMemory, numeric.maxTimeMs]).toEqual([64 * 1024 * 1024, 600_000]);
   });
 
   it('symmetry allows bounds up to 16; the command line\'s --symmetry decides over the file\'s', () => {
@@ -100,8 +103,9 @@ describe('config validation', () => {
       [{ checks: [{ design: 'v7' }], maxMemory: 12 }, 'dmaown.config.json: maxMemory: must be a size of at least 1M'],
       // More than any machine here has (the command line refuses --max-memory 999T alike).
       [{ checks: [{ design: 'v7' }], maxMemory: '999T' }, 'dmaown.config.json: maxMemory: "999T" is more than this machine\'s'],
-      [{ checks: [{ design: 'v7' }], maxTime: 600 }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got 600'],
-      [{ checks: [{ design: 'v7' }], maxTime: '0s' }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got "0s"'],
+      [{ checks: [{ design: 'v7' }], maxTime: true }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got true'],
+      [{ checks: [{ design: 'v7' }], maxTime: 'soon' }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got "soon"'],
+      [{ checks: [{ design: 'v7' }], maxTime: '0s' }, 'dmaown.config.json: maxTime: "0s" is under a millisecond'],
     ];
     for (const [raw, msg] of cases) {
       const m = errorOf(raw);

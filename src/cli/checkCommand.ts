@@ -11,7 +11,7 @@ import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
-import { reportFlags, writeReports } from './reportFlags';
+import { refuseReportsOverInputs, reportFlags, writeReports } from './reportFlags';
 import { plural } from '../report/plural';
 
 const REPORT_FORMATS = ['text', 'json', 'junit', 'md'] as const;
@@ -111,12 +111,14 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       cwd: process.cwd(),
       symmetry: args.flags.has('symmetry') ? symmetryFlag(args) : undefined,
       single: async () => ({
-        design: await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN, `to check several, use 'dmaown compare --design ${flagString(args, 'design')}' or a --config with several checks`),
+        design: await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN, (list) => `to check several, use 'dmaown compare --design ${list}' or a --config with several checks`),
         devices: devicesFlag(args),
         invariants: await invariantsByName(named ? [...named, ...args.positional] : undefined),
         expect: {},
       }),
     });
+    // A report written over the config it came from would replace it.
+    refuseReportsOverInputs(reports, plan.source === null ? [] : [plan.source]);
     const budget = budgetFlags(args);
     if (!args.flags.has('max-states') && plan.maxStates !== undefined) budget.maxStates = plan.maxStates;
     if (!args.flags.has('max-memory') && plan.maxMemory !== undefined) budget.maxMemory = plan.maxMemory;

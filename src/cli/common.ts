@@ -6,7 +6,7 @@ import { loadDesigns } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
 import { loadInvariants } from '../iommu/invariantRegistry';
 import { parseDuration, userDurationProblem } from '../core/duration';
-import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
+import { machineMemoryText, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
 import { plural } from '../report/plural';
 import { flagInt, flagList, flagString, typed, type FlagSpec, type ParsedArgs } from './args';
@@ -18,15 +18,17 @@ export const DEFAULT_MAX_MEMORY = Math.floor(totalmem() / 2);
 
 /**
  * The design named `name`, or an InputError listing the known ones. A comma list of known
- * designs gets its own message, followed by `several` (what the command offers instead).
+ * designs gets its own message, followed by `several(list)` (what the command offers instead,
+ * given the list without spaces).
  */
-export async function designByName(name: string, several?: string): Promise<Design> {
+export async function designByName(name: string, several?: (list: string) => string): Promise<Design> {
   const designs = await loadDesigns();
   const d = designs.find((x) => x.name === name);
   if (!d) {
     // A list where one design is taken (check, shard, replay, diagram): `several` says what to do instead.
-    if (name.includes(',') && name.split(',').every((n) => designs.some((x) => x.name === n.trim()))) {
-      throw new InputError(`--design takes one design here, got '${name}'${several ? `; ${several}` : ''}`);
+    const list = name.split(',').map((n) => n.trim());
+    if (list.length > 1 && list.every((n) => designs.some((x) => x.name === n))) {
+      throw new InputError(`--design takes one design here, got '${name}'${several ? `; ${several(list.join(','))}` : ''}`);
     }
     throw new InputError(`unknown design '${name}' (known: ${designs.map((x) => x.name).join(', ')})`);
   }
@@ -122,7 +124,7 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
     maxMemory = parseBytes(mm);
     const problem = userBudgetProblem(maxMemory);
     if (problem === 'small') throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${typed(mm)}'`);
-    if (problem === 'large') throw new InputError(`--max-memory ${typed(mm)} is more than this machine's ${formatBytes(totalmem())}`);
+    if (problem === 'large') throw new InputError(`--max-memory ${typed(mm)} is more than this machine's ${machineMemoryText()}`);
   }
   const mt = flagString(p, 'max-time');
   let maxTimeMs: number | undefined;
@@ -130,6 +132,7 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
     maxTimeMs = parseDuration(mt);
     const problem = userDurationProblem(maxTimeMs);
     if (problem === 'long') throw new InputError(`--max-time ${typed(mt)} is too long to be a time budget`);
+    if (problem === 'short') throw new InputError(`--max-time ${typed(mt)} is under a millisecond: a search needs at least 1ms`);
     if (problem === 'malformed') throw new InputError(`--max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${typed(mt)}'`);
   }
   return { maxStates, maxMemory, ...(maxTimeMs !== undefined ? { maxTimeMs } : {}) };

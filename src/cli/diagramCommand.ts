@@ -17,6 +17,7 @@ import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
 import { flagChoice, flagInt, flagList, flagString, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
 import { DEFAULT_MAX_MEMORY, designByName, invariantsByName } from './common';
+import { unwritable } from './reportFlags';
 import { refuseTooLarge } from './sizeCheck';
 import { plural } from '../report/plural';
 
@@ -57,7 +58,7 @@ docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any i
   --format mermaid|dot|svg   mermaid (for GitHub markdown; default), Graphviz dot, or svg
                              (rendered in-process by Graphviz compiled to WebAssembly);
                              --sequence is mermaid only
-  --out FILE                 write to FILE instead of standard output
+  --out FILE                 write to FILE instead of standard output (- : standard output)
 
 exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input,
              4 internal error`,
@@ -110,6 +111,10 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
     if ((reachable || sequence) && args.flags.has('self-loops')) throw new InputError('--self-loops goes with the statechart');
 
     if (sequence && format !== 'mermaid') throw new InputError('--sequence is drawn in mermaid only');
+    // `--out -` is standard output; a file that cannot be written is refused before any search.
+    const out = flagString(args, 'out') === '-' ? undefined : flagString(args, 'out');
+    const outProblem = out === undefined ? null : unwritable(out);
+    if (outProblem) throw new InputError(`--out ${out}: cannot write: ${outProblem}`);
     const depth = args.flags.has('depth') ? flagInt(args, 'depth', 0, 0, 1000, 'the depth') : undefined;
     // Both pictures of counterexamples search the whole bound first, as check does.
     const invariants = await invariantsByName(undefined);
@@ -133,7 +138,6 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       text = format === 'mermaid' ? statechartMermaid(sc, selfLoops) : statechartDot(sc, selfLoops);
     }
     if (format === 'svg' && !sequence) text = await renderSvg(text);
-    const out = flagString(args, 'out');
     if (out === undefined) process.stdout.write(text);
     else {
       try {

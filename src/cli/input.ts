@@ -1,18 +1,61 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { InputError } from '../errors';
 import { jsonSyntaxProblem, parseJson, withoutBom } from '../jsonText';
 
+/** The most an input file (or standard input) may hold: far above any shard set or trace. */
+export const MAX_INPUT_BYTES = 256 * 2 ** 20;
+
 /**
  * Reads a file, or standard input for `-` / no name (saying so on stderr when it is a terminal,
- * which would otherwise seem to hang). An unreadable file is an InputError.
+ * which would otherwise seem to hang). An unreadable file, or one past MAX_INPUT_BYTES (such as
+ * /dev/zero), is an InputError.
  */
 export function readInput(name: string | undefined): string {
-  if ((name === undefined || name === '-') && process.stdin.isTTY) process.stderr.write('dmaown: reading standard input (end it with Ctrl-D)\n');
+  const stdin = name === undefined || name === '-';
+  const what = stdin ? 'standard input' : `'${name}'`;
+  // isatty(0), not process.stdin: creating that stream would make fd 0 non-blocking.
+  if (stdin && isatty(0)) process.stderr.write('dmaown: reading standard input (end it with Ctrl-D)\n');
+  let fd: number | undefined;
   try {
-    return readFileSync(name === undefined || name === '-' ? 0 : name, 'utf8');
+    fd = stdin ? 0 : openSync(name, 'r');
+    return readAll(fd, what);
   } catch (e) {
-    throw new InputError(`cannot read ${name === undefined || name === '-' ? 'standard input' : `'${name}'`}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (e instanceof InputError) throw e;
+    throw new InputError(`cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
+}
+
+/**
+ * Reads `fd` to its end as UTF-8, in blocks. A descriptor left non-blocking by whoever opened
+ * it (EAGAIN: a pipe whose writer is slower than us) is waited on, not taken for an error.
+ */
+function readAll(fd: number, what: string): string {
+  const blocks: Uint8Array[] = [];
+  const block = new Uint8Array(1 << 16);
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  let total = 0;
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(fd, block, 0, block.length, null);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') { Atomics.wait(pause, 0, 0, 10); continue; }
+      if ((e as NodeJS.ErrnoException).code === 'EOF') break;
+      throw e;
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_INPUT_BYTES) throw new InputError(`${what} holds more than ${MAX_INPUT_BYTES / 2 ** 20} MiB: not an input dmaown reads`);
+    blocks.push(block.slice(0, n));
+  }
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const b of blocks) { all.set(b, at); at += b.length; }
+  // ignoreBOM: a byte-order mark is kept here and skipped by the JSON readers (jsonText).
+  return new TextDecoder('utf-8', { ignoreBOM: true }).decode(all);
 }
 
 /**

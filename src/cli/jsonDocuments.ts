@@ -10,7 +10,14 @@ export function parseJsonDocuments(text: string): unknown[] {
   const docs: unknown[] = [];
   let i = 0;
   const n = text.length;
-  const lineAt = (pos: number) => text.slice(0, pos).split('\n').length;
+  // The line and column of a position, counted on from the last one asked (positions only grow).
+  let line = 1;
+  let lineStart = 0;
+  let counted = 0;
+  const lineAt = (pos: number) => {
+    for (; counted < pos; counted++) if (text.charCodeAt(counted) === 10) { line++; lineStart = counted + 1; }
+    return line;
+  };
   while (i < n) {
     while (i < n && /\s/.test(text[i])) i++;
     if (i === n) break;
@@ -38,7 +45,8 @@ export function parseJsonDocuments(text: string): unknown[] {
         }
       }
     }
-    docs.push(parseJson(text.slice(start, i), `document ${docs.length + 1} (from line ${lineAt(start)})`, lineAt(start)));
+    const first = lineAt(start);
+    docs.push(parseJson(text.slice(start, i), `document ${docs.length + 1} (from line ${first})`, first, start - lineStart + 1));
   }
   return docs;
 }

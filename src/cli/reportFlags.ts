@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors';
 import type { parseArgs } from './args';
@@ -16,6 +16,7 @@ export function reportFlags<F extends string>(args: ReturnType<typeof parseArgs>
     const fmt = r.slice(0, eq) as F;
     if (eq < 0 || !formats.includes(fmt) || eq === r.length - 1) throw new InputError(`--report must be FORMAT=FILE with FORMAT one of ${formats.join(', ')}, got '${r}'`);
     const file = r.slice(eq + 1);
+    if (file === '-') throw new InputError(`--report ${fmt}=-: a report goes to a file; for standard output use --format ${fmt}`);
     if (files.has(resolve(file))) throw new InputError(`--report names the file '${file}' twice: each report needs its own file`);
     files.add(resolve(file));
     const problem = unwritable(file);
@@ -24,8 +25,26 @@ export function reportFlags<F extends string>(args: ReturnType<typeof parseArgs>
   });
 }
 
+/**
+ * Refuses a report written over one of the command's own input files (`inputs`: a config, shard
+ * results), which it would silently replace.
+ */
+export function refuseReportsOverInputs(reports: readonly [string, string][], inputs: readonly string[]): void {
+  const same = (a: string, b: string) => {
+    try {
+      return realpathSync(a) === realpathSync(b);
+    } catch {
+      return resolve(a) === resolve(b);
+    }
+  };
+  for (const [fmt, file] of reports) {
+    const input = inputs.find((i) => i !== '-' && same(i, file));
+    if (input !== undefined) throw new InputError(`--report ${fmt}=${file} would write over the input file '${input}': give the report another name`);
+  }
+}
+
 /** Why `file` could not be written, or null: checked without creating or changing it. */
-function unwritable(file: string): string | null {
+export function unwritable(file: string): string | null {
   const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
   try {
     if (statSync(file).isDirectory()) return 'it is a directory';

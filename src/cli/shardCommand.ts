@@ -75,7 +75,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const depth = flagString(args, 'depth') === undefined ? undefined : flagInt(args, 'depth', 1, 1, MAX_DEPTH, 'the depth of the frontier');
     const format = flagChoice(args, 'format', FORMATS, 'text');
     const reports = reportFlags(args, FORMATS);
-    const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN, 'a sharded run checks one design: run one set of shards per design');
+    const design = await designByName(flagString(args, 'design') ?? DEFAULT_DESIGN, () => 'a sharded run checks one design: run one set of shards per design');
     const devices = devicesFlag(args);
     const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
     const search = searchFlags(args);

@@ -22,13 +22,14 @@ export interface DmaownConfig {
   readonly checks: readonly ConfigCheck[];
   /** Stop each search after this many distinct states (`--max-states` overrides it). */
   readonly maxStates?: number;
-  /** Memory budget of each search, like "512M" or "8G" (`--max-memory` overrides it). */
-  readonly maxMemory?: string;
+  /** Memory budget of each search, like "512M" or "8G", or a number of bytes (`--max-memory` overrides it). */
+  readonly maxMemory?: string | number;
   /**
-   * Time budget of each search, like "90s", "10m" or "2h" (`--max-time` overrides it); a search
-   * it stops is incomplete, and where it stops depends on the machine's speed.
+   * Time budget of each search, like "90s", "10m" or "2h", or a number of seconds (`--max-time`
+   * overrides it); a search it stops is incomplete, and where it stops depends on the
+   * machine's speed.
    */
-  readonly maxTime?: string;
+  readonly maxTime?: string | number;
   /**
    * Reduce each search by the devices' and users' symmetry where the design has it, and allow
    * bounds up to 16 devices (`--symmetry` / `--symmetry=false` override it).

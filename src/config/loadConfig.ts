@@ -46,14 +46,20 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
   } catch (e) {
     throw new InputError(`${path}: cannot load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
   }
-  let value: unknown = mod.default ?? mod.config;
-  // A CommonJS module imported as ESM nests its exports under `default`: its own `default` or
-  // `config` export is one level down (twice at most: a compiled .ts default export).
-  for (let i = 0; i < 2 && value !== null && typeof value === 'object' && !('checks' in value); i++) {
-    const v = value as Record<string, unknown>;
-    if (v.default !== undefined) value = v.default;
-    else if (v.config !== undefined) value = v.config;
-    else break;
+  let value: unknown;
+  try {
+    value = mod.default ?? mod.config;
+    // A CommonJS module imported as ESM nests its exports under `default`: its own `default` or
+    // `config` export is one level down (twice at most: a compiled .ts default export).
+    for (let i = 0; i < 2 && value !== null && typeof value === 'object' && !('checks' in value); i++) {
+      const v = value as Record<string, unknown>;
+      if (v.default !== undefined) value = v.default;
+      else if (v.config !== undefined) value = v.config;
+      else break;
+    }
+  } catch (e) {
+    // A getter or a proxy in the module threw as its export was read: the file's fault.
+    throw new InputError(`${path}: reading its export threw: ${(e as Error)?.message ?? String(e)}`);
   }
   if (value === undefined) throw new InputError(`${path}: export the config as the default export (or as 'config')`);
   return value;

@@ -1,7 +1,6 @@
-import { totalmem } from 'node:os';
 import { InputError, shown } from '../errors';
 import { parseDuration, userDurationProblem } from '../core/duration';
-import { formatBytes, parseBytes, userBudgetProblem } from '../core/memoryBudget';
+import { machineMemoryText, parseBytes, userBudgetProblem } from '../core/memoryBudget';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MAX_WORKERS, MIN_DEVICES } from '../model/vocabulary';
@@ -43,7 +42,8 @@ const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory', 'maxTime', 'sym
 const CHECK_KEYS = ['design', 'devices', 'invariants', 'expect'];
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const asList = (x: unknown): unknown[] => (Array.isArray(x) ? x : [x]);
+/** A value or list as a list; a hole in a list (JavaScript `[a, , b]`) becomes undefined, which is refused as a value, not skipped. */
+const asList = (x: unknown): unknown[] => (Array.isArray(x) ? Array.from(x) : [x]);
 
 /**
  * Checks a parsed config (`where` names the file in messages) and resolves its names against the
@@ -66,16 +66,19 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   }
   let maxMemory: number | undefined;
   if (top.maxMemory !== undefined) {
-    maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : Number.NaN;
+    // A string like "8G", or a number of bytes (as --max-memory takes a bare number).
+    maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : typeof top.maxMemory === 'number' ? Math.floor(top.maxMemory) : Number.NaN;
     const problem = userBudgetProblem(maxMemory);
     if (problem === 'small') fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${shown(top.maxMemory)}`);
-    if (problem === 'large') fail('maxMemory', `${shown(top.maxMemory)} is more than this machine's ${formatBytes(totalmem())}`);
+    if (problem === 'large') fail('maxMemory', `${shown(top.maxMemory)} is more than this machine's ${machineMemoryText()}`);
   }
   let maxTimeMs: number | undefined;
   if (top.maxTime !== undefined) {
-    maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : Number.NaN;
+    // A string like "10m", or a number of seconds (as --max-time takes a bare number).
+    maxTimeMs = typeof top.maxTime === 'string' ? parseDuration(top.maxTime) : typeof top.maxTime === 'number' ? Math.round(top.maxTime * 1000) : Number.NaN;
     const problem = userDurationProblem(maxTimeMs);
     if (problem === 'long') fail('maxTime', `${shown(top.maxTime)} is too long to be a time budget`);
+    if (problem === 'short') fail('maxTime', `${shown(top.maxTime)} is under a millisecond: a search needs at least "1ms"`);
     if (problem === 'malformed') fail('maxTime', `must be a duration like "90s", "10m" or "2h", got ${shown(top.maxTime)}`);
   }
   let symmetry: boolean | undefined;
@@ -96,7 +99,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   const runs: PlannedRun[] = [];
   /** Each design and bound checked so far, and the entry that checks it. */
   const seenAt = new Map<string, number>();
-  (top.checks as unknown[]).forEach((entry, i) => {
+  asList(top.checks).forEach((entry, i) => {
     const at = `checks[${i}]`;
     if (!isObject(entry)) fail(at, `must be an object like {"design": "v7", "devices": 3}, got ${shown(entry)}`);
     const e = entry as Record<string, unknown>;
@@ -118,7 +121,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     let invs: Invariant[] = [...invariants];
     if (e.invariants !== undefined) {
       if (!Array.isArray(e.invariants) || e.invariants.length === 0) fail(`${at}.invariants`, `must be a non-empty list of invariant names, got ${shown(e.invariants)}`);
-      invs = (e.invariants as unknown[]).map((n, j, all) => {
+      invs = asList(e.invariants).map((n, j, all) => {
         const inv = invariants.find((x) => x.name === n);
         if (!inv) fail(`${at}.invariants`, `unknown invariant ${shown(n)} (known: ${invariants.map((x) => x.name).join(', ')})`);
         if (all.indexOf(n) !== j) fail(`${at}.invariants`, `${shown(n)} is named twice`);

@@ -16,10 +16,11 @@ export function parseDuration(s: string): number {
 
 /**
  * What is wrong with a time budget a user gave (`--max-time`, `maxTime`), parsed by
- * parseDuration: 'malformed' (not a duration, or under a millisecond), 'long' (too many digits
- * to be a number), or null. Each caller words it for where the value came from.
+ * parseDuration: 'malformed' (not a duration), 'short' (under a millisecond), 'long' (too many
+ * digits to be a number), or null. Each caller words it for where the value came from.
  */
-export function userDurationProblem(ms: number): 'malformed' | 'long' | null {
+export function userDurationProblem(ms: number): 'malformed' | 'short' | 'long' | null {
+  if (Number.isNaN(ms)) return 'malformed';
   if (ms === Number.POSITIVE_INFINITY) return 'long';
-  return Number.isNaN(ms) || ms < 1 ? 'malformed' : null;
+  return ms < 1 ? 'short' : null;
 }

@@ -84,6 +84,11 @@ export function formatBytes(n: number): string {
   return `${n.toFixed(n < 10 && i > 0 ? 1 : 0)} ${units[i]}`;
 }
 
+/** This machine's memory for a message that refuses a larger budget: to the hundredth of a GiB, so never rounded up past the budget refused. */
+export function machineMemoryText(): string {
+  return `${(Math.floor((totalmem() / 2 ** 30) * 100) / 100).toFixed(2)} GiB`;
+}
+
 /** Parses `512M`, `8G`, `1.5GiB`, `100000000` (bytes). Returns NaN when malformed. */
 export function parseBytes(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(s.trim());

@@ -81,11 +81,34 @@ export interface ReachableOptions {
 
 const sameEvent = (a: IommuEvent, b: IommuEvent) => JSON.stringify(a) === JSON.stringify(b);
 
-/** The largest depth whose graph stays within `maxStates` states, from a BFS depth list. */
-function largestDepthWithin(depths: readonly number[], maxStates: number): number {
-  const sorted = [...depths].sort((a, b) => a - b);
-  if (sorted.length <= maxStates) return sorted[sorted.length - 1];
-  return sorted[maxStates] - 1;
+/** States counted for a refusal's message before it says "more than". */
+const COUNT_LIMIT = 100_000;
+
+/**
+ * The InputError for a graph within `depth` calls of more than `maxStates` states: how many it
+ * has (up to COUNT_LIMIT), and the largest depth that fits, or, when the counterexample to
+ * show (`path`, of invariant `name`) is longer than that, to use fewer devices.
+ */
+function tooLarge(design: Design, devices: number, depth: number, maxStates: number, path: { length: number; name: string } | null): InputError {
+  let count: string;
+  try {
+    count = exploreGraph(design, devices, [], { maxDepth: depth, maxStates: COUNT_LIMIT, keepEdges: false }).rows.length.toLocaleString('en-US');
+  } catch (e) {
+    if (!(e instanceof GraphTooLarge)) throw e;
+    count = `more than ${COUNT_LIMIT.toLocaleString('en-US')}`;
+  }
+  // Each try stops at maxStates + 1 states, so this costs little.
+  let fits = 0;
+  for (; fits + 1 < depth; fits++) {
+    try {
+      exploreGraph(design, devices, [], { maxDepth: fits + 1, maxStates, keepEdges: false });
+    } catch (e) {
+      if (!(e instanceof GraphTooLarge)) throw e;
+      break;
+    }
+  }
+  const hint = path && fits < path.length ? `; the ${path.name} counterexample takes ${path.length} calls: try fewer --devices` : `; --depth ${fits} fits`;
+  return new InputError(`the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${depth} calls has ${count} states, more than the ${maxStates} a diagram can show readably${hint}`);
 }
 
 /**
@@ -97,6 +120,15 @@ function largestDepthWithin(depths: readonly number[], maxStates: number): numbe
 export function reachableGraph(design: Design, devices: number, invariants: readonly Invariant[], o: ReachableOptions = {}): ReachableGraph {
   const maxStates = o.maxStates ?? REACHABLE_MAX_STATES;
   const maxEdges = o.maxEdges ?? REACHABLE_MAX_EDGES;
+  // With a depth given, a graph too large to draw is refused before the whole bound is checked.
+  if (o.depth !== undefined) {
+    try {
+      exploreGraph(design, devices, [], { maxDepth: o.depth, maxStates, keepEdges: false });
+    } catch (e) {
+      if (!(e instanceof GraphTooLarge)) throw e;
+      throw tooLarge(design, devices, o.depth, maxStates, null);
+    }
+  }
   const dc = checkForDiagram(design, devices, invariants, o.maxMemory);
   let chosen: InvariantVerdict | undefined;
   if (o.invariant !== undefined) {
@@ -109,16 +141,12 @@ export function reachableGraph(design: Design, devices: number, invariants: read
   const depth = o.depth ?? path?.length ?? dc.result.depth;
   if (path && depth < path.length) throw new InputError(`--depth ${depth} cuts the ${chosen!.name} counterexample, which takes ${path.length} calls`);
 
-  const what = `design ${design.name} at ${plural(devices, 'device')}`;
   let g;
   try {
     g = exploreGraph(design, devices, invariants, { maxDepth: depth, maxStates });
   } catch (e) {
     if (!(e instanceof GraphTooLarge)) throw e;
-    const all = exploreGraph(design, devices, [], { maxDepth: depth, maxStates: 1_000_000, keepEdges: false });
-    const fits = largestDepthWithin(all.depth, maxStates);
-    const hint = path && fits < path.length ? `; the ${chosen!.name} counterexample takes ${path.length} calls: try fewer --devices` : `; --depth ${fits} fits`;
-    throw new InputError(`the reachable graph of ${what} within ${depth} calls has ${all.rows.length} states, more than the ${maxStates} a diagram can show readably${hint}`);
+    throw tooLarge(design, devices, depth, maxStates, path && { length: path.length, name: chosen!.name });
   }
   const { model } = g;
 
@@ -147,7 +175,7 @@ export function reachableGraph(design: Design, devices: number, invariants: read
     edges.push({ src: e.src, dst: e.dst, event: model.actions[e.action].event, ret: e.ret, warn: e.warn, guard: e.fired?.guardName ?? '', pathStep: step });
   });
   if (edges.length > maxEdges) {
-    throw new InputError(`the reachable graph of ${what} within ${depth} calls has ${edges.length} transitions to draw, more than the ${maxEdges} a diagram can show readably; pass a smaller --depth`);
+    throw new InputError(`the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${depth} calls has ${edges.length} transitions to draw, more than the ${maxEdges} a diagram can show readably; pass a smaller --depth`);
   }
   const stateInvariants = model.invariants.filter((i) => i.kind === 'always');
   const nodes: ReachableNode[] = g.rows.map((row, id) => {
