@@ -3,7 +3,11 @@
  * (one line, exit 2) naming the file and the field, never merged into nothing checked, an
  * overflowing sum or an internal error.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mergeCommand, shardInputs } from '../src/cli/mergeCommand';
 import { InputError } from '../src/errors';
 import { RECOVERY_LIMIT, RecoveryLimitExceeded, invariantStatuses } from '../src/explore/stateInvariants';
 import { callersOf } from '../src/iommu/callers';
@@ -12,10 +16,11 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import type { Invariant } from '../src/iommu/invariant';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
+import { mergeJson, mergeText } from '../src/report/mergeReport';
 import { shardJson } from '../src/report/shardReport';
-import { checkShard } from '../src/swarm/checkShard';
-import { mergedDesignCheck } from '../src/swarm/mergedDesignCheck';
-import { indexList, mergeShards, type KnownNames, type ShardInput } from '../src/swarm/mergeShards';
+import { checkShard, type ShardOptions } from '../src/swarm/checkShard';
+import { checkedVerdicts, mergedDesignCheck } from '../src/swarm/mergedDesignCheck';
+import { indexList, knownNames, mergeShards, type KnownNames, type ShardInput } from '../src/swarm/mergeShards';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -24,14 +29,19 @@ describe('merge refuses what no shard writes', async () => {
   const invariants: Invariant[] = await loadInvariants();
   const design = (name: string) => designs.find((d) => d.name === name)!;
   const known: KnownNames = { designs: designs.map((d) => d.name), invariants: invariants.map((i) => i.name) };
-  /** The three shards of v8 at 2 devices, as `dmaown shard --format json` writes them. */
-  const docs: Doc[] = Array.from({ length: 3 }, (_, index) => JSON.parse(JSON.stringify(shardJson(checkShard(design('v8'), 2, invariants, { shards: 3, index, depth: 1 })))));
-  /** The shards as merge reads them, each document edited by `edit` (a copy). */
-  const inputs = (edit: (d: Doc, k: number) => void = () => {}): ShardInput[] => docs.map((doc, k) => {
+  /** What `dmaown merge` knows: the names, and which invariants each design rules out. */
+  const full: KnownNames = knownNames(designs, invariants);
+  /** Every shard of a run, as `dmaown shard --format json` writes them. */
+  const shardDocs = (name: string, o: Omit<ShardOptions, 'index'>): Doc[] => Array.from({ length: o.shards }, (_, index) => JSON.parse(JSON.stringify(shardJson(checkShard(design(name), 2, invariants, { ...o, index })))));
+  /** The three shards of v8 at 2 devices. */
+  const docs: Doc[] = shardDocs('v8', { shards: 3, depth: 1 });
+  /** The shards of `of` as merge reads them (named `PREFIX0.json` ...), each document edited by `edit` (a copy). */
+  const inputsOf = (of: readonly Doc[], prefix: string) => (edit: (d: Doc, k: number) => void = () => {}): ShardInput[] => of.map((doc, k) => {
     const d = structuredClone(doc);
     edit(d, k);
-    return { file: `s${k}.json`, doc: d };
+    return { file: `${prefix}${k}.json`, doc: d };
   });
+  const inputs = inputsOf(docs, 's');
   /** An InputError whose one line matches `re`. */
   const fails = (f: () => unknown, re: RegExp) => {
     expect(f).toThrow(InputError);
@@ -146,5 +156,142 @@ describe('merge refuses what no shard writes', async () => {
     expect(() => statuses(1)).toThrow(RecoveryLimitExceeded);
     expect(() => statuses(1)).toThrow(/^viability: more than 1 states reachable by clean-up alone$/);
     expect(RECOVERY_LIMIT).toBe(200_000);
+  });
+
+  // singleton rules refcount-balance out (it keeps no owner count); v7 breaks several invariants.
+  const singleton = design('singleton');
+  const singletonReason = singleton.notApplicable!['refcount-balance'];
+  const single = inputsOf(shardDocs('singleton', { shards: 2, depth: 1 }), 't');
+  const rb = invariants.findIndex((i) => i.name === 'refcount-balance');
+  const typeOk = invariants.findIndex((i) => i.name === 'type-ok');
+  const esc = (t: string) => t.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+  it('genuine shards of a design that rules an invariant out merge, n/a with the design\'s reason', () => {
+    expect(singletonReason).toBeTruthy();
+    expect(single()[0].doc).toMatchObject({ invariants: { [rb]: { name: 'refcount-balance', verdict: 'n/a', reason: singletonReason } } });
+    const m = mergeShards(single(), full);
+    expect(m.invariants[rb]).toEqual({ name: 'refcount-balance', verdict: 'n/a', reason: singletonReason });
+    expect(mergedDesignCheck(m, singleton, invariants).verdicts[rb]).toEqual({ name: 'refcount-balance', verdict: 'n/a', reason: singletonReason });
+    // Every design: the merged verdicts are n/a exactly where the design says so.
+    expect(mergeShards(inputs(), full).invariants.map((v) => v.verdict === 'n/a')).toEqual(invariants.map((i) => full.notApplicable!('v8', i.name) !== undefined));
+  });
+
+  it('an n/a verdict whose reason is not a string, naming the file and the invariant; a string reason is the design\'s, not the file\'s', () => {
+    for (const reason of [{ why: 'x' }, 7, null, '', ['a']]) {
+      fails(() => mergeShards(single((d, k) => { if (k === 1) d.invariants[rb].reason = reason; })), new RegExp(`^merge: t1.json: invariants\\[${rb}\\] \\(refcount-balance\\): "reason" is not a string: an n/a verdict says why$`));
+      fails(() => mergeShards(single((d) => { delete d.invariants[rb].reason; }), full), /^merge: t0.json: invariants\[\d+\] \(refcount-balance\): "reason" is not a string/);
+    }
+    // An edited reason (on two lines, say) is not printed: the design says why.
+    const edited = single((d) => { d.invariants[rb].reason = 'EDITED\nsecond line'; });
+    expect(mergeShards(edited, full).invariants[rb].reason).toBe(singletonReason);
+    // Without the design's word in mergeShards, mergedDesignCheck still takes the design's.
+    const m = mergeShards(edited);
+    const dc = mergedDesignCheck(m, singleton, invariants);
+    expect(dc.verdicts[rb]).toEqual({ name: 'refcount-balance', verdict: 'n/a', reason: singletonReason });
+    const shown = { ...m, invariants: checkedVerdicts(m, dc) };
+    expect(shown.invariants[rb]).toEqual({ name: 'refcount-balance', verdict: 'n/a', reason: singletonReason });
+    expect(mergeText(shown, dc)).not.toMatch(/EDITED|object Object/);
+    expect(mergeText(shown, dc)).toContain(singletonReason);
+    expect(JSON.stringify(mergeJson(shown, dc))).not.toMatch(/EDITED/);
+  });
+
+  it('a verdict that contradicts the design\'s own applicability, naming the file and the invariant', () => {
+    // type-ok applies to v8: a shard cannot say n/a.
+    const naTypeOk = (d: Doc) => { d.invariants[typeOk] = { name: 'type-ok', verdict: 'n/a', reason: 'it does not apply' }; };
+    fails(() => mergeShards(inputs(naTypeOk), full), new RegExp(`^merge: s0.json: invariants\\[${typeOk}\\] \\(type-ok\\): the shard says n/a, but it applies to v8$`));
+    // refcount-balance is n/a for singleton: a shard cannot say holds, unknown or violated.
+    for (const verdict of ['holds', 'unknown']) {
+      fails(() => mergeShards(single((d, k) => { if (k === 1) d.invariants[rb] = { name: 'refcount-balance', verdict, states: 10 }; }), full),
+        new RegExp(`^merge: t1.json: invariants\\[${rb}\\] \\(refcount-balance\\): the shard says ${verdict}, but it is n/a for singleton \\(${esc(singletonReason)}\\)$`));
+    }
+    const violated = { name: 'refcount-balance', verdict: 'violated', states: 10, explanation: 'x', counterexample: [], trace: [] };
+    fails(() => mergeShards(single((d) => { d.invariants[rb] = violated; }), full), /^merge: t0.json: invariants\[\d+\] \(refcount-balance\): the shard says violated, but it is n\/a for singleton/);
+    // Without the design's word in mergeShards (they merge), mergedDesignCheck refuses them.
+    fails(() => mergedDesignCheck(mergeShards(inputs(naTypeOk)), design('v8'), invariants), /^merge: type-ok: the shards say n\/a, but it applies to v8$/);
+    const holds = mergeShards(single((d) => { d.invariants[rb] = { name: 'refcount-balance', verdict: 'holds', states: 10 }; }));
+    expect(holds.invariants[rb].verdict).toBe('holds');
+    fails(() => mergedDesignCheck(holds, singleton, invariants), new RegExp(`^merge: refcount-balance: the shards say holds, but it is n/a for singleton \\(${esc(singletonReason)}\\)$`));
+  });
+
+  it('"shard.reducedBy" that no shard writes (set without --symmetry, empty, or not one line), and a "shard.digest" that is not 8 hex digits', () => {
+    fails(() => mergeShards(inputs((d, k) => { if (k === 2) d.shard.reducedBy = 'device renumbering'; })), /^merge: s2.json: "shard.reducedBy" is not null, but "shard.symmetry" is false: a shard is reduced only with --symmetry$/);
+    for (const text of ['devices\nFAKE: line', 'a\rb', 'tab\there', 'esc\u001b[31m', 'line\u2028sep']) {
+      fails(() => mergeShards(inputs((d) => { d.shard.symmetry = true; d.shard.reducedBy = text; })), /^merge: s0.json: "shard.reducedBy" is not one line of text \(it has a control character\): not what a shard writes$/);
+    }
+    fails(() => mergeShards(inputs((d) => { d.shard.symmetry = true; d.shard.reducedBy = ''; })), /^merge: s0.json: "shard.reducedBy" is empty/);
+    // The digest, also on the report's header line, is eight hex digits.
+    expect(docs[0].shard.digest).toMatch(/^[0-9a-f]{8}$/);
+    for (const digest of ['abc\ndef0', 'ABCDEF01', '123456789', 12345678]) {
+      fails(() => mergeShards(inputs((d) => { d.shard.digest = digest; })), /^merge: s0.json: "shard.digest" is not 8 hex digits \(what a shard writes\)$/);
+    }
+    // What shards do write: null without --symmetry, or with it where no symmetry applies (checkShard), else one line.
+    expect(mergeShards(inputs()).run).toMatchObject({ symmetry: false, reducedBy: null });
+    expect(mergeShards(inputs((d) => { d.shard.symmetry = true; }), full).run).toMatchObject({ symmetry: true, reducedBy: null });
+    const sym = mergeShards(inputsOf(shardDocs('v8', { shards: 2, depth: 1, symmetry: true }), 'y')(), full);
+    expect(sym.run.symmetry).toBe(true);
+    expect(sym.run.reducedBy).toMatch(/^[^\n]+$/);
+  });
+
+  it('a file holding one JSON array of shard results: each element one shard, named by position', () => {
+    const texts: Record<string, string> = {
+      'arr.json': JSON.stringify(docs),
+      'pretty.json': JSON.stringify(docs.slice(1), null, 2),
+      'one.json': JSON.stringify(docs[0]),
+      'empty.json': ' [ ] ',
+      'nested.json': JSON.stringify([docs]),
+      '-': JSON.stringify(docs[1]) + JSON.stringify(docs[2]),
+    };
+    const read = (f: string) => texts[f];
+    const arr = shardInputs(['arr.json'], read);
+    expect(arr.map((i) => i.file)).toEqual(['arr.json #1', 'arr.json #2', 'arr.json #3']);
+    expect(mergeShards(arr, full)).toEqual(mergeShards(inputs(), full));
+    expect(shardInputs(['one.json', 'pretty.json'], read).map((i) => i.file)).toEqual(['one.json', 'pretty.json #1', 'pretty.json #2']);
+    expect(mergeShards(shardInputs(['pretty.json', 'one.json'], read), full)).toEqual(mergeShards(inputs(), full));
+    expect(shardInputs(['one.json', '-'], read).map((i) => i.file)).toEqual(['one.json', 'standard input #1', 'standard input #2']);
+    fails(() => shardInputs(['empty.json'], read), /^merge: empty.json holds no shard result$/);
+    fails(() => mergeShards(shardInputs(['nested.json'], read)), /^merge: nested.json #1: not a JSON object/);
+    fails(() => mergeShards(shardInputs(['arr.json', 'one.json'], read)), /^merge: shard 0 is given twice \(arr.json #1 and one.json\)$/);
+  });
+
+  it('--report naming one of the shard files is refused before anything is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmaown-merge-input-'));
+    const files = docs.map((d, k) => {
+      const f = join(dir, `s${k}.json`);
+      writeFileSync(f, JSON.stringify(d));
+      return f;
+    });
+    const before = readFileSync(files[1], 'utf8');
+    for (const report of [`json=${files[1]}`, `md=${join(dir, '.', 's1.json')}`]) {
+      await expect(mergeCommand.run(['--report', report, ...files])).rejects.toThrow(InputError);
+      await expect(mergeCommand.run(['--report', report, ...files])).rejects.toThrow(/^--report (json|md)=.*s1.json would write over the input file '.*s1.json': give the report another name$/);
+    }
+    expect(readFileSync(files[1], 'utf8')).toBe(before);
+  });
+
+  it('merge\'s reports take a violation\'s explanation and trace from the replay, and nothing else from the file', () => {
+    const v7 = design('v7');
+    const genuine = inputsOf(shardDocs('v7', { shards: 2, depth: 1 }), 'v');
+    const shown = (ins: ShardInput[]) => {
+      const m = mergeShards(ins, full);
+      const dc = mergedDesignCheck(m, v7, invariants);
+      return { m, dc, checked: { ...m, invariants: checkedVerdicts(m, dc) } };
+    };
+    const g = shown(genuine());
+    expect(g.m.invariants.some((v) => v.verdict === 'violated')).toBe(true);
+    // For genuine shards, what the shards wrote (the shape and text of check's verdicts).
+    expect(g.checked.invariants).toEqual(g.m.invariants);
+    const edited = shown(genuine((d) => {
+      for (const v of d.invariants) {
+        if (v.verdict !== 'violated') continue;
+        v.explanation = 'EDITED';
+        v.trace = [{ step: 1, event: 'EDITED' }];
+        v.extra = 'JUNK';
+      }
+      d.invariants[typeOk].extra = 'JUNK';
+    }));
+    expect(edited.m.invariants.some((v) => 'extra' in v)).toBe(false);
+    expect(edited.checked.invariants).toEqual(g.checked.invariants);
+    expect(JSON.stringify(mergeJson(edited.checked, edited.dc))).not.toMatch(/EDITED|JUNK/);
+    expect(mergeText(edited.checked, edited.dc)).not.toMatch(/EDITED|JUNK/);
   });
 });

@@ -120,6 +120,62 @@ describe('dmaown shard / merge', () => {
     expectOneLineError(run(['merge', '-', '-'], texts[0]), /'-' \(standard input\) can be given once/);
   });
 
+  it('merge FILE where the file holds one JSON array of shard results, as merge - takes it', () => {
+    const fromFiles = run(['merge', '--format', 'json', ...files]);
+    const texts = files.map((f) => readFileSync(f, 'utf8'));
+    const arr = join(dir, 'arr.json');
+    writeFileSync(arr, JSON.stringify(texts.map((t) => JSON.parse(t))));
+    const a = run(['merge', '--format', 'json', arr]);
+    expect(a.code).toBe(fromFiles.code);
+    expect(a.out).toBe(fromFiles.out);
+    // An array of two with the third in its own file; the elements are named by position in errors.
+    const two = join(dir, 'two.json');
+    writeFileSync(two, JSON.stringify(texts.slice(0, 2).map((t) => JSON.parse(t))));
+    expect(run(['merge', '--format', 'json', files[2], two]).out).toBe(fromFiles.out);
+    expectOneLineError(run(['merge', two, files[1], files[2]]), /shard 1 is given twice \(.*two.json #2 and .*v7-1.json\)/);
+    const empty = join(dir, 'empty-array.json');
+    writeFileSync(empty, '[]');
+    expectOneLineError(run(['merge', empty]), /empty-array.json holds no shard result$/);
+  });
+
+  it('--report naming one of merge\'s own input files is refused, and the file is left as it was', () => {
+    const copies = files.map((f, k) => {
+      const c = join(dir, `own-${k}.json`);
+      writeFileSync(c, readFileSync(f, 'utf8'));
+      return c;
+    });
+    const before = readFileSync(copies[2], 'utf8');
+    expectOneLineError(run(['merge', '--report', `json=${copies[2]}`, ...copies]), /--report json=.*own-2.json would write over the input file '.*own-2.json': give the report another name/);
+    expectOneLineError(run(['merge', '--report', `md=${join(dir, '.', 'own-2.json')}`, ...copies]), /would write over the input file/);
+    expect(readFileSync(copies[2], 'utf8')).toBe(before);
+  });
+
+  it('merge prints what the design and the replays say, not a shard file\'s edited explanation, trace, reason or applicability', () => {
+    const fromFiles = run(['merge', '--format', 'json', ...files]);
+    const edited = (name: string, edit: (v: Record<string, unknown>) => void) => files.map((f, k) => {
+      const d = JSON.parse(readFileSync(f, 'utf8'));
+      for (const v of d.invariants) edit(v);
+      const out = join(dir, `${name}-${k}.json`);
+      writeFileSync(out, JSON.stringify(d));
+      return out;
+    });
+    const junk = edited('junk', (v) => {
+      if (v.verdict !== 'violated') return;
+      v.explanation = 'EDITED';
+      v.trace = [{ step: 1 }];
+      v.extra = 'JUNK';
+    });
+    const j = run(['merge', '--format', 'json', ...junk]);
+    expect(j.code).toBe(1);
+    expect(j.out).toBe(fromFiles.out);
+    expect(run(['merge', ...junk]).out).not.toMatch(/EDITED|JUNK/);
+    // type-ok applies to v7: no shard says it is n/a.
+    const na = edited('na', (v) => { if (v.name === 'type-ok') { v.verdict = 'n/a'; v.reason = { why: 'x' }; delete v.states; } });
+    expectOneLineError(run(['merge', ...na]), /na-0.json: invariants\[\d+\] \(type-ok\): "reason" is not a string/);
+    const na2 = edited('na2', (v) => { if (v.name === 'type-ok') { v.verdict = 'n/a'; v.reason = 'edited'; delete v.states; } });
+    expectOneLineError(run(['merge', ...na2]), /na2-0.json: invariants\[\d+\] \(type-ok\): the shard says n\/a, but it applies to v7$/);
+  });
+
   it('--help for both commands', () => {
     for (const c of ['shard', 'merge']) {
       const r = run([c, '--help']);

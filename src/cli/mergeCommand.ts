@@ -5,14 +5,14 @@ import { parseJson } from '../jsonText';
 import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { mergeJson, mergeText } from '../report/mergeReport';
-import { mergedDesignCheck } from '../swarm/mergedDesignCheck';
-import { mergedExitCode, mergeShards } from '../swarm/mergeShards';
+import { checkedVerdicts, mergedDesignCheck } from '../swarm/mergedDesignCheck';
+import { knownNames, mergedExitCode, mergeShards, type ShardInput } from '../swarm/mergeShards';
 import { flagChoice, parseArgs } from './args';
 import type { Command } from './command';
 import { designByName, invariantsByName } from './common';
 import { readInput } from './input';
 import { parseJsonDocuments } from './jsonDocuments';
-import { reportFlags, writeReports } from './reportFlags';
+import { refuseReportsOverInputs, reportFlags, writeReports } from './reportFlags';
 
 const FORMATS = ['text', 'json', 'junit', 'md'] as const;
 
@@ -21,16 +21,18 @@ export const mergeCommand: Command = {
   summary: 'combine the JSON results of every shard of a run into its verdicts',
   help: `usage: dmaown merge [--format text|json|junit|md] [--report FORMAT=FILE ...] FILE ...
 
-Reads the 'dmaown shard --format json' result of every shard of one run (one file each, any
-order; FILE '-' reads standard input: results one after the other, as 'cat shard-*.json'
-gives, or one JSON array of them) and prints the run's verdicts. The shards must agree on design, bound, invariants,
-number of shards, depth, symmetry and the search to that depth, and each index 0 to K-1 must be
-given once; otherwise merge names the problem and exits 2.
+Reads the 'dmaown shard --format json' result of every shard of one run (any order; a FILE
+holds one result or one JSON array of them; FILE '-' reads standard input: results one after
+the other, as 'cat shard-*.json' gives, or one JSON array of them) and prints the run's
+verdicts. The shards must agree on design, bound, invariants, number of shards, depth,
+symmetry and the search to that depth, and each index 0 to K-1 must be given once; otherwise
+merge names the problem and exits 2.
 
-Per invariant: violated if any shard found it violated, with the shortest counterexample over
-the shards (ties: the lowest shard index), which replays with 'dmaown replay' as it is (merge
-replays it and exits 2 if it does not end in a violation of that invariant; the explanation
-printed comes from that replay, not from the file); holds
+Per invariant: n/a where the design rules it out (with the design's reason; a shard that says
+otherwise is refused, exit 2); violated if any shard found it violated, with the shortest
+counterexample over the shards (ties: the lowest shard index), which replays with 'dmaown
+replay' as it is (merge replays it and exits 2 if it does not end in a violation of that
+invariant; the explanation and trace printed come from that replay, not from the file); holds
 if every shard completed and it holds in each; otherwise unknown. States and transitions are
 given per shard and summed: the sum is an upper bound on the distinct states, since shards
 overlap.
@@ -39,7 +41,8 @@ overlap.
                     "swarm" field, docs/json-output.md); junit or md (as check's; they say
                     that the counts are summed over the shards)
   --report FORMAT=FILE
-                    also write the result in FORMAT to FILE; repeat for several
+                    also write the result in FORMAT to FILE (not one of the shard
+                    files); repeat for several
 
 exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage or input,
              3 a shard stopped early (budget) and nothing is violated, 4 internal error`,
@@ -50,31 +53,20 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
     const files = args.positional;
     if (files.length === 0) throw new InputError("merge: no shard files given (see 'dmaown merge --help')");
     if (files.filter((f) => f === '-').length > 1) throw new InputError("merge: '-' (standard input) can be given once");
-    const inputs = files.flatMap((file) => {
-      const text = readInput(file);
-      if (file === '-') {
-        // Standard input: the shards' documents one after the other, or one JSON array of them.
-        let docs: unknown[];
-        try {
-          docs = parseJsonDocuments(text);
-        } catch (e) {
-          throw new InputError(`merge: standard input: ${(e as Error).message}`);
-        }
-        if (docs.length === 1 && Array.isArray(docs[0])) docs = docs[0];
-        if (docs.length === 0) throw new InputError('merge: standard input holds no shard result');
-        return docs.map((doc, k) => ({ file: `standard input #${k + 1}`, doc }));
-      }
-      return [{ file, doc: parseJson(text, `merge: ${file}`) }];
-    });
-    const merged = mergeShards(inputs, { designs: (await loadDesigns()).map((d) => d.name), invariants: (await loadInvariants()).map((i) => i.name) });
+    // A report written over a shard file would replace it with the merged result.
+    refuseReportsOverInputs(reports, files);
+    const inputs = shardInputs(files);
+    const merged = mergeShards(inputs, knownNames(await loadDesigns(), await loadInvariants()));
     const design = await designByName(merged.design);
     const invariants = await invariantsByName(merged.invariants.map((v) => v.name));
     const dc = mergedDesignCheck(merged, design, invariants);
+    // What the reports print: the verdicts as the design and the replays establish them, not as the files put them.
+    const checked = { ...merged, invariants: checkedVerdicts(merged, dc) };
     const run = { dc, expect: {}, shards: merged.shards.length };
     const render = (f: (typeof FORMATS)[number]): string => {
       switch (f) {
-        case 'text': return mergeText(merged, dc);
-        case 'json': return JSON.stringify(mergeJson(merged, dc), null, 2) + '\n';
+        case 'text': return mergeText(checked, dc);
+        case 'json': return JSON.stringify(mergeJson(checked, dc), null, 2) + '\n';
         case 'junit': return checkJunit([run]);
         case 'md': return checkMarkdown([run]);
       }
@@ -84,3 +76,32 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
     return mergedExitCode(merged);
   },
 };
+
+/**
+ * The shard documents in `files` (`read` gives a file's text): a file holds one document or one
+ * JSON array of them; `-`, standard input, holds documents one after the other or one JSON
+ * array. The documents of an array (and of standard input) are named by position, as
+ * `shards.json #2`; an empty array or input is an InputError.
+ */
+export function shardInputs(files: readonly string[], read: (file: string) => string = readInput): ShardInput[] {
+  return files.flatMap((file) => {
+    const text = read(file);
+    const name = file === '-' ? 'standard input' : file;
+    let docs: unknown[];
+    if (file === '-') {
+      // Standard input: the shards' documents one after the other, or one JSON array of them.
+      try {
+        docs = parseJsonDocuments(text);
+      } catch (e) {
+        throw new InputError(`merge: standard input: ${(e as Error).message}`);
+      }
+      if (docs.length === 1 && Array.isArray(docs[0])) docs = docs[0];
+    } else {
+      const doc = parseJson(text, `merge: ${file}`);
+      if (!Array.isArray(doc)) return [{ file, doc }];
+      docs = doc;
+    }
+    if (docs.length === 0) throw new InputError(`merge: ${name} holds no shard result`);
+    return docs.map((doc, k) => ({ file: `${name} #${k + 1}`, doc }));
+  });
+}

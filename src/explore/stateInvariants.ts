@@ -1,7 +1,7 @@
 import type { CallerAction } from '../iommu/callers';
 import type { Design } from '../iommu/design';
 import { violationText } from '../iommu/checkDesign';
-import type { Invariant, Probe } from '../iommu/invariant';
+import { notApplicableReason, type Invariant, type Probe } from '../iommu/invariant';
 import { stepContext } from '../iommu/iommuModel';
 import type { TraceStep } from '../iommu/replay';
 import { cloneContext, type GroupContext } from '../model/context';
@@ -89,7 +89,7 @@ export function invariantStatuses(
   recoveryLimit = RECOVERY_LIMIT,
 ): InvariantStatus[] {
   return invariants.map((inv): InvariantStatus => {
-    const na = design.notApplicable?.[inv.name] ?? inv.notApplicable?.(design);
+    const na = notApplicableReason(design, inv);
     if (na) return { name: inv.name, status: 'n/a', detail: na };
     switch (inv.kind) {
       case 'always':

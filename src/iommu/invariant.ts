@@ -80,3 +80,11 @@ export type Invariant = StateInvariant | TransitionInvariant | RecoverableInvari
 export function defineInvariant<I extends Invariant>(inv: I): I {
   return inv;
 }
+
+/**
+ * Why `inv` cannot apply to `design` (it is then n/a, with this reason), or undefined where it
+ * applies: the design's own word first, then the invariant's.
+ */
+export function notApplicableReason(design: Design, inv: Invariant): string | undefined {
+  return design.notApplicable?.[inv.name] ?? inv.notApplicable?.(design);
+}

@@ -10,7 +10,7 @@ import { iommuSymmetry } from '../symmetry/iommuSymmetry';
 import { callersOf, type CallerAction } from './callers';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
-import type { Invariant, InvariantSplit, Probe, StateInfo } from './invariant';
+import { notApplicableReason, type Invariant, type InvariantSplit, type Probe, type StateInfo } from './invariant';
 
 /** An invariant that cannot apply to a design, and why. */
 export interface NotApplicable {
@@ -210,7 +210,7 @@ export function buildIommuModel(design: Design, devices: number, invariants: rea
   const notApplicable: NotApplicable[] = [];
   const applicable: Invariant[] = [];
   for (const inv of invariants) {
-    const reason = design.notApplicable?.[inv.name] ?? inv.notApplicable?.(design);
+    const reason = notApplicableReason(design, inv);
     if (reason) notApplicable.push({ name: inv.name, reason });
     else applicable.push(inv);
   }

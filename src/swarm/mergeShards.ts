@@ -1,4 +1,6 @@
 import { InputError } from '../errors';
+import type { Design } from '../iommu/design';
+import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { MAX_SHARDS, type ShardTag } from './checkShard';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
 
@@ -12,6 +14,25 @@ export interface ShardInput {
 export interface KnownNames {
   readonly designs: readonly string[];
   readonly invariants: readonly string[];
+  /**
+   * Why `invariant` cannot apply to `design` (both known names), or undefined where it applies:
+   * with it, a verdict that says otherwise is refused naming the file, and an n/a verdict's
+   * reason is this, not the file's.
+   */
+  readonly notApplicable?: (design: string, invariant: string) => string | undefined;
+}
+
+/** KnownNames for these designs and invariants, with what each design rules out. */
+export function knownNames(designs: readonly Design[], invariants: readonly Invariant[]): KnownNames {
+  return {
+    designs: designs.map((d) => d.name),
+    invariants: invariants.map((i) => i.name),
+    notApplicable(design, invariant) {
+      const d = designs.find((x) => x.name === design);
+      const inv = invariants.find((x) => x.name === invariant);
+      return d && inv ? notApplicableReason(d, inv) : undefined;
+    },
+  };
 }
 
 /** A verdict object of the JSON schema (docs/json-output.md), as a shard wrote it. */
@@ -75,6 +96,8 @@ const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isS
 const COUNT = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
 /** A name from a file, cut to keep an error message to one short line. */
 const cut = (t: string) => (t.length > 60 ? `${t.slice(0, 57)}...` : t);
+/** Control characters (a newline among them), which no text a shard writes holds and which would break a report's lines. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /**
  * Checks one document's shape; an InputError names the file and the first field that is wrong.
@@ -92,7 +115,11 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   if ((s.of as number) < 1 || (s.of as number) > MAX_SHARDS) bad(`"shard.of" is not from 1 to ${MAX_SHARDS} (what 'dmaown shard --shards' accepts)`);
   if (typeof s.symmetry !== 'boolean') bad('"shard.symmetry" is not true or false');
   if (s.reducedBy !== null && typeof s.reducedBy !== 'string') bad('"shard.reducedBy" is not a string or null');
-  if (typeof s.digest !== 'string') bad('"shard.digest" is not a string');
+  // A shard reduces only when --symmetry was given (checkShard); what it was reduced by is one line.
+  if (s.reducedBy !== null && !s.symmetry) bad('"shard.reducedBy" is not null, but "shard.symmetry" is false: a shard is reduced only with --symmetry');
+  if (typeof s.reducedBy === 'string' && (s.reducedBy === '' || CONTROL.test(s.reducedBy))) bad(`"shard.reducedBy" is ${s.reducedBy === '' ? 'empty' : 'not one line of text (it has a control character)'}: not what a shard writes`);
+  // prefixDigest: eight hex digits (printed in the report's header line).
+  if (typeof s.digest !== 'string' || !/^[0-9a-f]{8}$/.test(s.digest)) bad('"shard.digest" is not 8 hex digits (what a shard writes)');
   if (typeof d.design !== 'string') bad('"design" is not a string');
   if (known && !known.designs.includes(d.design as string)) {
     const names = `(known: ${known.designs.join(', ')})`;
@@ -121,7 +148,17 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
     seen.set(o.name as string, i);
     if (o.verdict === 'violated' && (!Array.isArray(o.counterexample) || !Array.isArray(o.trace) || typeof o.explanation !== 'string')) bad(`invariants[${i}] (${name}): a violation without counterexample, trace or explanation`);
     if (o.verdict !== 'n/a' && !isCount(o.states)) bad(`invariants[${i}] (${name}): "states" is not ${COUNT}`);
-    return o as unknown as JsonVerdict;
+    if (o.verdict === 'n/a' && (typeof o.reason !== 'string' || o.reason === '')) bad(`invariants[${i}] (${name}): "reason" is not a string: an n/a verdict says why`);
+    // Whether an invariant applies is the design's to say (as check decides it), not the file's.
+    const na = known?.notApplicable?.(d.design as string, o.name as string);
+    if (na !== undefined && o.verdict !== 'n/a') bad(`invariants[${i}] (${name}): the shard says ${o.verdict as string}, but it is n/a for ${d.design as string} (${na})`);
+    if (na === undefined && known?.notApplicable && o.verdict === 'n/a') bad(`invariants[${i}] (${name}): the shard says n/a, but it applies to ${d.design as string}`);
+    // Only the fields of a verdict object (docs/json-output.md): nothing else from the file is passed on.
+    switch (o.verdict) {
+      case 'n/a': return { name: o.name as string, verdict: 'n/a', reason: na ?? (o.reason as string) };
+      case 'violated': return { name: o.name as string, verdict: 'violated', states: o.states as number, explanation: o.explanation as string, counterexample: o.counterexample as unknown[], trace: o.trace as unknown[] };
+      default: return { name: o.name as string, verdict: o.verdict as 'holds' | 'unknown', states: o.states as number };
+    }
   });
   const tag = s as unknown as ShardTag;
   if (tag.index >= tag.of) bad(`shard index ${tag.index} is out of range for ${tag.of} shards`);

@@ -3,10 +3,11 @@ import { callersOf } from '../iommu/callers';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { InputError, parseEvent } from '../iommu/events';
-import type { Invariant } from '../iommu/invariant';
+import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
 import { initialTraceState, replayEvents } from '../iommu/replay';
-import type { MergedCheck } from './mergeShards';
+import { stepJson } from '../report/checkReport';
+import type { MergedCheck, MergedVerdict } from './mergeShards';
 
 /**
  * A merged run in `checkDesign`'s shape, for the reports that take one (text traces, JUnit,
@@ -15,13 +16,19 @@ import type { MergedCheck } from './mergeShards';
  * break the invariant, whose explanation is worded from the replay, not taken from the file (a
  * counterexample that breaks nothing is an InputError too, and so is one whose last state is
  * not confirmed stuck because more than `recoveryLimit` states are reachable from it by clean-up
- * alone). `result.states` and `transitions` are the shards' sums, an upper bound on the distinct
- * counts. `design` and `invariants` must be the ones the merged run names.
+ * alone). Whether each invariant applies is `design`'s to say, as in `check`: a verdict that
+ * contradicts it is an InputError, and an n/a verdict's reason is the design's. `result.states`
+ * and `transitions` are the shards' sums, an upper bound on the distinct counts. `design` and
+ * `invariants` must be the ones the merged run names.
  */
 export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: readonly Invariant[], recoveryLimit = RECOVERY_LIMIT): DesignCheck {
   const verdicts = m.invariants.map((v): InvariantVerdict => {
+    const inv = invariants.find((i) => i.name === v.name)!;
+    const na = notApplicableReason(design, inv);
+    if (na !== undefined && v.verdict !== 'n/a') throw new InputError(`merge: ${v.name}: the shards say ${v.verdict}, but it is n/a for ${design.name} (${na})`);
+    if (na === undefined && v.verdict === 'n/a') throw new InputError(`merge: ${v.name}: the shards say n/a, but it applies to ${design.name}`);
     switch (v.verdict) {
-      case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason ?? '' };
+      case 'n/a': return { name: v.name, verdict: 'n/a', reason: na! };
       case 'violated': {
         const where = `merge: shard ${v.shard}'s ${v.name} counterexample`;
         const counterexample = v.counterexample!.map((e, i) => parseEvent(e, m.devices, `${where} step ${i}`));
@@ -33,7 +40,6 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
           throw e;
         }
         // The shard file says it is a violation; the replay must show it.
-        const inv = invariants.find((i) => i.name === v.name)!;
         const last = trace.length > 0 ? trace[trace.length - 1] : null;
         const start = last ?? initialTraceState(design, m.devices);
         let status: InvariantStatus;
@@ -70,4 +76,21 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
     // The shards record what they were reduced by, not why a generator was left out.
     ...(m.run.symmetry ? { symmetryNote: m.run.reducedBy ?? 'no symmetry applies to this design at this bound' } : {}),
   };
+}
+
+/**
+ * The merged verdicts as `mergedDesignCheck` established them (`dc` is its result for `m`), in
+ * the JSON form of a verdict object (docs/json-output.md), each violation naming its `shard`:
+ * an n/a reason is the design's, a violation's counterexample is the parsed one and its trace
+ * and explanation come from the replay, so nothing but the verdicts' shape is the file's. What
+ * the reports of `dmaown merge` print.
+ */
+export function checkedVerdicts(m: MergedCheck, dc: DesignCheck): MergedVerdict[] {
+  return dc.verdicts.map((v, i): MergedVerdict => {
+    switch (v.verdict) {
+      case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };
+      case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: v.trace.map((s) => stepJson(dc, s)), shard: m.invariants[i].shard };
+      default: return { name: v.name, verdict: v.verdict, states: v.states };
+    }
+  });
 }
