@@ -206,6 +206,13 @@ describe('second audit', () => {
     expectOneLineError(r, /within 30 calls has more than 100,000 states, more than the 150 a diagram can show readably; --depth \d+ fits$/);
   });
 
+  it('an ES module config with top-level await loads in the CLI (Node\'s own import(), not require())', () => {
+    const config = file('tla.mjs', 'const n = await Promise.resolve(1);\nexport default { checks: [{ design: "v7", devices: n, invariants: ["type-ok"] }] };\n');
+    const r = run(['check', '--config', config]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('a list of designs with spaces is advised without them', () => {
     expectOneLineError(run(['check', '--design', 'v7, v8']), /use 'dmaown compare --design v7,v8'/);
   });

@@ -207,7 +207,9 @@ describe('dmaown check with a config file', () => {
     const checks = "{ checks: [{ design: 'v7', devices: 1, invariants: ['owned-isolation'] }] }";
     writeFileSync(join(sub, 'a.cjs'), `exports.config = ${checks};\n`);
     writeFileSync(join(sub, 'b.mjs'), `export const config = ${checks};\n`);
-    for (const f of ['a.cjs', 'b.mjs']) {
+    // An ES module may await at its top level (Node's own import() loads it, not require()).
+    writeFileSync(join(sub, 'c.mjs'), `const c = await Promise.resolve(${checks});\nexport default c;\n`);
+    for (const f of ['a.cjs', 'b.mjs', 'c.mjs']) {
       const r = await run(['check', '--config', f, '--format', 'json'], sub);
       expect(r.err, f).toBe('');
       expect(r.code, f).toBe(0);

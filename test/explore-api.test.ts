@@ -121,6 +121,10 @@ describe('explore API', () => {
       [get('/api/check?design=v7&devices=5'), /explorer takes 1 to 4 devices.*dmaown check --devices 5/],
       // Below the range there is nothing larger to offer.
       [get('/api/check?design=v7&devices=0'), /^devices 0 is out of range: the explorer takes 1 to 4 devices$/],
+      // Past 8 devices check needs --symmetry; past 16 it takes none; a huge number is cut, not written as 1e+23.
+      [get('/api/check?design=v7&devices=9'), /takes 1 to 4 devices \(use 'dmaown check --devices 9 --symmetry' for larger bounds\)$/],
+      [get('/api/check?design=v7&devices=17'), /^devices 17 is out of range: the explorer takes 1 to 4 devices$/],
+      [get('/api/check?design=v7&devices=99999999999999999999999'), /^devices 999999999\.\.\. is out of range: the explorer takes 1 to 4 devices$/],
       [post(`{"design": "v7", "devices": 2, "path": [${'['.repeat(5000)}${']'.repeat(5000)}]}`), /path\[0\]: an event must be a JSON object, got \(an array nested too deeply to show\)/],
       [get('/api/check?design=v7&devices=two'), /devices must be a whole number/],
       [get('/api/check?design=nope&devices=2'), /unknown design 'nope' \(known: .*v7/],

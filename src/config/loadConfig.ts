@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors';
 import { parseJson } from '../jsonText';
 import { CONFIG_FILES } from './configSchema';
@@ -42,7 +43,7 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
   if (path.endsWith('.ts')) ensureTypeScript(path);
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(full)) as Record<string, unknown>;
+    mod = (await loadModule(full)) as Record<string, unknown>;
   } catch (e) {
     throw new InputError(`${path}: cannot load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
   }
@@ -63,4 +64,24 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
   }
   if (value === undefined) throw new InputError(`${path}: export the config as the default export (or as 'config')`);
   return value;
+}
+
+/** Node's import(), kept from TypeScript's CommonJS output (which would make it a require()). */
+const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+/**
+ * Loads a config module. An ES module (.mjs) is loaded by Node's own import(): the require()
+ * that TypeScript's CommonJS output makes of import() refuses top-level await, and loads ES
+ * modules only from Node 20.19. Where no native import() is available (a VM context such as a
+ * test runner's), the module is loaded as the rest.
+ */
+async function loadModule(full: string): Promise<unknown> {
+  if (full.endsWith('.mjs')) {
+    try {
+      return await nativeImport(pathToFileURL(full).href);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') throw e;
+    }
+  }
+  return import(full);
 }

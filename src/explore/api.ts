@@ -11,7 +11,7 @@ import { stepContext } from '../iommu/iommuModel';
 import { loadInvariants } from '../iommu/invariantRegistry';
 import { initialTraceState, replayEvents, type TraceStep } from '../iommu/replay';
 import { cloneContext } from '../model/context';
-import { errnoName, MIN_DEVICES } from '../model/vocabulary';
+import { errnoName, MAX_DEVICES, MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
 import { observedStatechart, type Statechart } from './statechart';
 import { invariantStatuses, type InvariantStatus } from './stateInvariants';
 import { changedFields, GHOST_FIELDS, stateView, type StateView } from './stateView';
@@ -58,8 +58,10 @@ export function exploreDevices(raw: unknown): number {
   if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new InputError(`devices must be a whole number from ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES}, got ${shown(raw ?? null)}`);
   const n = Number(s);
   if (n < MIN_DEVICES || n > EXPLORE_MAX_DEVICES) {
-    const larger = n > EXPLORE_MAX_DEVICES ? ` (use 'dmaown check --devices ${n}' for larger bounds)` : '';
-    throw new InputError(`devices ${n} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices${larger}`);
+    // A bound check can search (past MAX_DEVICES with symmetry only) is pointed to it.
+    const command = n <= MAX_DEVICES ? `dmaown check --devices ${n}` : `dmaown check --devices ${n} --symmetry`;
+    const larger = n > EXPLORE_MAX_DEVICES && n <= MAX_DEVICES_SYMMETRY ? ` (use '${command}' for larger bounds)` : '';
+    throw new InputError(`devices ${s.length > 12 ? `${s.slice(0, 9)}...` : s} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices${larger}`);
   }
   return n;
 }
