@@ -19,6 +19,15 @@ const file = (name: string, text: string) => {
   return p;
 };
 const digits400 = '9'.repeat(400);
+/** What jsonSyntaxProblem says of `t`'s JSON.parse error ('parsed' when there is none). */
+const problem = (t: string) => {
+  try {
+    JSON.parse(t);
+  } catch (e) {
+    return jsonSyntaxProblem(e, t);
+  }
+  return 'parsed';
+};
 
 describe('option values', () => {
   it.each([
@@ -75,14 +84,6 @@ describe('JSON input', () => {
   });
 
   it('the line and column are where the text breaks (positions counted by hand)', () => {
-    const problem = (t: string) => {
-      try {
-        JSON.parse(t);
-      } catch (e) {
-        return jsonSyntaxProblem(e, t);
-      }
-      return 'parsed';
-    };
     expect(problem('[1,2')).toBe("column 5: Expected ',' or ']' after array element");
     expect(problem('{"a":"\\x"}')).toBe('column 8: Bad escaped character');
     expect(problem('{\n  "a": 1,\n  "b": ]\n}')).toBe("line 3, column 8: Unexpected token ']'");
@@ -224,14 +225,6 @@ describe('second audit', () => {
   });
 
   it('a position after the JSON is given as a line and column too', () => {
-    const problem = (t: string) => {
-      try {
-        JSON.parse(t);
-      } catch (e) {
-        return jsonSyntaxProblem(e, t);
-      }
-      return 'parsed';
-    };
     expect(problem('{"checks": [1] } }')).toBe('column 18: Unexpected non-whitespace character');
     expect(problem('{\n "a": 1\n} x')).toBe('line 3, column 3: Unexpected non-whitespace character');
   });
