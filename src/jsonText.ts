@@ -5,6 +5,9 @@ export function withoutBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/** Where V8's JSON.parse messages give a position: `... in JSON at position 12`. */
+const POSITION = / (?:in|after) JSON at position (\d+)/;
+
 /**
  * What is wrong with JSON `text`, from JSON.parse's error `e`, on one line: V8 quotes the
  * input (newlines and all) in some messages, and gives a character position in others; the
@@ -14,7 +17,7 @@ export function withoutBom(text: string): string {
  */
 export function jsonSyntaxProblem(e: unknown, text: string, firstLine = 1, firstColumn = 1): string {
   const message = e instanceof Error ? e.message : String(e);
-  const at = / (?:in|after) JSON at position (\d+)/.exec(message);
+  const at = POSITION.exec(message);
   const quoted = /^(Unexpected token '[^']*'), /.exec(message);
   const what = at ? message.slice(0, at.index) : (quoted ? quoted[1] : message).replace(/\s+/g, ' ').trim();
   const pos = at ? Number(at[1]) : quoted ? firstBadCharacter(text) : -1;
@@ -40,7 +43,7 @@ function firstBadCharacter(text: string): number {
     } catch (e) {
       const m = (e as Error).message;
       if (/end of JSON input/.test(m)) return false;
-      const at = / (?:in|after) JSON at position (\d+)/.exec(m);
+      const at = POSITION.exec(m);
       return !at || Number(at[1]) < prefix.length;
     }
   };
