@@ -214,6 +214,12 @@ describe('second audit', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a .ts config that does not compile is named with its line and column; a directory is not a config', () => {
+    const config = file('broken.ts', 'export default {\n  checks: [{ design: "v7" devices: 1 }]\n};\n');
+    expectOneLineError(run(['check', '--config', config]), /broken\.ts: cannot load: .*Unable to compile TypeScript: .*broken\.ts\(2,27\): error TS1005/);
+    expectOneLineError(run(['check', '--config', dir]), /^dmaown: config file '.*' is a directory$/);
+  });
+
   it('a list of designs with spaces is advised without them', () => {
     expectOneLineError(run(['check', '--design', 'v7, v8']), /use 'dmaown compare --design v7,v8'/);
   });

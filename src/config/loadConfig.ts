@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InputError } from '../errors';
@@ -30,6 +30,7 @@ function ensureTypeScript(path: string): void {
 export async function readConfigFile(path: string, dir = process.cwd()): Promise<unknown> {
   const full = resolve(dir, path);
   if (!existsSync(full)) throw new InputError(`config file '${path}' not found`);
+  if (statSync(full).isDirectory()) throw new InputError(`config file '${path}' is a directory`);
   if (path.endsWith('.json')) {
     let text: string;
     try {
@@ -45,7 +46,10 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
   try {
     mod = (await loadModule(full)) as Record<string, unknown>;
   } catch (e) {
-    throw new InputError(`${path}: cannot load: ${((e as Error).message ?? String(e)).split('\n')[0]}`);
+    // The first line, and the next when the first only announces it (ts-node: "Unable to compile
+    // TypeScript:" then the diagnostic with its line and column).
+    const lines = ((e as Error).message ?? String(e)).split('\n').map((l) => l.trim()).filter(Boolean);
+    throw new InputError(`${path}: cannot load: ${lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0] ?? ''}`);
   }
   let value: unknown;
   try {
