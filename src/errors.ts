@@ -1,6 +1,11 @@
 /** Bad input from a user (unknown name, malformed JSON, out-of-range value): one line on stderr, exit 2. */
 export class InputError extends Error {}
 
+/** A user's text cut for a message: at most `max` characters, a longer one ending in "...". */
+export function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /**
  * A user's value as JSON for an error message: at most `max` characters (longer text is cut and
  * ends in "..."), a BigInt as `3n`, and never a throw (a value JSON.stringify cannot write, too
@@ -16,5 +21,5 @@ export function shown(v: unknown, max = 60): string {
     if (e instanceof RangeError) return Array.isArray(v) ? '(an array nested too deeply to show)' : '(a value nested too deeply to show)';
     return `(a value JSON cannot show: ${e instanceof Error ? e.message.split('\n')[0] : String(e)})`;
   }
-  return s.length > max ? `${s.slice(0, max - 3)}...` : s;
+  return cut(s, max);
 }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { cut, InputError } from '../errors';
 
 /** A flag a command accepts: `--name VALUE` (or `--name=VALUE`); `list` flags may repeat. */
 export interface FlagSpec {
@@ -76,7 +76,7 @@ export function flagInt(p: ParsedArgs, name: string, def: number, min: number, m
 
 /** A value as typed, cut to 40 characters for a message. */
 export function typed(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+  return cut(s, 40);
 }
 
 export function flagChoice<T extends string>(p: ParsedArgs, name: string, choices: readonly T[], def: T): T {

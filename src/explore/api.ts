@@ -1,7 +1,7 @@
 import { renderSvg } from '../diagram/renderSvg';
 import { deriveStatechart, STATECHART_DEVICES } from '../diagram/statechart';
 import { statechartDot } from '../diagram/statechartDot';
-import { InputError, shown } from '../errors';
+import { cut, InputError, shown } from '../errors';
 import { callersOf, type CallerAction } from '../iommu/callers';
 import { checkDesignAsync } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
@@ -61,7 +61,7 @@ export function exploreDevices(raw: unknown): number {
     // A bound check can search (past MAX_DEVICES with symmetry only) is pointed to it.
     const command = n <= MAX_DEVICES ? `dmaown check --devices ${n}` : `dmaown check --devices ${n} --symmetry`;
     const larger = n > EXPLORE_MAX_DEVICES && n <= MAX_DEVICES_SYMMETRY ? ` (use '${command}' for larger bounds)` : '';
-    throw new InputError(`devices ${s.length > 12 ? `${s.slice(0, 9)}...` : s} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices${larger}`);
+    throw new InputError(`devices ${cut(s, 12)} is out of range: the explorer takes ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES} devices${larger}`);
   }
   return n;
 }

@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { cut, InputError } from '../errors';
 import type { Design } from '../iommu/design';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { MAX_SHARDS, type ShardTag } from './checkShard';
@@ -94,8 +94,6 @@ const VERDICTS = ['holds', 'violated', 'unknown', 'n/a'];
 /** A count as a shard writes it: a whole number that a double holds exactly (not 1e308). */
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const COUNT = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
-/** A name from a file, cut to keep an error message to one short line. */
-const cut = (t: string) => (t.length > 60 ? `${t.slice(0, 57)}...` : t);
 /** Control characters (a newline among them), which no text a shard writes holds and which would break a report's lines. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -124,8 +122,8 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   if (known && !known.designs.includes(d.design as string)) {
     const names = `(known: ${known.designs.join(', ')})`;
     // A shard checks one design; a list is what 'dmaown compare' takes, not a shard result.
-    if ((d.design as string).split(',').every((n) => known.designs.includes(n.trim()))) bad(`"design": '${cut(d.design as string)}' is a list of designs, but a shard result names one ${names}`);
-    bad(`"design": unknown design '${cut(d.design as string)}' ${names}`);
+    if ((d.design as string).split(',').every((n) => known.designs.includes(n.trim()))) bad(`"design": '${cut(d.design as string, 60)}' is a list of designs, but a shard result names one ${names}`);
+    bad(`"design": unknown design '${cut(d.design as string, 60)}' ${names}`);
   }
   // What 'dmaown shard --devices' accepts with the shard's own --symmetry (cli/common devicesFlag).
   const maxDevices = s.symmetry ? MAX_DEVICES_SYMMETRY : MAX_DEVICES;
@@ -142,7 +140,7 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   const invariants = (d.invariants as unknown[]).map((v, i): JsonVerdict => {
     const o = v as Record<string, unknown>;
     if (typeof o !== 'object' || o === null || typeof o.name !== 'string' || !VERDICTS.includes(o.verdict as string)) bad(`invariants[${i}] is not a verdict object`);
-    const name = cut(o.name as string);
+    const name = cut(o.name as string, 60);
     if (known && !known.invariants.includes(o.name as string)) bad(`invariants[${i}]: unknown invariant '${name}' (known: ${known.invariants.join(', ')})`);
     if (seen.has(o.name as string)) bad(`invariants[${i}]: ${name} is listed twice (also invariants[${seen.get(o.name as string)}]); a shard checks each invariant once`);
     seen.set(o.name as string, i);
