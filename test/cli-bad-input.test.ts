@@ -56,6 +56,10 @@ describe('option values', () => {
   ])('huge numbers %#: named as typed (cut), with the real range', (args, pattern) => {
     expectOneLineError(run(args as string[]), pattern as RegExp);
   });
+
+  it.each([['1e9'], ['1.5e3G'], ['lots']])('--max-memory %s is malformed, not "too small": the message says what a size looks like', (size) => {
+    expectOneLineError(run(['check', '--max-memory', size]), new RegExp(`^dmaown: --max-memory must be a size like 512M, 8G or 1\\.5GiB, or a number of bytes \\(no exponents\\), got '${size.replace('.', '\\.')}'$`));
+  });
 });
 
 describe('JSON input', () => {

@@ -101,6 +101,9 @@ describe('config validation', () => {
       [{ checks: [{ design: 'v7', devices: [2, 2] }] }, 'dmaown.config.json: checks[0]: v7 at 2 devices is already checked by this entry'],
       [{ checks: [{ design: 'v7', invariants: ['no-warn', 'no-warn'] }] }, 'dmaown.config.json: checks[0].invariants: "no-warn" is named twice'],
       [{ checks: [{ design: 'v7' }], maxMemory: 12 }, 'dmaown.config.json: maxMemory: must be a size of at least 1M'],
+      // Malformed is not "too small": an exponent is not read, and a boolean is no size.
+      [{ checks: [{ design: 'v7' }], maxMemory: '1.5e3G' }, 'dmaown.config.json: maxMemory: must be a size like "512M", "8G" or "1.5GiB" (no exponents), or a number of bytes, got "1.5e3G"'],
+      [{ checks: [{ design: 'v7' }], maxMemory: true }, 'dmaown.config.json: maxMemory: must be a size like "512M"'],
       // More than any machine here has (the command line refuses --max-memory 999T alike).
       [{ checks: [{ design: 'v7' }], maxMemory: '999T' }, 'dmaown.config.json: maxMemory: "999T" is more than this machine\'s'],
       [{ checks: [{ design: 'v7' }], maxTime: true }, 'dmaown.config.json: maxTime: must be a duration like "90s", "10m" or "2h", got true'],

@@ -123,6 +123,7 @@ export function budgetFlags(p: ParsedArgs): { maxStates?: number; maxMemory: num
   if (mm !== undefined) {
     maxMemory = parseBytes(mm);
     const problem = userBudgetProblem(maxMemory);
+    if (problem === 'malformed') throw new InputError(`--max-memory must be a size like 512M, 8G or 1.5GiB, or a number of bytes (no exponents), got '${typed(mm)}'`);
     if (problem === 'small') throw new InputError(`--max-memory must be a size of at least 1M (like 512M or 8G), got '${typed(mm)}'`);
     if (problem === 'large') throw new InputError(`--max-memory ${typed(mm)} is more than this machine's ${machineMemoryText()}`);
   }

@@ -69,6 +69,7 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
     // A string like "8G", or a number of bytes (as --max-memory takes a bare number).
     maxMemory = typeof top.maxMemory === 'string' ? parseBytes(top.maxMemory) : typeof top.maxMemory === 'number' ? Math.floor(top.maxMemory) : Number.NaN;
     const problem = userBudgetProblem(maxMemory);
+    if (problem === 'malformed') fail('maxMemory', `must be a size like "512M", "8G" or "1.5GiB" (no exponents), or a number of bytes, got ${shown(top.maxMemory)}`);
     if (problem === 'small') fail('maxMemory', `must be a size of at least 1M like "512M" or "8G", got ${shown(top.maxMemory)}`);
     if (problem === 'large') fail('maxMemory', `${shown(top.maxMemory)} is more than this machine's ${machineMemoryText()}`);
   }

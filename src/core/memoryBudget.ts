@@ -5,12 +5,13 @@ export const MIN_MAX_MEMORY = 1 << 20;
 
 /**
  * What is wrong with `bytes` (a parsed size, NaN when malformed) as a budget a user gives:
- * 'small' (malformed or below MIN_MAX_MEMORY), 'large' (more than this machine's memory, so the
- * search could run out of memory before the budget stops it), or null. The CLI's `--max-memory`
- * and a config's `maxMemory` both ask it, each with its own wording.
+ * 'malformed' (not a size parseBytes reads), 'small' (below MIN_MAX_MEMORY), 'large' (more than
+ * this machine's memory, so the search could run out of memory before the budget stops it), or
+ * null. The CLI's `--max-memory` and a config's `maxMemory` both ask it, each with its own wording.
  */
-export function userBudgetProblem(bytes: number): 'small' | 'large' | null {
-  if (Number.isNaN(bytes) || bytes < MIN_MAX_MEMORY) return 'small';
+export function userBudgetProblem(bytes: number): 'malformed' | 'small' | 'large' | null {
+  if (Number.isNaN(bytes)) return 'malformed';
+  if (bytes < MIN_MAX_MEMORY) return 'small';
   return bytes > totalmem() ? 'large' : null;
 }
 
@@ -89,7 +90,7 @@ export function machineMemoryText(): string {
   return `${(Math.floor((totalmem() / 2 ** 30) * 100) / 100).toFixed(2)} GiB`;
 }
 
-/** Parses `512M`, `8G`, `1.5GiB`, `100000000` (bytes). Returns NaN when malformed. */
+/** Parses `512M`, `8G`, `1.5GiB`, `100000000` (bytes); no exponents (`1e9`). Returns NaN when malformed. */
 export function parseBytes(s: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?$/i.exec(s.trim());
   if (!m) return Number.NaN;
