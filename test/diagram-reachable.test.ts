@@ -81,6 +81,20 @@ describe('reachable graph of v7 at 2 devices', () => {
   });
 });
 
+describe('the check a diagram draws from', () => {
+  it('reports its progress as check does (the CLI shows it on a terminal) and draws the same graph', () => {
+    const seen: { states: number; depth: number; queue: number }[] = [];
+    const big = { maxStates: 1000, maxEdges: 5000 };
+    const g = reachableGraph(v7, 3, invariants, { ...big, onProgress: (p) => seen.push(p), progressEvery: 1024 });
+    const total = checkDesign(v7, 3, invariants).result.states;
+    // A report every 1,024 expanded states, each with more states than the one before.
+    expect(seen.length).toBeGreaterThanOrEqual(Math.floor((total - 1) / 1024) - 1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i].states).toBeGreaterThan(seen[i - 1].states);
+    expect(seen.every((p) => p.states <= total && p.queue >= 0)).toBe(true);
+    expect(g).toEqual(reachableGraph(v7, 3, invariants, big));
+  });
+});
+
 describe('counterexample as a Mermaid sequence diagram', () => {
   it('has the lanes, calls, return codes, the WARN_ON and the breaking state', () => {
     const dc = checkDesign(v7, 2, invariants);

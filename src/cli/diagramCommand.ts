@@ -18,6 +18,7 @@ import { flagChoice, flagInt, flagList, flagString, parseArgs, refuseArguments }
 import { EXIT, type Command } from './command';
 import { DEFAULT_MAX_MEMORY, designByName, invariantsByName } from './common';
 import { unwritable } from './reportFlags';
+import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
 import { plural } from '../report/plural';
 
@@ -44,6 +45,8 @@ the machine does at that bound. Calls that leave a state unchanged are listed in
 highlighted counterexample, else all), marks the states that break an invariant, and highlights
 the shortest counterexample of --invariant (default: the first violated). Only calls one step
 deeper are drawn. More than ${REACHABLE_MAX_STATES} states or ${REACHABLE_MAX_EDGES} drawn calls is refused: nobody can read it.
+--reachable and --sequence check the whole bound first, as check does, with its progress line
+on a terminal (with --depth D, a graph too large to draw is refused before that check).
 
 --sequence prints the counterexample of --invariant (default: the first violated) as a Mermaid
 sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.
@@ -118,24 +121,32 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
     const depth = args.flags.has('depth') ? flagInt(args, 'depth', 0, 0, 1000, 'the depth') : undefined;
     // Both pictures of counterexamples search the whole bound first, as check does.
     const invariants = await invariantsByName(undefined);
+    // The check's progress line goes to stderr on a terminal only, never in CI, as check's does.
+    const progress = progressReporter();
     if (sequence || reachable) {
       if (invariantName !== undefined) await invariantsByName([invariantName]);
-      refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+      const [size] = refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+      progress.label('', size?.states);
     }
+    const checkOptions = { maxMemory: DEFAULT_MAX_MEMORY, onProgress: progress.onProgress };
     let text: string;
-    if (sequence) {
-      const dc = checkForDiagram(design, devices, invariants, DEFAULT_MAX_MEMORY);
-      const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
-      if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
-      if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
-      text = sequenceMermaid(design, devices, v);
-    } else if (reachable) {
-      const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth, maxMemory: DEFAULT_MAX_MEMORY });
-      text = format === 'mermaid' ? reachableMermaid(design, g) : reachableDot(design, g);
-    } else {
-      const sc = deriveStatechart(design, devices);
-      const selfLoops = flagChoice(args, 'self-loops', SELF_LOOP_CHOICES, format === 'mermaid' ? 'none' : 'errors') as SelfLoops;
-      text = format === 'mermaid' ? statechartMermaid(sc, selfLoops) : statechartDot(sc, selfLoops);
+    try {
+      if (sequence) {
+        const dc = checkForDiagram(design, devices, invariants, checkOptions);
+        const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
+        if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
+        if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
+        text = sequenceMermaid(design, devices, v);
+      } else if (reachable) {
+        const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth, ...checkOptions });
+        text = format === 'mermaid' ? reachableMermaid(design, g) : reachableDot(design, g);
+      } else {
+        const sc = deriveStatechart(design, devices);
+        const selfLoops = flagChoice(args, 'self-loops', SELF_LOOP_CHOICES, format === 'mermaid' ? 'none' : 'errors') as SelfLoops;
+        text = format === 'mermaid' ? statechartMermaid(sc, selfLoops) : statechartDot(sc, selfLoops);
+      }
+    } finally {
+      progress.done();
     }
     if (format === 'svg' && !sequence) text = await renderSvg(text);
     if (out === undefined) process.stdout.write(text);

@@ -1,6 +1,6 @@
 import { InputError } from '../errors';
 import type { InvariantVerdict } from '../iommu/checkDesign';
-import { checkForDiagram } from './checkForDiagram';
+import { checkForDiagram, type DiagramCheckOptions } from './checkForDiagram';
 import type { Design } from '../iommu/design';
 import type { IommuEvent } from '../iommu/events';
 import type { Invariant } from '../iommu/invariant';
@@ -68,15 +68,14 @@ export interface ReachableGraph {
   readonly pathEnd: number;
 }
 
-export interface ReachableOptions {
+export interface ReachableOptions extends DiagramCheckOptions {
   /** The invariant whose counterexample to highlight (default: the first violated). */
   readonly invariant?: string;
   /** Show states within this many calls (default: the counterexample's length, else all). */
   readonly depth?: number;
   readonly maxStates?: number;
   readonly maxEdges?: number;
-  /** Memory budget of the check that finds the counterexample (default: none). */
-  readonly maxMemory?: number;
+  // maxMemory, onProgress, progressEvery: those of the check that finds the counterexample.
 }
 
 const sameEvent = (a: IommuEvent, b: IommuEvent) => JSON.stringify(a) === JSON.stringify(b);
@@ -129,7 +128,7 @@ export function reachableGraph(design: Design, devices: number, invariants: read
       throw tooLarge(design, devices, o.depth, maxStates, null);
     }
   }
-  const dc = checkForDiagram(design, devices, invariants, o.maxMemory);
+  const dc = checkForDiagram(design, devices, invariants, o);
   let chosen: InvariantVerdict | undefined;
   if (o.invariant !== undefined) {
     chosen = dc.verdicts.find((v) => v.name === o.invariant);
