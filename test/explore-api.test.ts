@@ -27,6 +27,19 @@ async function post(body: unknown, contentType = 'application/json') {
   return { status: r.status, json: (await r.json()) as any };
 }
 const v7 = async () => (await loadDesigns()).find((d) => d.name === 'v7')!;
+/** A request with exactly these headers (Host is this server's unless given). */
+function raw(path: string, headers: Record<string, string>, method = 'GET', body?: string | Buffer): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path, method, headers: { Host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode!, body: text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 describe('explore API', () => {
   it('listens on 127.0.0.1 only', () => {
@@ -136,6 +149,14 @@ describe('explore API', () => {
       [post({ design: 'v7', devices: 2, path: 'x' }), /path must be a JSON array/],
       [post({ design: 'v7', devices: 2, extra: 1 }), /unknown field 'extra'/],
       [post({ design: 'v7', devices: 2 }, 'text/plain'), /takes Content-Type: application\/json/],
+      // Query parameters are named: an unknown or repeated one is refused, not ignored.
+      [get('/api/statechart.svg?design=v7&devices=9'), /^\/api\/statechart\.svg takes the query parameters design, got 'devices'$/],
+      [get('/api/check?design=v7&devices=2&devices=3'), /^\/api\/check: the query parameter 'devices' is given twice$/],
+      [get('/api/designs?x=1'), /^\/api\/designs takes no query parameters, got 'x'$/],
+      // A design that is not a name is said to be one, and a long unknown name is cut.
+      [post({ design: 7, devices: 2 }), /^design must be a design's name, got 7 \(known: /],
+      [get(`/api/check?design=${'x'.repeat(5000)}&devices=2`), /^unknown design 'x{57}\.\.\.' \(known: /],
+      [post({ design: 'v7', devices: 1e21 }), /^devices 100000000\.\.\. is out of range: the explorer takes 1 to 4 devices$/],
     ];
     for (const [p, re] of cases) {
       const r = await p;
@@ -149,6 +170,7 @@ describe('explore API', () => {
   it('refuses other methods, unknown paths and foreign Host headers', async () => {
     expect((await get('/api/successors')).status).toBe(405);
     expect((await get('/api/nothing')).status).toBe(404);
+    expect((await get('/api/nothing?design=v7')).status).toBe(404);
     expect((await get('/../package.json')).status).toBe(404);
     const status = await new Promise<number>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: server.port, path: '/api/designs', headers: { Host: 'attacker.example:80' } }, (res) => { res.resume(); resolve(res.statusCode!); });
@@ -156,6 +178,42 @@ describe('explore API', () => {
       req.end();
     });
     expect(status).toBe(403);
+    // '//app.js' is a path (not found), not the host 'app.js' with the path '/'.
+    expect((await raw('//app.js', {})).status).toBe(404);
+    expect((await raw('//x/api/designs', {})).status).toBe(404);
+  });
+
+  it('refuses API requests a browser marks as coming from another site; the page itself is still served', async () => {
+    const foreign = await raw('/api/check?design=v7&devices=1', { 'Sec-Fetch-Site': 'cross-site' });
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error).toBe("the API answers this server's own page only, not a cross-site request");
+    expect((await raw('/api/designs', { Origin: 'http://evil.example' })).status).toBe(403);
+    expect((await raw('/api/successors', { Origin: 'http://evil.example', 'Content-Type': 'application/json' }, 'POST', '{"design":"v7","devices":1}')).status).toBe(403);
+    // The page's own requests, and a URL typed into the address bar, are answered.
+    expect((await raw('/api/designs', { 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
+    expect((await raw('/api/designs', { 'Sec-Fetch-Site': 'none' })).status).toBe(200);
+    expect((await raw('/', { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(200);
+  });
+
+  it('limits a body to 256 KiB in bytes, and refuses a larger Content-Length before reading it', async () => {
+    // 100,000 three-byte characters: 300,000 bytes, under 256 Ki characters.
+    const wide = Buffer.from(JSON.stringify({ design: 'v7', devices: 1, path: '\u4e00'.repeat(100_000) }), 'utf8');
+    expect(wide.length).toBeGreaterThan(256 * 1024);
+    const r = await raw('/api/successors', { 'Content-Type': 'application/json' }, 'POST', wide);
+    expect([r.status, JSON.parse(r.body).error]).toEqual([413, 'request body larger than 256 KiB']);
+    // A declared length past the limit is answered at once, and the connection is closed.
+    const declared = await new Promise<{ status: number; connection: unknown }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/api/successors', method: 'POST', headers: { Host: `127.0.0.1:${server.port}`, 'Content-Type': 'application/json', 'Content-Length': '999999999' } }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, connection: res.headers.connection });
+      });
+      req.on('error', reject);
+      req.write('{');
+    });
+    expect(declared).toEqual({ status: 413, connection: 'close' });
+    // Under the limit, in bytes, is still read.
+    const ok = await raw('/api/successors', { 'Content-Type': 'application/json' }, 'POST', Buffer.from(JSON.stringify({ design: 'v7', devices: 1, path: [] }), 'utf8'));
+    expect(ok.status).toBe(200);
   });
 
   it('serves the page and its scripts with a same-origin content security policy', async () => {

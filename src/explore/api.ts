@@ -46,15 +46,18 @@ export async function designsApi() {
 /** The design called `name`, or InputError naming the known ones. */
 export async function designNamed(name: unknown): Promise<Design> {
   const designs = await loadDesigns();
-  if (typeof name !== 'string' || name === '') throw new InputError(`missing design (known: ${designs.map((d) => d.name).join(', ')})`);
+  const known = designs.map((d) => d.name).join(', ');
+  if (name === undefined || name === '') throw new InputError(`missing design (known: ${known})`);
+  if (typeof name !== 'string') throw new InputError(`design must be a design's name, got ${shown(name)} (known: ${known})`);
   const d = designs.find((x) => x.name === name);
-  if (!d) throw new InputError(`unknown design '${name}' (known: ${designs.map((x) => x.name).join(', ')})`);
+  if (!d) throw new InputError(`unknown design '${cut(name, 60)}' (known: ${known})`);
   return d;
 }
 
 /** A bound the explorer accepts (a number or a decimal string), or InputError. */
 export function exploreDevices(raw: unknown): number {
-  const s = typeof raw === 'number' ? String(raw) : raw;
+  // A whole number written by JSON with an exponent (1e21) is still a number, out of range.
+  const s = typeof raw === 'number' ? (Number.isInteger(raw) ? BigInt(raw).toString() : String(raw)) : raw;
   if (typeof s !== 'string' || !/^\d+$/.test(s)) throw new InputError(`devices must be a whole number from ${MIN_DEVICES} to ${EXPLORE_MAX_DEVICES}, got ${shown(raw ?? null)}`);
   const n = Number(s);
   if (n < MIN_DEVICES || n > EXPLORE_MAX_DEVICES) {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InputError } from '../errors';
+import { cut, InputError } from '../errors';
 import { checkApi, designsApi, statechartApi, statechartSvgApi, successorsApi } from './api';
 import { PAGE_FILES, pageDir, readPageFile } from './pageAssets';
 
@@ -27,26 +27,35 @@ class HttpError extends Error {
   constructor(readonly status: number, message: string) { super(message); }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...SECURITY_HEADERS });
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...SECURITY_HEADERS, ...extra });
   res.end(text);
 }
 
 /** One line: no newlines reach a client's error display. */
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
+/**
+ * The request's body as text, at most MAX_BODY bytes: a larger Content-Length is refused before
+ * anything is read, and a body that runs past the limit is refused once it does (it is drained,
+ * unread, so that the 413 can be sent).
+ */
 function readBody(req: IncomingMessage): Promise<string> {
+  const tooLarge = () => new HttpError(413, `request body larger than ${MAX_BODY / 1024} KiB`);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
-    let text = '';
-    let tooLarge = false;
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      if (tooLarge) return; // keep draining so the 413 can be sent
-      text += c;
-      if (text.length > MAX_BODY) { tooLarge = true; text = ''; reject(new HttpError(413, `request body larger than ${MAX_BODY} characters`)); }
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    let refused = false;
+    req.on('data', (c: Uint8Array) => {
+      if (refused) return;
+      bytes += c.length;
+      if (bytes > MAX_BODY) { refused = true; chunks.length = 0; reject(tooLarge()); return; }
+      chunks.push(c);
     });
-    req.on('end', () => resolve(text));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
@@ -54,20 +63,58 @@ function readBody(req: IncomingMessage): Promise<string> {
 /**
  * Requests must name this server by a loopback host (a page on another site that resolves its
  * own name to 127.0.0.1 cannot use the API), and POSTs must be JSON (so a cross-site form
- * cannot send one without a CORS preflight, which is never granted).
+ * cannot send one without a CORS preflight, which is never granted). API requests a browser
+ * marks as coming from another site (`Sec-Fetch-Site`, or an `Origin` that is not this server)
+ * are refused too: a page elsewhere cannot make the explorer run its checks (an `<img>` pointing
+ * at `/api/check` would otherwise start one).
  */
-function checkOrigin(req: IncomingMessage, port: number): void {
+function checkOrigin(req: IncomingMessage, port: number, api: boolean): void {
   const host = (req.headers.host ?? '').toLowerCase();
   const ok = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
-  if (!ok.includes(host)) throw new HttpError(403, `requests must be addressed to 127.0.0.1:${port}, got Host '${host}'`);
+  if (!ok.includes(host)) throw new HttpError(403, `requests must be addressed to 127.0.0.1:${port}, got Host '${cut(host, 80)}'`);
+  if (!api) return;
+  const site = req.headers['sec-fetch-site']?.toString();
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') throw new HttpError(403, `the API answers this server's own page only, not a ${cut(site, 20)} request`);
+  const origin = req.headers.origin;
+  if (origin !== undefined && !ok.some((h) => origin.toLowerCase() === `http://${h}`)) throw new HttpError(403, `the API answers this server's own page only, not one from ${cut(origin, 80)}`);
+}
+
+/** The API's endpoints and the query parameters each takes. */
+const API_QUERY = new Map<string, readonly string[]>([
+  ['/api/designs', []],
+  ['/api/check', ['design', 'devices']],
+  ['/api/statechart', ['design', 'devices']],
+  ['/api/statechart.svg', ['design']],
+  ['/api/successors', []],
+]);
+
+/** The query parameters of `url`, refused (400) if any is not in `allowed` or is given twice. */
+function queryOf(url: URL, allowed: readonly string[]): (k: string) => string | undefined {
+  const seen = new Set<string>();
+  for (const k of url.searchParams.keys()) {
+    if (!allowed.includes(k)) throw new InputError(`${url.pathname} takes ${allowed.length ? `the query parameters ${allowed.join(', ')}` : 'no query parameters'}, got '${cut(k, 40)}'`);
+    if (seen.has(k)) throw new InputError(`${url.pathname}: the query parameter '${k}' is given twice`);
+    seen.add(k);
+  }
+  return (k) => url.searchParams.get(k) ?? undefined;
 }
 
 async function route(req: IncomingMessage, res: ServerResponse, port: number, closing: AbortSignal): Promise<void> {
-  checkOrigin(req, port);
-  const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
+  const target = req.url ?? '/';
+  // The path as sent: '//x' is a path here, not a host (as `new URL(target, base)` would read it).
+  if (!target.startsWith('/')) throw new HttpError(400, 'the request target must be a path');
+  let url: URL;
+  try {
+    url = new URL(`http://${LOOPBACK}:${port}${target}`);
+  } catch {
+    throw new HttpError(400, 'the request target is not a valid path');
+  }
   const p = url.pathname;
-  const q = (k: string) => url.searchParams.get(k) ?? undefined;
+  checkOrigin(req, port, p.startsWith('/api/'));
   if (p.startsWith('/api/')) {
+    const allowed = API_QUERY.get(p);
+    if (allowed === undefined) throw new HttpError(404, `no API endpoint ${cut(p, 80)} (endpoints: ${[...API_QUERY.keys()].join(', ')})`);
+    const q = queryOf(url, allowed);
     if (p === '/api/successors') {
       if (req.method !== 'POST') throw new HttpError(405, `${p} takes POST`);
       if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) throw new InputError(`${p} takes Content-Type: application/json`);
@@ -85,7 +132,7 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number, cl
       res.writeHead(200, { 'Content-Type': 'image/svg+xml; charset=utf-8', 'Content-Length': Buffer.byteLength(svg), ...SECURITY_HEADERS });
       return void res.end(svg);
     }
-    throw new HttpError(404, `no API endpoint ${p} (endpoints: /api/designs, /api/check, /api/statechart, /api/statechart.svg, /api/successors)`);
+    throw new Error(`internal: ${p} has no route`);
   }
   const asset = PAGE_FILES[p];
   if (!asset) throw new HttpError(404, `not found: ${p}`);
@@ -109,7 +156,8 @@ export function startExploreServer(port: number): Promise<ExploreServer> {
       route(req, res, bound, closing.signal).catch((e: unknown) => {
         if (res.headersSent) { res.destroy(); return; }
         if (e instanceof InputError) return sendJson(res, 400, { error: oneLine(e.message) });
-        if (e instanceof HttpError) return sendJson(res, e.status, { error: oneLine(e.message) });
+        // A refused body is not read to its end: the connection closes after the answer.
+        if (e instanceof HttpError) return sendJson(res, e.status, { error: oneLine(e.message) }, e.status === 413 ? { Connection: 'close' } : {});
         sendJson(res, 500, { error: oneLine(`internal error: ${(e as Error)?.message ?? String(e)}`) });
       });
     });
