@@ -130,7 +130,11 @@ describe('commands', () => {
   });
 
   it('a --report file that cannot be written is refused before the search', () => {
-    expectOneLineError(run(['check', '--devices', '2', '--report', `junit=${join(dir, 'missing', 'r.xml')}`]), /--report junit=.*r\.xml: cannot write: the directory .*missing does not exist$/);
+    // A writable report named first is not written: the refusal came before the search, not
+    // when the reports were written after it.
+    const first = join(dir, 'first.json');
+    expectOneLineError(run(['check', '--devices', '2', '--report', `json=${first}`, '--report', `junit=${join(dir, 'missing', 'r.xml')}`]), /--report junit=.*r\.xml: cannot write: the directory .*missing does not exist$/);
+    expect(existsSync(first)).toBe(false);
     expectOneLineError(run(['check', '--devices', '2', '--report', `junit=${dir}`]), /cannot write: it is a directory$/);
   });
 });
@@ -203,6 +207,8 @@ describe('second audit', () => {
     expect(r.out).toMatch(/^stateDiagram-v2/);
     expect(existsSync(join(ROOT, '-'))).toBe(false);
     expectOneLineError(run(['diagram', '--design', 'v7', '--out', join(dir, 'nodir', 'x.mmd')]), /cannot write: the directory .*nodir does not exist$/);
+    // First: before a bound too large to check is refused (and so before any check).
+    expectOneLineError(run(['diagram', '--design', 'v7', '--sequence', '--devices', '8', '--out', join(dir, 'nodir', 'x.mmd')]), /cannot write: the directory .*nodir does not exist$/);
   });
 
   it('diagram --reachable with a --depth too deep to draw is refused before the whole bound is checked', () => {
@@ -228,7 +234,8 @@ describe('second audit', () => {
     expectOneLineError(run(['check', '--design', 'v7, v8']), /use 'dmaown compare --design v7,v8'/);
   });
 
-  it('merge - of many documents is linear, and a position is counted from its own line', () => {
+  // (How long this takes is for benchmarks; a quadratic line count once made it 50 s.)
+  it('merge - of many documents names the bad one by its own line, and a position is counted from that line', () => {
     const many = Array.from({ length: 50_000 }, () => '1').join('\n');
     const r = runCli(['merge', '-'], { input: `${many}\n{"a":1} }`, timeoutMs: 30_000 });
     expectOneLineError(r, /document 50002 \(from line 50001\): malformed JSON \(line 50001, column 9: Unexpected token '\}'\)$/);

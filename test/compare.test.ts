@@ -207,9 +207,9 @@ describe('compare budgets, workers and interrupts', () => {
     expect(c.designs[0].check.result.complete).toBe(true);
     const v7run = c.designs[1].check;
     expect(v7run.result).toMatchObject({ complete: false, stopReason: 'interrupted by SIGINT' });
-    expect(v7run.result.states).toBeLessThan(203_827);
     // What was found is what the whole search finds; scenarios still ran.
     const full = checkDesign(pick('v7'), 4, invariants);
+    expect(v7run.result.states).toBeLessThan(full.result.states);
     const decided = v7run.verdicts.filter((v, i) => { if (v.verdict === 'unknown') return false; expect(v, v.name).toEqual(full.verdicts[i]); return true; });
     expect(decided.length).toBeGreaterThan(0);
     expect(c.designs[1].scenarios).toHaveLength(loadScenarios().length);

@@ -89,13 +89,15 @@ describe('dmaown check / shard / compare interrupted by a signal', () => {
       child.on('close', (code, signal) => { clearTimeout(timer); resolve({ code, signal, out, err }); });
     });
 
-  // v7 at 6 devices has 18.7 million states, about 45 s here, so the signal always arrives
-  // during the search (start-up and the size estimate take well under a second). Its estimate
+  // v7 at 6 devices has 18.7 million states, about 45 s here, so the signal, 6 s in, arrives
+  // during the search: start-up and the size estimate take about 0.5 s on a quiet machine and
+  // have taken over 2.5 s on a loaded one (the signals are handled from before the estimate on,
+  // but a signal then would stop the search before the states asserted below). Its estimate
   // (about 0.4 GB) fits the default memory budget of any machine these tests run on; 7 devices
   // (about 3 GB) might not.
   it('check: SIGINT prints and writes the reports, marked interrupted, then ends by SIGINT', async () => {
     const junit = join(dir, 'check.xml');
-    const r = await interrupted(['check', '--design', 'v7', '--devices', '6', '--format', 'json', '--report', `junit=${junit}`], 'SIGINT', 2500);
+    const r = await interrupted(['check', '--design', 'v7', '--devices', '6', '--format', 'json', '--report', `junit=${junit}`], 'SIGINT', 6000);
     expect(r.signal).toBe('SIGINT');
     expect(r.err).toBe('dmaown: interrupted by SIGINT: the report covers what was explored\n');
     const doc = JSON.parse(r.out);
@@ -105,7 +107,7 @@ describe('dmaown check / shard / compare interrupted by a signal', () => {
   }, 30_000);
 
   it('shard on 2 threads: SIGTERM prints the shard result, marked interrupted, then ends by SIGTERM', async () => {
-    const r = await interrupted(['shard', '--shards', '2', '--index', '1', '--design', 'v7', '--devices', '6', '--workers', '2', '--format', 'json'], 'SIGTERM', 2500);
+    const r = await interrupted(['shard', '--shards', '2', '--index', '1', '--design', 'v7', '--devices', '6', '--workers', '2', '--format', 'json'], 'SIGTERM', 6000);
     expect(r.signal).toBe('SIGTERM');
     expect(r.err).toContain('interrupted by SIGTERM');
     const doc = JSON.parse(r.out);

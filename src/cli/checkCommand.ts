@@ -128,17 +128,21 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const search = searchFlags(args);
     if (!args.flags.has('symmetry') && plan.symmetry !== undefined) search.symmetry = plan.symmetry;
     if (!args.flags.has('workers') && plan.workers !== undefined) search.workers = plan.workers;
-    // Bounds estimated not to fit the memory budget are bad input: refused before any search.
-    const sizes = refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
-      plan.source === null ? {} : { remedy: `leaving that run out of ${plan.source}`, config: plan.source, memoryFromConfig: !args.flags.has('max-memory') && plan.maxMemory !== undefined });
-    // The progress line names the run when a config has several, and gives its estimated size.
-    const onRun = (i: number) => {
-      const r = plan.runs[i];
-      progress.label(plan.runs.length > 1 ? `${r.design.name} at ${plural(r.devices, 'device')} (${i + 1}/${plan.runs.length})` : '', sizes[i]?.states);
-    };
-    // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written.
+    // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written. The
+    // signals are handled from before the size estimate on: one that comes during the estimate
+    // stops the search before its first states (the reports then cover nothing explored).
     const { value: runs, caught } = await interruptible(
-      (signal) => runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }, onRun),
+      (signal) => {
+        // Bounds estimated not to fit the memory budget are bad input: refused before any search.
+        const sizes = refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
+          plan.source === null ? {} : { remedy: `leaving that run out of ${plan.source}`, config: plan.source, memoryFromConfig: !args.flags.has('max-memory') && plan.maxMemory !== undefined });
+        // The progress line names the run when a config has several, and gives its estimated size.
+        const onRun = (i: number) => {
+          const r = plan.runs[i];
+          progress.label(plan.runs.length > 1 ? `${r.design.name} at ${plural(r.devices, 'device')} (${i + 1}/${plan.runs.length})` : '', sizes[i]?.states);
+        };
+        return runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }, onRun);
+      },
       progress.done,
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the report covers what was explored${runs.length < plan.runs.length ? `; ${plan.runs.length - runs.length} of ${plan.runs.length} runs not started` : ''}\n`);

@@ -80,15 +80,18 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
     const search = searchFlags(args);
     const budget = budgetFlags(args);
-    // As check: a bound estimated not to fit the memory budget is refused (a shard stores
-    // the states under its part of the frontier, on these designs nearly all of them).
-    const [size] = refuseTooLarge('shard', [{ design, devices, invariants, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory }]);
     const progress = progressReporter();
-    // A shard stores about as many states as the whole search, as said above.
-    progress.label('', size?.states);
-    // Ctrl-C or a CI runner's SIGTERM stops the search; the shard's result is still written.
+    // Ctrl-C or a CI runner's SIGTERM stops the search; the shard's result is still written. As
+    // in check, the signals are handled from before the size estimate on.
     const { value: sc, caught } = await interruptible(
-      (signal) => checkShardAsync(design, devices, invariants, { ...budget, ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }),
+      (signal) => {
+        // As check: a bound estimated not to fit the memory budget is refused (a shard stores
+        // the states under its part of the frontier, on these designs nearly all of them).
+        const [size] = refuseTooLarge('shard', [{ design, devices, invariants, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory }]);
+        // A shard stores about as many states as the whole search, as said above.
+        progress.label('', size?.states);
+        return checkShardAsync(design, devices, invariants, { ...budget, ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal });
+      },
       progress.done,
     );
     if (caught) process.stderr.write(`dmaown: interrupted by ${caught}: the shard's result covers what was explored\n`);
