@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDesign } from '../src/iommu/checkDesign';
+import { checkDesign, checkDesignAsync } from '../src/iommu/checkDesign';
+import { exploreGraph } from '../src/diagram/exploreGraph';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
@@ -51,6 +52,31 @@ describe('budgets', async () => {
     }
     expect(dc.verdicts.find((v) => v.name === 'no-warn')!.verdict).toBe('violated');
     expect(dc.verdicts.find((v) => v.name === 'viability')!.verdict).toBe('unknown');
+  });
+
+  it('a stopped search reports the depth of its deepest stored state, whichever budget stopped it, on 1 or 2 threads', async () => {
+    // States are stored in BFS order, so S stored states reach the first level whose states
+    // within it number at least S; those numbers come from the diagram's plain graph search.
+    const within = (devices: number, d: number) => exploreGraph(v7, devices, [], { maxDepth: d, maxStates: 1_000_000, keepEdges: false }).rows.length;
+    const levelOf = (stored: number, devices = 3) => { let d = 0; while (within(devices, d) < stored) d++; return d; };
+    let compared = 0;
+    for (const maxStates of [2, 7, 8, 10, 100, 1000, 5000]) {
+      for (const workers of [1, 2]) {
+        const r = checkDesign(v7, 3, invariants, { maxStates, workers }).result;
+        expect(r.complete).toBe(false);
+        expect(r.depth, `--max-states ${maxStates}, ${workers} thread(s)`).toBe(levelOf(r.states));
+        compared++;
+      }
+    }
+    // Interrupted between steps (SearchRun.stop) and stopped by the memory budget, too.
+    const ctl = new AbortController();
+    const cut = (await checkDesignAsync(v7, 3, invariants, { sliceMs: 0, signal: ctl.signal, progressEvery: 256, onProgress: (p) => { if (p.states >= 3000) ctl.abort('SIGINT'); } })).result;
+    expect(cut.stopReason).toBe('interrupted by SIGINT');
+    expect(cut.depth).toBe(levelOf(cut.states));
+    const mem = checkDesign(v7, 4, invariants, { maxMemory: 2 * 1024 * 1024 }).result;
+    expect(mem.stopReason).toMatch(/max-memory/);
+    expect(mem.depth).toBe(levelOf(mem.states, 4));
+    expect(compared).toBe(14);
   });
 
   it("the model's memo (its decision trees) counts against the memory budget", async () => {

@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, formatBytes, MemoryBudget, MIN_MAX_MEMORY } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { interruptedReason, maxStatesReason, maxTimeReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
+import { interruptedReason, maxStatesReason, maxTimeReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -12,7 +12,7 @@ export interface CheckResult {
   /** Distinct states stored (orbits, when reduced by symmetry). */
   readonly states: number;
   readonly transitions: number;
-  /** Length of the longest shortest path from an initial state (the level reached, when stopped early). */
+  /** Length of the longest shortest path from an initial state (when stopped early: to the deepest state stored). */
   readonly depth: number;
   readonly elapsedMs: number;
   /** False when a budget stopped the search before every reachable state was expanded. */
@@ -220,7 +220,7 @@ function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, s
   };
   return {
     step: (deadline) => expandSteps(model, search, cfg, started, loop, deadline),
-    stop: (reason) => ({ expanded: loop.id, visited: loop.visited, depth: loop.depth, stopReason: reason }),
+    stop: (reason) => ({ expanded: loop.id, visited: loop.visited, depth: storedDepth(loop.depth, loop.layerEnd, search.store.count), stopReason: reason }),
   };
 }
 
@@ -285,7 +285,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       let k = 0;
       for (let s = id; s < batchEnd; s++, id++) {
         if (s === layerEnd) { depth++; layerEnd = store.count; }
-        if (store.count >= cfg.maxStates) return { expanded: s, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
+        if (store.count >= cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];
           if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);
@@ -299,10 +299,10 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
     }
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    return { expanded: id, visited, depth, stopReason: memoryReason(e) };
+    return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: memoryReason(e) };
   }
   if (sink === 0.5) throw new Error('unreachable');
-  return { expanded: id, visited, depth };
+  return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count) };
 }
 
 /**

@@ -41,6 +41,15 @@ export interface LoopOutcome {
   readonly stopReason?: string;
 }
 
+/**
+ * The depth a search reports: that of its deepest stored state. A loop expanding level `depth`
+ * has its states before `layerEnd` at most `depth` calls deep and those from `layerEnd` to
+ * `count` one call deeper (none once the search is complete).
+ */
+export function storedDepth(depth: number, layerEnd: number, count: number): number {
+  return count > layerEnd ? depth + 1 : depth;
+}
+
 export function maxStatesReason(n: number): string {
   return `--max-states ${n} reached`;
 }

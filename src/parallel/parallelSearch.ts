@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { maxStatesReason, memoryReason, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
+import { maxStatesReason, memoryReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
@@ -264,7 +264,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             sink ^= search.prepare(r.rows, r.hashes, r.actions, r.ids, s, to);
           }
           if (id === layerEnd) { depth++; layerEnd = store.count; }
-          if (store.count >= cfg.maxStates) return { expanded: id, visited, depth, stopReason: maxStatesReason(cfg.maxStates) };
+          if (store.count >= cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
           search.visit(id, r.bits[i]);
           visited = id + 1;
           const end = s + r.counts[i];
@@ -286,18 +286,18 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       }
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;
-      return { expanded: id, visited, depth, stopReason: memoryReason(e) };
+      return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: memoryReason(e) };
     } finally {
       if (ended) close();
     }
     if (sink === 0.5) throw new Error('unreachable');
-    return { expanded: id, visited, depth };
+    return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count) };
   };
   return {
     step,
     stop(reason) {
       close();
-      return { expanded: at.id, visited: at.visited, depth: at.depth, stopReason: reason };
+      return { expanded: at.id, visited: at.visited, depth: storedDepth(at.depth, at.layerEnd, store.count), stopReason: reason };
     },
   };
 }
