@@ -186,6 +186,29 @@ describe('workers and budgets', () => {
   });
 });
 
+describe("a shard's memory budget", () => {
+  it("counts the model's trees and the prefix: one shard of one stops where check stops under the same budget", () => {
+    const d = design('v7');
+    const maxMemory = 2 * 1024 * 1024;
+    const whole = checkDesign(d, 4, invariants, { maxMemory }).result;
+    const one = checkShard(d, 4, invariants, { shards: 1, index: 0, depth: 1, maxMemory }).dc.result;
+    expect(whole.complete).toBe(false);
+    expect(one.complete).toBe(false);
+    // The shard also holds its prefix (one level: a few states), so it stops at most where check does.
+    expect(one.states).toBeGreaterThan(0);
+    expect(one.states).toBeLessThanOrEqual(whole.states);
+    expect(one.memoBytes).toBeGreaterThanOrEqual(whole.memoBytes! * 0.9);
+    expect(one.peakBytes).toBeLessThanOrEqual(maxMemory);
+  });
+
+  it('refuses a prefix the budget cannot hold, as an InputError saying so', () => {
+    const d = design('v7');
+    const f = () => checkShard(d, 5, invariants, { shards: 2, index: 0, depth: 10, maxMemory: 1024 * 1024, maxStates: 1000 });
+    expect(f).toThrow(InputError);
+    expect(f).toThrow(/^--depth 10: the first levels of the search hold more than 8,192 states, more than the memory budget \(1\.0 MiB\) holds at about 128 bytes a state; pick a smaller depth or a larger --max-memory$/);
+  });
+});
+
 describe('bad input is an InputError naming the problem', () => {
   const d = design('v8');
   const docs = Array.from({ length: 3 }, (_, index) => shardJson(checkShard(d, 2, invariants, { shards: 3, index, depth: 1 })));

@@ -8,7 +8,7 @@ import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
 import { iommuRecipe, modelFingerprint } from '../parallel/iommuRecipe';
 import { frontierShare } from './frontierShare';
 import { prefixDigest } from './prefixDigest';
-import { prefixSearch, type Prefix } from './prefixSearch';
+import { MAX_PREFIX_STATES, prefixSearch, type Prefix } from './prefixSearch';
 import { prefixStuck } from './prefixStuck';
 import { shardModel } from './shardModel';
 import { shardRecipe } from './shardRecipe';
@@ -106,10 +106,11 @@ function shardSetup(design: Design, devices: number, invariants: readonly Invari
   const reduce = options.symmetry === true && model.symmetry !== undefined;
   const sym = reduce ? model.symmetry! : null;
   const W = model.words;
-  const prefix = prefixSearch(model, sym, depth !== undefined ? { depth } : { minFrontier: FRONTIER_PER_SHARD * shards });
+  // The prefix search counts against the shard's memory budget, and what it keeps against its search.
+  const prefix = prefixSearch(model, sym, depth !== undefined ? { depth } : { minFrontier: FRONTIER_PER_SHARD * shards }, MAX_PREFIX_STATES, options.maxMemory);
   const prefixRows = prefix.rows.slice(0, prefix.prefixCount * W);
   const own = frontierShare(prefix, shards, index);
-  let sm = shardModel(model, prefixRows, own, reduce);
+  let sm = shardModel(model, prefixRows, own, reduce, prefix.bytes);
   if ((options.workers ?? 1) > 1) {
     const base = iommuRecipe(design, devices, invariants, reduce ? model.symmetryGenerators! : null, modelFingerprint(model));
     sm = { ...sm, recipe: shardRecipe(base, prefixRows, own, reduce) };

@@ -1,9 +1,17 @@
 import type { Path } from '../core/check';
 import { Successors, type PackedModel, type Symmetry } from '../core/model';
+import { formatBytes } from '../core/memoryBudget';
 import { InputError } from '../errors';
 
 /** Most states `prefixSearch` stores before it refuses the depth (the prefix is meant to be small). */
 export const MAX_PREFIX_STATES = 1 << 20;
+
+/**
+ * Bytes a state of the prefix search holds, as an estimate for the memory budget: its row, its
+ * BFS parent and action, and its key in the map of states seen (measured 94 to 117 bytes a state
+ * on v7 and lu-owner-param at 4 to 6 devices, after garbage collection).
+ */
+export const PREFIX_BYTES_PER_STATE = 128;
 
 /**
  * The first levels of the breadth-first search of a model: every state at depth 0 to `depth`,
@@ -21,6 +29,8 @@ export interface Prefix {
   readonly rows: Uint32Array;
   /** The BFS path to state `id`: the first path `check` finds to it. */
   pathTo(id: number): Path;
+  /** Bytes it holds (an estimate: PREFIX_BYTES_PER_STATE a state). */
+  readonly bytes: number;
 }
 
 /** How deep `prefixSearch` goes: to `depth`, or (`minFrontier`) to the first level that has at least that many states. */
@@ -35,10 +45,12 @@ const keyOf = (rows: Uint32Array, off: number, W: number): string => {
 /**
  * Searches `model` breadth first up to a depth. With `{ depth: d }`, d must be at least 1 and
  * some state must be at depth d; with `{ minFrontier: n }`, the depth is the first level of at
- * least n states, or the widest level when none is that wide. Bad depths and prefixes of more
- * than MAX_PREFIX_STATES states are InputErrors.
+ * least n states, or the widest level when none is that wide. Bad depths, prefixes of more than
+ * `maxStates` (MAX_PREFIX_STATES) states and prefixes estimated past `maxBytes` (the shard's
+ * memory budget; PREFIX_BYTES_PER_STATE a state) are InputErrors.
  */
-export function prefixSearch(model: PackedModel, symmetry: Symmetry | null, how: PrefixDepth, maxStates = MAX_PREFIX_STATES): Prefix {
+export function prefixSearch(model: PackedModel, symmetry: Symmetry | null, how: PrefixDepth, maxStates = MAX_PREFIX_STATES, maxBytes = Number.POSITIVE_INFINITY): Prefix {
+  const byBytes = Math.floor(maxBytes / PREFIX_BYTES_PER_STATE);
   const W = model.words;
   let rows = new Uint32Array(1024 * W);
   const parent: number[] = [];
@@ -50,6 +62,9 @@ export function prefixSearch(model: PackedModel, symmetry: Symmetry | null, how:
     if (ids.has(key)) return;
     if (count >= maxStates) {
       throw new InputError(`--depth ${'depth' in how ? how.depth : levels.length}: the first levels of the search hold more than ${maxStates.toLocaleString('en-US')} states; pick a smaller depth`);
+    }
+    if (count >= byBytes) {
+      throw new InputError(`--depth ${'depth' in how ? how.depth : levels.length}: the first levels of the search hold more than ${byBytes.toLocaleString('en-US')} states, more than the memory budget (${formatBytes(maxBytes)}) holds at about ${PREFIX_BYTES_PER_STATE} bytes a state; pick a smaller depth or a larger --max-memory`);
     }
     if ((count + 1) * W > rows.length) { const r = new Uint32Array(rows.length * 2); r.set(rows); rows = r; }
     rows.set(buf.subarray(off, off + W), count * W);
@@ -109,6 +124,7 @@ export function prefixSearch(model: PackedModel, symmetry: Symmetry | null, how:
     count: n,
     prefixCount: levels[depth],
     rows: rows.slice(0, n * W),
+    bytes: n * PREFIX_BYTES_PER_STATE,
     pathTo(id: number): Path {
       if (id < 0 || id >= n) throw new RangeError(`no state ${id} in the prefix search`);
       const actions: number[] = [];

@@ -30,6 +30,9 @@ export class RowSet {
     this.size = size;
   }
 
+  /** Bytes of its arrays. */
+  get bytes(): number { return this.rows.byteLength + this.table.byteLength; }
+
   /** Whether the row at `row[off..]` is a member. */
   has(row: Uint32Array, off = 0): boolean {
     return this.slotOf(row, off) >= 0;

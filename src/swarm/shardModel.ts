@@ -16,9 +16,11 @@ import { RowSet } from './rowSet';
  *
  * `prefixRows` and `ownFrontier` are concatenated rows; when `reduced`, they are orbit
  * representatives of `base.symmetry` and the search must store representatives too (successors
- * are canonicalized before the lookup).
+ * are canonicalized before the lookup). Its `memoBytes` are the base model's memo, the two row
+ * sets, and `heldBytes` (what the caller keeps for the search's duration, e.g. the prefix
+ * search): the search charges them to its memory budget.
  */
-export function shardModel(base: PackedModel, prefixRows: Uint32Array, ownFrontier: Uint32Array, reduced: boolean): PackedModel {
+export function shardModel(base: PackedModel, prefixRows: Uint32Array, ownFrontier: Uint32Array, reduced: boolean, heldBytes = 0): PackedModel {
   const W = base.words;
   const prefix = new RowSet(prefixRows, W);
   const own = new RowSet(ownFrontier, W);
@@ -51,5 +53,6 @@ export function shardModel(base: PackedModel, prefixRows: Uint32Array, ownFronti
     properties,
     symmetry: base.symmetry,
     recipe: undefined,
+    memoBytes: () => (base.memoBytes?.() ?? 0) + prefix.bytes + own.bytes + heldBytes,
   };
 }
