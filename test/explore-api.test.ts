@@ -4,6 +4,7 @@
  * invariant, actions agree with the modelled callers, and bad requests get one-line errors.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callerActions } from '../src/iommu/callers';
 import { checkDesign } from '../src/iommu/checkDesign';
@@ -193,6 +194,22 @@ describe('explore API', () => {
     expect((await raw('/api/designs', { 'Sec-Fetch-Site': 'same-origin', Origin: `http://127.0.0.1:${server.port}` })).status).toBe(200);
     expect((await raw('/api/designs', { 'Sec-Fetch-Site': 'none' })).status).toBe(200);
     expect((await raw('/', { 'Sec-Fetch-Site': 'cross-site' })).status).toBe(200);
+  });
+
+  it("answers what Node's HTTP parser refuses (a URL over 16 KB, a request that is not HTTP) with a JSON one-line error", async () => {
+    const long = await get(`/api/check?design=${'x'.repeat(20_000)}&devices=2`);
+    expect([long.status, JSON.parse(long.body).error]).toEqual([431, 'request headers or URL too large (at most 16 KB)']);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const sock = connect(server.port, '127.0.0.1', () => sock.write('GARBAGE\r\n\r\n'));
+      let text = '';
+      sock.setEncoding('utf8');
+      sock.on('data', (c: string) => { text += c; });
+      sock.on('end', () => resolve(text));
+      sock.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toEqual({ error: 'malformed HTTP request' });
+    expect((await get('/api/designs')).status).toBe(200);
   });
 
   it('limits a body to 256 KiB in bytes, and refuses a larger Content-Length before reading it', async () => {

@@ -161,6 +161,14 @@ export function startExploreServer(port: number): Promise<ExploreServer> {
         sendJson(res, 500, { error: oneLine(`internal error: ${(e as Error)?.message ?? String(e)}`) });
       });
     });
+    // Requests Node's parser refuses (headers or URL over 16 KB, malformed HTTP) get a one-line
+    // JSON error too, not a bare status line.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+      const body = JSON.stringify({ error: status === 431 ? 'request headers or URL too large (at most 16 KB)' : 'malformed HTTP request' });
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    });
     server.once('error', reject);
     server.listen(port, LOOPBACK, () => {
       server.off('error', reject);
