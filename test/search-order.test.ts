@@ -26,26 +26,28 @@ function model(properties: Property[]): PackedModel {
   };
 }
 
-/** The plain BFS with check's rules: a budget is looked at before each state is expanded. */
+/**
+ * The plain BFS with check's rules: a budget is looked at before each state is expanded. Its
+ * depth is that of the deepest state stored (each state's own depth, recorded as it is found).
+ */
 function plain(maxStates = Infinity) {
   const order = [0];
   const index = new Map([[0, 0]]);
   const parent = [-1];
   const via = [0];
+  const depthOf = [0];
   let transitions = 0;
-  let depth = 0;
-  let layerEnd = 1;
   let id = 0;
   for (; id < order.length; id++) {
-    if (id === layerEnd) { depth++; layerEnd = order.length; }
     if (order.length >= maxStates) break;
     for (let k = 0; k < 3; k++) {
       if (!enabled(order[id], k)) continue;
       transitions++;
       const t = next(order[id], k);
-      if (!index.has(t)) { index.set(t, order.length); order.push(t); parent.push(id); via.push(k); }
+      if (!index.has(t)) { index.set(t, order.length); order.push(t); parent.push(id); via.push(k); depthOf.push(depthOf[id] + 1); }
     }
   }
+  const depth = depthOf.reduce((a, b) => Math.max(a, b), 0);
   const pathTo = (i: number) => { const a: number[] = []; for (; parent[i] >= 0; i = parent[i]) a.push(via[i]); return a.reverse(); };
   return { order, index, transitions, depth, expanded: id, pathTo };
 }
