@@ -232,6 +232,17 @@ describe('merge refuses what no shard writes', async () => {
     expect(sym.run.reducedBy).toMatch(/^[^\n]+$/);
   });
 
+  it('"stopReason" as shards write it: present, one line, exactly when the shard stopped early', () => {
+    const stopped = shardDocs('v8', { shards: 2, depth: 1, maxStates: 3 });
+    expect(stopped.map((d) => d.complete)).toEqual([false, false]);
+    const inputsStopped = inputsOf(stopped, 'm');
+    expect(mergeShards(inputsStopped()).shards.map((s) => s.stopReason)).toEqual(stopped.map((d) => d.stopReason));
+    fails(() => mergeShards(inputsStopped((d, k) => { if (k === 1) delete d.stopReason; })), /^merge: m1.json: "complete" is false but "stopReason" is missing or not a string: a shard that stopped early writes why, in one line$/);
+    fails(() => mergeShards(inputsStopped((d) => { d.stopReason = ''; })), /^merge: m0.json: "complete" is false but "stopReason" is empty/);
+    fails(() => mergeShards(inputsStopped((d) => { d.stopReason = '--max-states 3 reached\nFAKE: all invariants hold'; })), /^merge: m0.json: "complete" is false but "stopReason" is not one line of text \(it has a control character\)/);
+    fails(() => mergeShards(inputs((d, k) => { if (k === 0) d.stopReason = 'x'; })), /^merge: s0.json: "complete" is true but there is a "stopReason": a shard that completed writes none$/);
+  });
+
   it('a file holding one JSON array of shard results: each element one shard, named by position', () => {
     const texts: Record<string, string> = {
       'arr.json': JSON.stringify(docs),

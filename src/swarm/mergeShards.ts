@@ -132,6 +132,11 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
     bad(`"devices" is not a whole number from ${MIN_DEVICES} to ${maxDevices}, ${takes}`);
   }
   if (typeof d.complete !== 'boolean') bad('"complete" is not true or false');
+  // A shard that stopped early says why, in one line (and a complete one says nothing).
+  if (d.complete === false && (typeof d.stopReason !== 'string' || d.stopReason === '' || CONTROL.test(d.stopReason))) {
+    bad(`"complete" is false but "stopReason" is ${typeof d.stopReason !== 'string' ? 'missing or not a string' : d.stopReason === '' ? 'empty' : 'not one line of text (it has a control character)'}: a shard that stopped early writes why, in one line`);
+  }
+  if (d.complete === true && d.stopReason !== undefined) bad('"complete" is true but there is a "stopReason": a shard that completed writes none');
   for (const k of ['states', 'transitions', 'depth', 'elapsedMs'] as const) if (!isCount(d[k])) bad(`"${k}" is not ${COUNT}`);
   if (!Array.isArray(d.invariants)) bad('"invariants" is not an array');
   // A shard checks at least one invariant: an empty list would merge to nothing checked.
@@ -168,7 +173,7 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
     invariants,
     summary: {
       index: tag.index, roots: tag.roots, complete: d.complete as boolean,
-      ...(d.complete ? {} : { stopReason: typeof d.stopReason === 'string' ? d.stopReason : 'stopped early' }),
+      ...(d.complete ? {} : { stopReason: d.stopReason as string }),
       states: d.states as number, transitions: d.transitions as number, depth: d.depth as number, elapsedMs: d.elapsedMs as number,
     },
   };
