@@ -150,6 +150,7 @@ describe('explore API', () => {
       [post({ design: 'v7', devices: 2, path: 'x' }), /path must be a JSON array/],
       [post({ design: 'v7', devices: 2, extra: 1 }), /unknown field 'extra'/],
       [post({ design: 'v7', devices: 2 }, 'text/plain'), /takes Content-Type: application\/json/],
+      [post({ design: 'v7', devices: 2 }, 'application/jsonx'), /takes Content-Type: application\/json/],
       // Query parameters are named: an unknown or repeated one is refused, not ignored.
       [get('/api/statechart.svg?design=v7&devices=9'), /^\/api\/statechart\.svg takes the query parameters design, got 'devices'$/],
       [get('/api/check?design=v7&devices=2&devices=3'), /^\/api\/check: the query parameter 'devices' is given twice$/],
@@ -229,7 +230,7 @@ describe('explore API', () => {
     });
     expect(declared).toEqual({ status: 413, connection: 'close' });
     // Under the limit, in bytes, is still read.
-    const ok = await raw('/api/successors', { 'Content-Type': 'application/json' }, 'POST', Buffer.from(JSON.stringify({ design: 'v7', devices: 1, path: [] }), 'utf8'));
+    const ok = await raw('/api/successors', { 'Content-Type': 'Application/JSON; charset=utf-8' }, 'POST', Buffer.from(JSON.stringify({ design: 'v7', devices: 1, path: [] }), 'utf8'));
     expect(ok.status).toBe(200);
   });
 

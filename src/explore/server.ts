@@ -117,7 +117,8 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number, cl
     const q = queryOf(url, allowed);
     if (p === '/api/successors') {
       if (req.method !== 'POST') throw new HttpError(405, `${p} takes POST`);
-      if (!(req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) throw new InputError(`${p} takes Content-Type: application/json`);
+      // The media type itself (parameters such as charset aside), not a prefix of it.
+      if ((req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') throw new InputError(`${p} takes Content-Type: application/json`);
       const text = await readBody(req);
       let body: unknown;
       try { body = JSON.parse(text); } catch (e) { throw new InputError(`malformed JSON body (${(e as Error).message})`); }
