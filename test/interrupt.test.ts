@@ -90,8 +90,8 @@ describe('dmaown check / shard / compare interrupted by a signal', () => {
     });
 
   // v7 at 6 devices has 18.7 million states, about 45 s here, so the signal, 6 s in, arrives
-  // during the search: start-up and the size estimate take about 0.5 s on a quiet machine and
-  // have taken over 2.5 s on a loaded one (the signals are handled from before the estimate on,
+  // during the search: start-up and the size estimate took 1.4 to 1.7 s here at load 6, and
+  // over 2.5 s on a more loaded machine (the signals are handled from before the estimate on,
   // but a signal then would stop the search before the states asserted below). Its estimate
   // (about 0.4 GB) fits the default memory budget of any machine these tests run on; 7 devices
   // (about 3 GB) might not.
