@@ -1,6 +1,15 @@
 /** Bad input from a user (unknown name, malformed JSON, out-of-range value): one line on stderr, exit 2. */
 export class InputError extends Error {}
 
+/**
+ * An error message as one line: line breaks (a user's text quoted in it) become spaces, other
+ * control characters (a binary file's bytes) '?'. The CLI's stderr and the explorer's JSON
+ * errors both say messages this way.
+ */
+export function oneLine(message: string): string {
+  return message.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?').trim();
+}
+
 /** A user's text cut for a message: at most `max` characters, a longer one ending in "...". */
 export function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 3)}...` : text;

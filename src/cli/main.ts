@@ -1,4 +1,4 @@
-import { InputError } from '../errors';
+import { InputError, oneLine } from '../errors';
 import { SchemaError } from '../model/packedLayout';
 import { EXIT } from './command';
 import { COMMANDS } from './commands';
@@ -50,14 +50,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`dmaown: internal error: ${oneLine((e as Error)?.message ?? String(e))}\n`);
     return EXIT.INTERNAL;
   }
-}
-
-/**
- * An error message as one line: line breaks (a user's text quoted in it) become spaces, other
- * control characters (a binary file's bytes) '?'.
- */
-export function oneLine(message: string): string {
-  return message.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?').trim();
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cut, InputError } from '../errors';
+import { cut, InputError, oneLine } from '../errors';
 import { checkApi, designsApi, statechartApi, statechartSvgApi, successorsApi } from './api';
 import { PAGE_FILES, pageDir, readPageFile } from './pageAssets';
 
@@ -33,8 +33,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   res.end(text);
 }
 
-/** One line: no newlines reach a client's error display. */
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();
 
 /**
  * The request's body as text, at most MAX_BODY bytes: a larger Content-Length is refused before
