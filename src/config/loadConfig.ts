@@ -64,7 +64,7 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
     }
   } catch (e) {
     // A getter or a proxy in the module threw as its export was read: the file's fault.
-    throw new InputError(`${path}: reading its export threw: ${(e as Error)?.message ?? String(e)}`);
+    throw exportThrew(path, e);
   }
   if (value === undefined) throw new InputError(`${path}: export the config as the default export (or as 'config')`);
   return value;
@@ -88,4 +88,12 @@ async function loadModule(full: string): Promise<unknown> {
     }
   }
   return import(full);
+}
+
+/**
+ * The InputError for a config module whose export threw `e` as it was read (a getter or a
+ * proxy, here or while the config is validated): the file's fault, not dmaown's.
+ */
+export function exportThrew(path: string, e: unknown): InputError {
+  return new InputError(`${path}: reading its export threw: ${(e as Error)?.message ?? String(e)}`);
 }

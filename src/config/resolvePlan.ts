@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import { loadDesigns } from '../iommu/designRegistry';
 import { loadInvariants } from '../iommu/invariantRegistry';
-import { findConfigFile, readConfigFile } from './loadConfig';
+import { exportThrew, findConfigFile, readConfigFile } from './loadConfig';
 import { validateConfig, type CheckPlan, type PlannedRun } from './validateConfig';
 
 export interface PlanSources {
@@ -36,6 +36,6 @@ export async function resolvePlan(s: PlanSources): Promise<CheckPlan> {
   } catch (e) {
     // A module's export can throw as it is read (a getter, a proxy): the file's fault, not dmaown's.
     if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: reading its export threw: ${(e as Error)?.message ?? String(e)}`);
+    throw exportThrew(path, e);
   }
 }
