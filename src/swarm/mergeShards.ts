@@ -96,6 +96,8 @@ const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isS
 const COUNT = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
 /** Control characters (a newline among them), which no text a shard writes holds and which would break a report's lines. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+/** What is wrong with `text` as one line of text a shard writes ('empty', or a control character in it), or null. */
+const oneLineProblem = (text: string): string | null => (text === '' ? 'empty' : CONTROL.test(text) ? 'not one line of text (it has a control character)' : null);
 
 /**
  * Checks one document's shape; an InputError names the file and the first field that is wrong.
@@ -115,7 +117,8 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   if (s.reducedBy !== null && typeof s.reducedBy !== 'string') bad('"shard.reducedBy" is not a string or null');
   // A shard reduces only when --symmetry was given (checkShard); what it was reduced by is one line.
   if (s.reducedBy !== null && !s.symmetry) bad('"shard.reducedBy" is not null, but "shard.symmetry" is false: a shard is reduced only with --symmetry');
-  if (typeof s.reducedBy === 'string' && (s.reducedBy === '' || CONTROL.test(s.reducedBy))) bad(`"shard.reducedBy" is ${s.reducedBy === '' ? 'empty' : 'not one line of text (it has a control character)'}: not what a shard writes`);
+  const reducedByProblem = typeof s.reducedBy === 'string' ? oneLineProblem(s.reducedBy) : null;
+  if (reducedByProblem) bad(`"shard.reducedBy" is ${reducedByProblem}: not what a shard writes`);
   // prefixDigest: eight hex digits (printed in the report's header line).
   if (typeof s.digest !== 'string' || !/^[0-9a-f]{8}$/.test(s.digest)) bad('"shard.digest" is not 8 hex digits (what a shard writes)');
   if (typeof d.design !== 'string') bad('"design" is not a string');
@@ -133,9 +136,8 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   }
   if (typeof d.complete !== 'boolean') bad('"complete" is not true or false');
   // A shard that stopped early says why, in one line (and a complete one says nothing).
-  if (d.complete === false && (typeof d.stopReason !== 'string' || d.stopReason === '' || CONTROL.test(d.stopReason))) {
-    bad(`"complete" is false but "stopReason" is ${typeof d.stopReason !== 'string' ? 'missing or not a string' : d.stopReason === '' ? 'empty' : 'not one line of text (it has a control character)'}: a shard that stopped early writes why, in one line`);
-  }
+  const stopProblem = d.complete !== false ? null : typeof d.stopReason !== 'string' ? 'missing or not a string' : oneLineProblem(d.stopReason);
+  if (stopProblem) bad(`"complete" is false but "stopReason" is ${stopProblem}: a shard that stopped early writes why, in one line`);
   if (d.complete === true && d.stopReason !== undefined) bad('"complete" is true but there is a "stopReason": a shard that completed writes none');
   for (const k of ['states', 'transitions', 'depth', 'elapsedMs'] as const) if (!isCount(d[k])) bad(`"${k}" is not ${COUNT}`);
   if (!Array.isArray(d.invariants)) bad('"invariants" is not an array');
