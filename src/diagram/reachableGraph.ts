@@ -83,31 +83,32 @@ const sameEvent = (a: IommuEvent, b: IommuEvent) => JSON.stringify(a) === JSON.s
 /** States counted for a refusal's message before it says "more than". */
 const COUNT_LIMIT = 100_000;
 
+/** The states within `depth` calls of the start, without edges, or null when there are more than `limit`. */
+function statesWithin(design: Design, devices: number, depth: number, limit: number): number | null {
+  try {
+    return exploreGraph(design, devices, [], { maxDepth: depth, maxStates: limit, keepEdges: false }).rows.length;
+  } catch (e) {
+    if (!(e instanceof GraphTooLarge)) throw e;
+    return null;
+  }
+}
+
+/** How a refusal names the graph. */
+const graphName = (design: Design, devices: number, depth: number) => `the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${depth} calls`;
+
 /**
  * The InputError for a graph within `depth` calls of more than `maxStates` states: how many it
  * has (up to COUNT_LIMIT), and the largest depth that fits, or, when the counterexample to
  * show (`path`, of invariant `name`) is longer than that, to use fewer devices.
  */
 function tooLarge(design: Design, devices: number, depth: number, maxStates: number, path: { length: number; name: string } | null): InputError {
-  let count: string;
-  try {
-    count = exploreGraph(design, devices, [], { maxDepth: depth, maxStates: COUNT_LIMIT, keepEdges: false }).rows.length.toLocaleString('en-US');
-  } catch (e) {
-    if (!(e instanceof GraphTooLarge)) throw e;
-    count = `more than ${COUNT_LIMIT.toLocaleString('en-US')}`;
-  }
+  const n = statesWithin(design, devices, depth, COUNT_LIMIT);
+  const count = n === null ? `more than ${COUNT_LIMIT.toLocaleString('en-US')}` : n.toLocaleString('en-US');
   // Each try stops at maxStates + 1 states, so this costs little.
   let fits = 0;
-  for (; fits + 1 < depth; fits++) {
-    try {
-      exploreGraph(design, devices, [], { maxDepth: fits + 1, maxStates, keepEdges: false });
-    } catch (e) {
-      if (!(e instanceof GraphTooLarge)) throw e;
-      break;
-    }
-  }
+  while (fits + 1 < depth && statesWithin(design, devices, fits + 1, maxStates) !== null) fits++;
   const hint = path && fits < path.length ? `; the ${path.name} counterexample takes ${path.length} calls: try fewer --devices` : `; --depth ${fits} fits`;
-  return new InputError(`the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${depth} calls has ${count} states, more than the ${maxStates} a diagram can show readably${hint}`);
+  return new InputError(`${graphName(design, devices, depth)} has ${count} states, more than the ${maxStates} a diagram can show readably${hint}`);
 }
 
 /**
@@ -120,14 +121,7 @@ export function reachableGraph(design: Design, devices: number, invariants: read
   const maxStates = o.maxStates ?? REACHABLE_MAX_STATES;
   const maxEdges = o.maxEdges ?? REACHABLE_MAX_EDGES;
   // With a depth given, a graph too large to draw is refused before the whole bound is checked.
-  if (o.depth !== undefined) {
-    try {
-      exploreGraph(design, devices, [], { maxDepth: o.depth, maxStates, keepEdges: false });
-    } catch (e) {
-      if (!(e instanceof GraphTooLarge)) throw e;
-      throw tooLarge(design, devices, o.depth, maxStates, null);
-    }
-  }
+  if (o.depth !== undefined && statesWithin(design, devices, o.depth, maxStates) === null) throw tooLarge(design, devices, o.depth, maxStates, null);
   const dc = checkForDiagram(design, devices, invariants, o);
   let chosen: InvariantVerdict | undefined;
   if (o.invariant !== undefined) {
@@ -174,7 +168,7 @@ export function reachableGraph(design: Design, devices: number, invariants: read
     edges.push({ src: e.src, dst: e.dst, event: model.actions[e.action].event, ret: e.ret, warn: e.warn, guard: e.fired?.guardName ?? '', pathStep: step });
   });
   if (edges.length > maxEdges) {
-    throw new InputError(`the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${depth} calls has ${edges.length} transitions to draw, more than the ${maxEdges} a diagram can show readably; pass a smaller --depth`);
+    throw new InputError(`${graphName(design, devices, depth)} has ${edges.length} transitions to draw, more than the ${maxEdges} a diagram can show readably; pass a smaller --depth`);
   }
   const stateInvariants = model.invariants.filter((i) => i.kind === 'always');
   const nodes: ReachableNode[] = g.rows.map((row, id) => {
