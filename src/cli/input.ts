@@ -6,6 +6,11 @@ import { jsonSyntaxProblem, parseJson, withoutBom } from '../jsonText';
 /** The most an input file (or standard input) may hold: far above any shard set or trace. */
 export const MAX_INPUT_BYTES = 256 * 2 ** 20;
 
+/** How messages name an input: standard input for `-` / no name, else the file, quoted. */
+export function inputName(name: string | undefined): string {
+  return name === undefined || name === '-' ? 'standard input' : `'${name}'`;
+}
+
 /**
  * Reads a file, or standard input for `-` / no name (saying so on stderr when it is a terminal,
  * which would otherwise seem to hang). An unreadable file, or one past MAX_INPUT_BYTES (such as
@@ -13,7 +18,7 @@ export const MAX_INPUT_BYTES = 256 * 2 ** 20;
  */
 export function readInput(name: string | undefined): string {
   const stdin = name === undefined || name === '-';
-  const what = stdin ? 'standard input' : `'${name}'`;
+  const what = inputName(name);
   // isatty(0), not process.stdin: creating that stream would make fd 0 non-blocking.
   if (stdin && isatty(0)) process.stderr.write('dmaown: reading standard input (end it with Ctrl-D)\n');
   let fd: number | undefined;

@@ -6,7 +6,7 @@ import { flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
 import { DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, replayDevicesFlag } from './common';
 import { MAX_DEVICES_SYMMETRY } from '../model/vocabulary';
-import { parseJsonList, readInput } from './input';
+import { inputName, parseJsonList, readInput } from './input';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -53,7 +53,7 @@ exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
     const input = args.positional[0];
     const raw = parseJsonList(readInput(input));
     // Nothing to replay is a mistake (an empty file, a pipe that failed upstream), not a replay.
-    if (raw.length === 0) throw new InputError(`replay: no events in ${input === undefined || input === '-' ? 'standard input' : `'${input}'`}`);
+    if (raw.length === 0) throw new InputError(`replay: no events in ${inputName(input)}`);
     const events = raw.map((r, i) => parseEvent(r, devices, `step ${i}`));
     const dc = { design, devices };
     replayEvents(design, devices, events, (s) => process.stdout.write(JSON.stringify(stepJson(dc, s)) + '\n'));
