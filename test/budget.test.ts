@@ -5,8 +5,7 @@
  * The models' decision trees count against the budget too. Also the memory target: at most 40
  * bytes per stored state at 8 devices, unreduced.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,19 +17,7 @@ import { replayEvents } from '../src/iommu/replay';
 import { BudgetExceeded, MemoryBudget } from '../src/core/memoryBudget';
 import { check, UnsupportedOptionError } from '../src/core/check';
 import type { PackedModel } from '../src/core/model';
-
-const ROOT = join(__dirname, '..');
-const BIN = join(ROOT, 'bin', 'dmaown.js');
-
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) {
-  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-}
+import { runCli } from './cliRun';
 
 describe('budgets', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
@@ -188,7 +175,7 @@ describe('budgets', async () => {
 
   it('CLI: exit 3 with a labelled incomplete result, also with --symmetry and --workers', () => {
     for (const extra of [[], ['--symmetry', '--workers', '2']]) {
-      const r = run(['check', '--devices', '7', '--invariant', 'type-ok,owned-isolation', '--max-states', '20000', ...extra]);
+      const r = runCli(['check', '--devices', '7', '--invariant', 'type-ok,owned-isolation', '--max-states', '20000', ...extra]);
       expect(r.code).toBe(3);
       const counted = extra.length > 0 ? ' \\(classes up to symmetry\\)' : '';
       expect(r.out).toMatch(new RegExp(`INCOMPLETE: explored [\\d,]+ distinct states${counted}, [\\d,]+ transitions, depth \\d+`));
@@ -198,37 +185,37 @@ describe('budgets', async () => {
   });
 
   it('CLI: --max-time stops check and shard with a labelled incomplete result (exit 3); a config\'s maxTime too; a bad duration is a one-line error', () => {
-    const r = run(['check', '--devices', '6', '--invariant', 'type-ok', '--max-time', '1s']);
+    const r = runCli(['check', '--devices', '6', '--invariant', 'type-ok', '--max-time', '1s']);
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/stopped early: --max-time 1s reached/);
     expect(r.out).toMatch(/type-ok\s+unknown/);
-    const s = run(['shard', '--shards', '2', '--index', '0', '--devices', '6', '--invariant', 'type-ok', '--max-time', '500ms', '--format', 'json']);
+    const s = runCli(['shard', '--shards', '2', '--index', '0', '--devices', '6', '--invariant', 'type-ok', '--max-time', '500ms', '--format', 'json']);
     expect(s.code).toBe(0);
     expect(JSON.parse(s.out)).toMatchObject({ complete: false, stopReason: '--max-time 500ms reached' });
     const dir = mkdtempSync(join(tmpdir(), 'dmaown-maxtime-'));
     const config = join(dir, 'dmaown.config.json');
     writeFileSync(config, JSON.stringify({ checks: [{ design: 'v7', devices: 6, invariants: ['type-ok'] }], maxTime: '1s' }));
-    const c = run(['check', '--config', config]);
+    const c = runCli(['check', '--config', config]);
     expect(c.code).toBe(3);
     expect(c.out).toMatch(/stopped early: --max-time 1s reached/);
     for (const bad of ['soon', '-5s']) {
-      const e = run(['check', '--max-time', bad]);
+      const e = runCli(['check', '--max-time', bad]);
       expect(e.code).toBe(2);
       expect(e.err).toBe(`dmaown: --max-time must be a duration like 90s, 10m or 2h (a bare number is seconds), got '${bad}'\n`);
     }
-    const zero = run(['check', '--max-time', '0']);
+    const zero = runCli(['check', '--max-time', '0']);
     expect([zero.code, zero.err]).toEqual([2, "dmaown: --max-time 0 is under a millisecond: a search needs at least 1ms\n"]);
   });
 
   it('CLI: --devices above 8 needs --symmetry, and 16 is the most', () => {
-    expect(run(['check', '--devices', '9']).err).toMatch(/1 to 8 \(up to 16 with --symmetry\)/);
-    expect(run(['check', '--devices', '17', '--symmetry']).code).toBe(2);
-    const r = run(['check', '--devices', '16', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']);
+    expect(runCli(['check', '--devices', '9']).err).toMatch(/1 to 8 \(up to 16 with --symmetry\)/);
+    expect(runCli(['check', '--devices', '17', '--symmetry']).code).toBe(2);
+    const r = runCli(['check', '--devices', '16', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']);
     expect(r.code).toBe(3);
     // The text report says what symmetry was used; stderr repeats it only for other formats.
     expect(r.out).toMatch(/reduced by symmetry: devices/);
     expect(r.err).not.toMatch(/reduced by symmetry/);
-    const j = run(['check', '--devices', '16', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000', '--format', 'json']);
+    const j = runCli(['check', '--devices', '16', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000', '--format', 'json']);
     expect(j.code).toBe(3);
     expect(j.err).toMatch(/^dmaown: v7 at 16 devices: reduced by symmetry: devices/m);
   });

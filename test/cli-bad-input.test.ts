@@ -7,11 +7,10 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
+import { BIN, ROOT, expectOneLineError, runCli } from './cliRun';
 import { jsonSyntaxProblem } from '../src/jsonText';
 
 const run = (args: string[], input?: string) => runCli(args, { input });
-ensureBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'dmaown-bad-input-'));
 const file = (name: string, text: string) => {
   const p = join(dir, name);

@@ -7,10 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
+import { ROOT, expectOneLineError, runCli } from './cliRun';
 
 const run = (args: string[], input?: string) => runCli(args, { input });
-ensureBuilt();
 
 describe('dmaown CLI', () => {
   it('check: exit 1 with violations, every invariant listed, counterexamples printed', () => {

@@ -1,22 +1,14 @@
 /**
  * Running the CLI as a user does, for the CLI tests: the compiled `bin/dmaown.js` in a child
- * process, with CI set (no progress line). `npm test` builds dist/ first; a bare `vitest run`
- * builds here rather than skipping.
+ * process, with CI set (no progress line). dist/ is brought up to date before any test file
+ * runs (vitest's global setup, test/freshBuild.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
 export const ROOT = join(__dirname, '..');
 export const BIN = join(ROOT, 'bin', 'dmaown.js');
-
-/** Builds dist/ unless `file` (a path under dist/) is there already. */
-export function ensureBuilt(file = join('src', 'cli', 'main.js')): void {
-  if (existsSync(join(ROOT, 'dist', file))) return;
-  const b = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
-  if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stdout}${b.stderr}`);
-}
 
 export interface CliRun {
   readonly code: number | null;

@@ -3,8 +3,6 @@
  * replay, the markdown matrix and counterexamples, n/a reasons, determinism, exit codes and
  * one-line errors for bad input.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { design as v7 } from '../machines/v7';
@@ -17,9 +15,8 @@ import { parseEvent } from '../src/iommu/events';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
 import { loadScenarios } from '../src/iommu/scenarioRegistry';
+import { runCli } from './cliRun';
 import { compareDesignsAsync, comparisonIncomplete, comparisonJson, comparisonJsonText, comparisonMarkdown } from '../src/report/compareReport';
-
-const ROOT = join(__dirname, '..');
 
 /** Runs the CLI in-process; returns exit code, stdout and stderr. */
 async function cli(args: string[]) {
@@ -269,10 +266,10 @@ describe('compare exit codes', () => {
 });
 
 // The compiled CLI reads scenarios/ from the repository (they are JSON, not compiled).
-describe.skipIf(!existsSync(join(ROOT, 'dist', 'src', 'cli', 'compareCommand.js')))('compiled CLI', () => {
+describe('compiled CLI', () => {
   it('finds the scenario files from dist/', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'dmaown.js'), 'compare', '--devices', '1', '--design', 'v7', '--format', 'json'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-    expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).scenarios).toEqual(loadScenarios().map((s) => s.name));
+    const r = runCli(['compare', '--devices', '1', '--design', 'v7', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).scenarios).toEqual(loadScenarios().map((s) => s.name));
   });
 });

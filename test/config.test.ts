@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../src/config/validateConfig';
-import { ensureBuilt, runCli } from './cliRun';
+import { runCli } from './cliRun';
 import { main } from '../src/cli/main';
 import type { Design } from '../src/iommu/design';
 import { loadDesigns } from '../src/iommu/designRegistry';
@@ -171,7 +171,6 @@ describe('dmaown check with a config file', () => {
   });
 
   it("a config's symmetry and workers apply unless the command line says otherwise, and the reports say what states counted", () => {
-    ensureBuilt();
     const f = join(dir, 'reduced.json');
     writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 3, invariants: ['owned-isolation'] }], symmetry: true, workers: 2 }));
     const reduced = runCli(['check', '--config', f, '--format', 'json']);

@@ -8,9 +8,7 @@ import type { Readable } from 'node:stream';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ROOT, ensureBuilt, expectOneLineError, runCli } from './cliRun';
-
-ensureBuilt(join('src', 'explore', 'server.js'));
+import { BIN, ROOT, expectOneLineError, runCli } from './cliRun';
 
 const run = (args: string[]) => runCli(args, { timeoutMs: 20_000 });
 

@@ -18,7 +18,7 @@ import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { signalOfExitCode } from '../src/cli/interrupt';
 import type { CheckOptions } from '../src/core/check';
 import { formatDuration, parseDuration } from '../src/core/duration';
-import { BIN, ensureBuilt, ROOT } from './cliRun';
+import { BIN, ROOT } from './cliRun';
 
 describe('checkAsync', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
@@ -73,7 +73,6 @@ describe('checkAsync', async () => {
 });
 
 describe('dmaown check / shard / compare interrupted by a signal', () => {
-  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-interrupt-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

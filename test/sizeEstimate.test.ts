@@ -16,7 +16,7 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel } from '../src/iommu/iommuModel';
 import { CHEAP_SHARE, estimateSize, extrapolate, FURTHER_SAMPLE_STATES, MAX_TREND, MIN_TREND, minBytesPerState } from '../src/iommu/sizeEstimate';
-import { ensureBuilt, runCli } from './cliRun';
+import { runCli } from './cliRun';
 
 describe('estimateSize', async () => {
   const designs = await loadDesigns();
@@ -104,7 +104,6 @@ describe('estimateSize', async () => {
 });
 
 describe('CLI: bounds too large for the memory budget', () => {
-  ensureBuilt();
   const dir = mkdtempSync(join(tmpdir(), 'dmaown-size-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const oneLine = (err: string) => {

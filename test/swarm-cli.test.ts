@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ensureBuilt, expectOneLineError as oneLine, runCli, type CliRun } from './cliRun';
+import { expectOneLineError as oneLine, runCli, type CliRun } from './cliRun';
 
 const run = (args: string[], input?: string) => runCli(args, { input });
 /** A one-line error that prints nothing on standard output. */
@@ -15,7 +15,6 @@ function expectOneLineError(r: CliRun, pattern: RegExp) {
   oneLine(r, pattern);
   expect(r.out).toBe('');
 }
-ensureBuilt();
 
 const dir = mkdtempSync(join(tmpdir(), 'dmaown-swarm-'));
 /** Runs every shard of a run into files; returns their paths. */
