@@ -170,7 +170,12 @@ describe('explore API', () => {
   });
 
   it('refuses other methods, unknown paths and foreign Host headers', async () => {
-    expect((await get('/api/successors')).status).toBe(405);
+    // A 405 names the methods the path takes in its Allow header.
+    for (const [path, method, allow] of [['/api/successors', 'GET', 'POST'], ['/api/designs', 'HEAD', 'GET'], ['/api/check?design=v7&devices=1', 'POST', 'GET'], ['/app.js', 'DELETE', 'GET, HEAD']]) {
+      const r = await raw(path, {}, method);
+      expect(r.status, `${method} ${path}`).toBe(405);
+      expect(r.headers.allow, `${method} ${path}`).toBe(allow);
+    }
     expect((await get('/api/nothing')).status).toBe(404);
     expect((await get('/api/nothing?design=v7')).status).toBe(404);
     expect((await get('/../package.json')).status).toBe(404);

@@ -24,7 +24,12 @@ export interface ExploreServer {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) { super(message); }
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) { super(message); }
+}
+
+/** A 405 for `path`, with the `Allow` header HTTP requires naming the methods it takes. */
+function notAllowed(path: string, methods: readonly string[]): HttpError {
+  return new HttpError(405, `${path} takes ${methods[0]}`, { Allow: methods.join(', ') });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
@@ -114,7 +119,7 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number, cl
     if (allowed === undefined) throw new HttpError(404, `no API endpoint ${cut(p, 80)} (endpoints: ${[...API_QUERY.keys()].join(', ')})`);
     const q = queryOf(url, allowed);
     if (p === '/api/successors') {
-      if (req.method !== 'POST') throw new HttpError(405, `${p} takes POST`);
+      if (req.method !== 'POST') throw notAllowed(p, ['POST']);
       // The media type itself (parameters such as charset aside), not a prefix of it.
       if ((req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') throw new InputError(`${p} takes Content-Type: application/json`);
       const text = await readBody(req);
@@ -122,7 +127,7 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number, cl
       try { body = JSON.parse(text); } catch (e) { throw new InputError(`malformed JSON body (${(e as Error).message})`); }
       return sendJson(res, 200, await successorsApi(body));
     }
-    if (req.method !== 'GET') throw new HttpError(405, `${p} takes GET`);
+    if (req.method !== 'GET') throw notAllowed(p, ['GET']);
     if (p === '/api/designs') return sendJson(res, 200, await designsApi());
     if (p === '/api/check') return sendJson(res, 200, await checkApi(q('design'), q('devices'), closing));
     if (p === '/api/statechart') return sendJson(res, 200, await statechartApi(q('design'), q('devices'), closing));
@@ -135,7 +140,7 @@ async function route(req: IncomingMessage, res: ServerResponse, port: number, cl
   }
   const asset = PAGE_FILES[p];
   if (!asset) throw new HttpError(404, `not found: ${p}`);
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `${p} takes GET`);
+  if (req.method !== 'GET' && req.method !== 'HEAD') throw notAllowed(p, ['GET', 'HEAD']);
   const data = readPageFile(asset.file);
   res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': data.length, ...SECURITY_HEADERS });
   res.end(req.method === 'HEAD' ? undefined : data);
@@ -156,7 +161,7 @@ export function startExploreServer(port: number): Promise<ExploreServer> {
         if (res.headersSent) { res.destroy(); return; }
         if (e instanceof InputError) return sendJson(res, 400, { error: oneLine(e.message) });
         // A refused body is not read to its end: the connection closes after the answer.
-        if (e instanceof HttpError) return sendJson(res, e.status, { error: oneLine(e.message) }, e.status === 413 ? { Connection: 'close' } : {});
+        if (e instanceof HttpError) return sendJson(res, e.status, { error: oneLine(e.message) }, e.status === 413 ? { ...e.headers, Connection: 'close' } : e.headers);
         sendJson(res, 500, { error: oneLine(`internal error: ${(e as Error)?.message ?? String(e)}`) });
       });
     });
