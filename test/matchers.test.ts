@@ -1,9 +1,12 @@
 /**
  * The Vitest matchers users add to their own suites (src/testing/matchers.ts): one passing
- * assertion, one failing one whose message carries the counterexample.
+ * assertion, one failing one whose message carries the counterexample; the compiled matchers
+ * (what 'dmaown/testing' loads) with a design from the sources.
  */
+import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { design as v7 } from '../machines/v7';
+import { design as v8 } from '../machines/v8';
 import { dmaownMatchers } from '../src/testing/matchers';
 
 beforeAll(async () => {
@@ -53,5 +56,21 @@ describe('dmaown vitest matchers', () => {
   it('refuses a non-design and an unknown invariant with a clear error', () => {
     expect(() => expect('nope').toSatisfyInvariant('no-warn')).toThrow(/expected a dmaown Design or a design name/);
     expect(() => expect(v7).toSatisfyInvariant('no-such-invariant')).toThrow(/unknown invariant 'no-such-invariant'/);
+  });
+});
+
+describe('the compiled matchers with a design loaded from the sources', () => {
+  // A suite in this repository that imports 'dmaown/testing' gets the matchers from dist/ while
+  // its own design (machines/*.ts) is loaded from the sources: two copies of the checker, and
+  // the compiled one must still run the design's effects.
+  it("checks the source's v8 as the source's matchers do", async () => {
+    const compiled = createRequire(__filename)('../dist/src/testing/matchers.js') as typeof import('../src/testing/matchers');
+    const m = await compiled.dmaownMatchers();
+    const ctx = { isNot: false };
+    expect(m.toSatisfyInvariant.call(ctx, v8, 'no-mixed-dma', { devices: 2 }).pass).toBe(true);
+    const fails = m.toSatisfyInvariant.call(ctx, v8, 'no-warn', { devices: 2 });
+    expect(fails.pass).toBe(false);
+    expect(fails.message()).toContain('expected v8 to satisfy no-warn, but no-warn is violated by v8 at 2 devices');
+    expect(() => expect(v8).not.toSatisfyInvariant('no-warn', { devices: 2 })).not.toThrow();
   });
 });

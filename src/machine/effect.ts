@@ -8,7 +8,12 @@ import { cloneContext, type GroupContext } from '../model/context';
  */
 export type Effect<C = GroupContext, E = any> = (context: C, event: E) => void;
 
-const registry = new WeakMap<object, Effect<any, any>>();
+/**
+ * Where an action made with `effect()` keeps its raw function. A global symbol, not a module's
+ * own WeakMap: a design loaded from the sources (src/, by vitest) and a checker loaded from dist/
+ * (e.g. 'dmaown/testing') are two copies of this module, and must still see each other's effects.
+ */
+const RAW_EFFECT = Symbol.for('dmaown.effect');
 
 /** Group contexts are copied field by field; any other context with structuredClone. */
 function defaultClone<C>(c: C): C {
@@ -29,13 +34,13 @@ export function effect<C = GroupContext, E = any>(fn: Effect<C, E>, clone: (c: C
     fn(next, event as E);
     return next;
   });
-  registry.set(action as unknown as object, fn);
+  Object.defineProperty(action, RAW_EFFECT, { value: fn });
   return action;
 }
 
 /** The raw effect behind an action made with `effect()`, if any. */
 export function effectOf(action: unknown): Effect<any, any> | undefined {
   return typeof action === 'function' || (typeof action === 'object' && action !== null)
-    ? registry.get(action as object)
+    ? (action as { [RAW_EFFECT]?: Effect<any, any> })[RAW_EFFECT]
     : undefined;
 }
