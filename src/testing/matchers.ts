@@ -1,3 +1,4 @@
+import type {} from 'vitest';
 import { checkDesign, type InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { loadDesigns } from '../iommu/designRegistry';
@@ -36,8 +37,12 @@ export interface DmaownMatchers<R = unknown> {
   toViolate(invariant: string, options?: SatisfyOptions): R;
 }
 
-// The augmentation of Vitest's `Matchers` lives in vitestMatchers.d.ts (type-checked with the
-// tests; the build leaves it out because the build does not resolve 'vitest').
+// Merges the matchers into Vitest's `expect(...)` types. It is in this file so that the build's
+// matchers.d.ts carries it: a suite that imports 'dmaown/testing' gets the types with the code.
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  interface Matchers<T = any> extends DmaownMatchers<T> {}
+}
 
 const DEFAULT_DEVICES = 3;
 
