@@ -52,7 +52,9 @@ on a terminal (with --depth D, a graph too large to draw is refused before that 
 sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.
 
 --update-docs regenerates the diagram between the markers of each docs/designs/<name>.md and
-docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any is stale.
+docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any is stale, or
+if a design has no doc with the markers (without --check such a design is skipped, with a
+warning).
 
   --design NAME              the design to draw ('dmaown designs' lists them)
   --devices N                devices in the group, ${MIN_DEVICES} to ${MAX_DEVICES} (default ${STATECHART_DEVICES}, for all three)
@@ -63,7 +65,7 @@ docs/designs/img/<name>.svg; with --check it writes nothing and exits 1 if any i
                              --sequence is mermaid only
   --out FILE                 write to FILE instead of standard output (- : standard output)
 
-exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input,
+exit status: 0 drawn, 1 docs stale or missing (--update-docs --check), 2 bad usage or input,
              4 internal error`,
   async run(argv) {
     const args = parseArgs(argv, [
@@ -92,9 +94,9 @@ exit status: 0 drawn, 1 docs stale (--update-docs --check), 2 bad usage or input
       const check = bool('check');
       const status = await updateDesignDocs(await loadDesigns(), check);
       const rel = (p: string) => relative(process.cwd(), p);
-      for (const n of status.unmarked) process.stderr.write(`dmaown: docs/designs/${n}.md is missing or has no '<!-- BEGIN GENERATED DIAGRAM -->' / '<!-- END GENERATED DIAGRAM -->' lines: skipped\n`);
+      for (const n of status.unmarked) process.stderr.write(`dmaown: docs/designs/${n}.md is missing or has no '<!-- BEGIN GENERATED DIAGRAM -->' / '<!-- END GENERATED DIAGRAM -->' lines: ${check ? 'not current' : 'skipped'}\n`);
       for (const p of status.stale) process.stdout.write(`${check ? 'stale' : 'updated'}: ${rel(p)}\n`);
-      return check && status.stale.length > 0 ? EXIT.VIOLATED : EXIT.OK;
+      return check && (status.stale.length > 0 || status.unmarked.length > 0) ? EXIT.VIOLATED : EXIT.OK;
     }
     if (bool('check')) throw new InputError('--check goes with --update-docs');
 
