@@ -54,6 +54,14 @@ describe('reachable graph of v7 at 2 devices', () => {
     expect(m).toMatch(/class s\d+ pathend/);
   });
 
+  it("counts in the title in the singular where there is one ('within 1 call', '1 state')", () => {
+    const g = reachableGraph(v7, 2, invariants, { depth: 1, invariant: 'owned-isolation' });
+    expect(g.depth).toBe(1);
+    expect(reachableDot(v7, g)).toContain('v7 at 2 devices: states within 1 call of the start');
+    const start = reachableGraph(v7, 2, invariants, { depth: 0, invariant: 'owned-isolation' });
+    expect(reachableMermaid(v7, start)).toContain('states within 0 calls of the start (1 state; 0 calls one step deeper drawn');
+  });
+
   it('refuses a graph too large to read, in one line saying why and what fits', () => {
     let err: unknown;
     try {

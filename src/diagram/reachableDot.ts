@@ -12,13 +12,13 @@ const BROKEN_FILL = '#f6d5d1';
 
 /** The title of a reachable-graph diagram, as short lines. */
 export function reachableTitle(g: ReachableGraph): string {
-  const scope = g.whole ? 'every reachable state' : `states within ${g.depth} calls of the start`;
+  const scope = g.whole ? 'every reachable state' : `states within ${plural(g.depth, 'call')} of the start`;
   const lines = [
     `${g.design} at ${plural(g.devices, 'device')}: ${scope}`,
-    `(${g.nodes.length} states; ${g.edges.length} calls one step deeper drawn, ${g.omittedEdges} back or sideways not)`,
+    `(${plural(g.nodes.length, 'state')}; ${plural(g.edges.length, 'call')} one step deeper drawn, ${g.omittedEdges} back or sideways not)`,
   ];
   const h = g.highlighted;
-  if (h?.verdict === 'violated') lines.push(`shortest ${h.name} counterexample (${h.pathLength} calls) highlighted:`, `${h.explanation}`);
+  if (h?.verdict === 'violated') lines.push(`shortest ${h.name} counterexample (${plural(h.pathLength ?? 0, 'call')}) highlighted:`, `${h.explanation}`);
   else if (h) lines.push(`${h.name} ${h.verdict === 'n/a' ? 'does not apply' : h.verdict === 'holds' ? 'holds' : 'is undecided'}: no counterexample`);
   return lines.join('\n');
 }

@@ -94,7 +94,7 @@ function statesWithin(design: Design, devices: number, depth: number, limit: num
 }
 
 /** How a refusal names the graph. */
-const graphName = (design: Design, devices: number, depth: number) => `the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${depth} calls`;
+const graphName = (design: Design, devices: number, depth: number) => `the reachable graph of design ${design.name} at ${plural(devices, 'device')} within ${plural(depth, 'call')}`;
 
 /**
  * The InputError for a graph within `depth` calls of more than `maxStates` states: how many it
