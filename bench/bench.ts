@@ -19,6 +19,10 @@ import { designNamed, runDmaownChild, runDmaownHere, supports, type DmaownParams
 import { int, mib, rate, ratio, secs, table } from './format';
 import { callerRuleMismatch, hasPromela } from './promela';
 import { ensureSpin, gccVersion, panEquals, runSpin, type SpinResult } from './spin';
+import { unwritable } from '../src/cli/reportFlags';
+import { cut } from '../src/errors';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { MAX_DEVICES_SYMMETRY } from '../src/model/vocabulary';
 import { runXStateBaseline, type XStateMethod, type XStateResult } from './xstateBaselines';
 
 export interface BenchOptions {
@@ -428,7 +432,7 @@ export function computeRatios(o: Pick<BenchOptions, 'quick' | 'designs'>, dmaown
   return out;
 }
 
-type Args = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] } & { json?: string };
+export type Args = { -readonly [K in keyof BenchOptions]?: BenchOptions[K] } & { json?: string };
 
 function parseArgs(argv: readonly string[]): Args {
   const o: Args = {};
@@ -462,12 +466,41 @@ function parseArgs(argv: readonly string[]): Args {
   return o;
 }
 
-if (require.main === module) {
+/**
+ * What parseArgs cannot see alone, checked before anything runs: the designs exist, the bounds
+ * are whole numbers in range, and the JSON file can be written (a full run takes minutes).
+ */
+export async function argsProblem(args: Args): Promise<string | null> {
+  const known = (await loadDesigns()).map((d) => d.name);
+  if (args.designs !== undefined) {
+    if (args.designs.length === 0) return '--designs needs at least one design name';
+    const unknown = args.designs.find((d) => !known.includes(d));
+    if (unknown !== undefined) return `--designs: unknown design '${cut(unknown, 60)}' (known: ${known.join(', ')})`;
+  }
+  if (args.growthMax !== undefined && (!Number.isInteger(args.growthMax) || args.growthMax < 4 || args.growthMax > MAX_DEVICES_SYMMETRY)) {
+    return `--growth-max must be a whole number of devices from 4 to ${MAX_DEVICES_SYMMETRY}, got ${args.growthMax}`;
+  }
+  for (const [flag, v] of [['--budget-states', args.budgetStates], ['--spin-memory', args.spinMemoryMB]] as const) {
+    if (v !== undefined && !Number.isSafeInteger(v)) return `${flag} must be a whole number, got ${v}`;
+  }
+  if (args.json !== undefined) {
+    const why = unwritable(args.json);
+    if (why !== null) return `--json ${args.json} cannot be written: ${why}`;
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
   let args: Args;
   try {
     args = parseArgs(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const problem = await argsProblem(args);
+  if (problem !== null) {
+    process.stderr.write(`bench: ${problem}\n`);
     process.exit(2);
   }
   if (args.quick) {
@@ -483,4 +516,6 @@ if (require.main === module) {
     (e: Error) => { process.stderr.write(`bench: ${e.stack ?? e.message}\n`); process.exit(1); },
   );
 }
+
+if (require.main === module) void main();
 

@@ -1,10 +1,12 @@
 /**
  * Smoke test of `npm run bench`: the Promela writer, and the bench in --quick mode in this
  * process. Checks the report's structure and that dmaown, SPIN and the XState baselines count
- * the same states. No timing is asserted: speed is what the bench measures, not what tests check.
+ * the same states, and that bad options are refused before anything runs. No timing is asserted: speed is what the bench measures, not what tests check.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runBench, type BenchReport } from '../bench/bench';
+import { argsProblem, runBench, type BenchReport } from '../bench/bench';
 import { promelaModel } from '../bench/promela';
 import { spinVersion } from '../bench/spin';
 import { buildIommuModel } from '../src/iommu/iommuModel';
@@ -75,5 +77,21 @@ describe('npm run bench -- --quick (in process)', () => {
       }
     }
     expect(lines.join('\n')).toContain('== State counts: dmaown and SPIN on the same model');
+  });
+});
+
+describe('bench options', () => {
+  it('refuses unknown designs, bounds out of range and an unwritable --json in one line, before running', async () => {
+    expect(await argsProblem({ designs: ['v7', 'v8'], growthMax: 16, budgetStates: 1000, json: join(tmpdir(), 'bench.json') })).toBeNull();
+    const cases: [Parameters<typeof argsProblem>[0], RegExp][] = [
+      [{ designs: ['v7', 'nope'] }, /^--designs: unknown design 'nope' \(known: .*v7.*\)$/],
+      [{ designs: [] }, /^--designs needs at least one design name$/],
+      [{ growthMax: 17 }, /^--growth-max must be a whole number of devices from 4 to 16, got 17$/],
+      [{ growthMax: 3 }, /from 4 to 16, got 3$/],
+      [{ budgetStates: 1.5 }, /^--budget-states must be a whole number, got 1.5$/],
+      [{ json: tmpdir() }, /^--json .* cannot be written: it is a directory$/],
+      [{ json: join(tmpdir(), 'no-such-dir-dmaown', 'x.json') }, /cannot be written: the directory .* does not exist$/],
+    ];
+    for (const [args, re] of cases) expect(await argsProblem(args), JSON.stringify(args)).toMatch(re);
   });
 });
