@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages some tests use: spin (the benchmark smoke test compares state counts with
-# SPIN) and chromium (the web explorer's end-to-end test). Installs them when missing and this
+# SPIN) and chromium (the web explorer's end-to-end test, and Mermaid rendering the diagrams). Installs them when missing and this
 # is root on Debian; otherwise says which are missing (those tests then say they skipped).
 set -euo pipefail
 missing=()
