@@ -517,5 +517,5 @@ async function main(): Promise<void> {
   );
 }
 
-if (require.main === module) void main();
+if (require.main === module) main().catch((e: Error) => { process.stderr.write(`bench: ${e.stack ?? e.message}\n`); process.exit(1); });
 

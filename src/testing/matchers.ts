@@ -1,3 +1,4 @@
+// The module augmented below must be part of the program: the build imports nothing else from it.
 import type {} from 'vitest';
 import { checkDesign, type InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
