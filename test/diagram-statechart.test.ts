@@ -73,10 +73,10 @@ describe('v7 statechart at 2 devices', () => {
 
 describe('mermaidText', () => {
   // Guard names are a design's own text. Mermaid reads '%%' as a comment (the rest of the line
-  // vanished, or '%%{...}%%' broke the parse) and a backtick as a markdown string; the codes
-  // render as the characters (test/mermaid-render.test.ts).
+  // vanished, or '%%{...}%%' broke the parse), a backtick as a markdown string and '$$' as
+  // maths; the codes render as the characters (test/mermaid-render.test.ts).
   it('turns the characters Mermaid reads as syntax into #code; entities, and leaves the rest', () => {
-    expect(mermaidText('claim [a:b; "c" <d> #e] %%x `y`')).toBe('claim [a#58;b#59; #34;c#34; #60;d#62; #35;e] #37;#37;x #96;y#96;');
+    expect(mermaidText('claim [a:b; "c" <d> #e] %%x `y` $$z$$')).toBe('claim [a#58;b#59; #34;c#34; #60;d#62; #35;e] #37;#37;x #96;y#96; #36;#36;z#36;#36;');
     expect(mermaidText('bind_driver(dev=0) && owner_cnt != 0 → -EBUSY')).toBe('bind_driver(dev=0) && owner_cnt != 0 → -EBUSY');
   });
 });

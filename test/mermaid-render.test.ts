@@ -92,7 +92,7 @@ describe.skipIf(SKIP)('Mermaid output in a real Mermaid', () => {
 
   it("shows a design's own guard names as written, whatever characters they use", async () => {
     // Guard names are a design's own text: Mermaid syntax in them must come out as text.
-    const guards = ['a:b; c', '100% %%not a comment', '`code` #1 "quoted" <b>x</b>', '%%{init: {}}%%'];
+    const guards = ['a:b; c', '100% %%not a comment', '`code` #1 "quoted" <b>x</b>', '%%{init: {}}%%', '$$x$$ is not maths'];
     const label = (guard: string) => ({ event: 'claim', guard, rets: [-16], warn: false });
     const sc: Statechart = {
       design: 'made-up', devices: 2, initial: 'unowned',

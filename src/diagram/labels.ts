@@ -38,10 +38,10 @@ export const mermaidId = (name: string): string => name.replace(/[^A-Za-z0-9_]/g
 /**
  * Text made safe for a Mermaid label: characters the parser reads as syntax become entity codes
  * (`#58;` for a colon, `#59;` for a semicolon, `#37;` for the `%` of a `%%` comment, `#96;` for
- * a backtick, ...).
+ * a backtick, `#36;` for the `$` of `$$` maths, ...).
  */
 export function mermaidText(s: string): string {
-  return s.replace(/[#:;<>"%`]/g, (c) => `#${c.charCodeAt(0)};`);
+  return s.replace(/[#:;<>"%`$]/g, (c) => `#${c.charCodeAt(0)};`);
 }
 
 /** A string as a double-quoted DOT string. */
