@@ -3,7 +3,6 @@
  * replay, the markdown matrix and counterexamples, n/a reasons, determinism, exit codes and
  * one-line errors for bad input.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { design as v7 } from '../machines/v7';
 import { compareOutput } from '../src/cli/compareCommand';

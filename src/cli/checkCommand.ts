@@ -5,7 +5,7 @@ import { checkJson, checkText } from '../report/checkReport';
 import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs, refuseArguments } from './args';
-import { EXIT, type Command } from './command';
+import type { Command } from './command';
 import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag, symmetryNotice } from './common';
 import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';

@@ -69,7 +69,7 @@ export class DeviceUserSymmetry implements Symmetry {
   private readonly generatedChars: number;
   readonly canonicalize: Canonicalize;
 
-  constructor(private readonly layout: PackedLayout, private readonly gens: DeviceUserGenerators) {
+  constructor(layout: PackedLayout, private readonly gens: DeviceUserGenerators) {
     const chunks = layout.deviceChunks;
     if (gens.devices && !chunks) throw new RangeError('device symmetry needs each device\'s fields in one word');
     if (gens.users && layout.users !== 2) throw new RangeError('user symmetry needs exactly two users');
