@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
@@ -15,8 +15,8 @@ import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { initialTraceState, replayEvents } from '../src/iommu/replay';
 import type { GroupContext } from '../src/model/context';
 import { startExploreServer, type ExploreServer } from '../src/explore/server';
+import { launchChromium, skipWithoutChromium } from './headlessChromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACT = join(__dirname, '..', 'test-artifacts', 'explorer.png');
 
 /** Field paths that differ between two states, written out here independently of the server's diff. */
@@ -34,9 +34,7 @@ function expectedChanges(a: { state: string; context: GroupContext }, b: { state
 const changedOnPage = async (page: Page) =>
   (await page.locator('#group td.changed, #users td.changed, #devices-table td.changed').evaluateAll((els) => els.map((e) => e.getAttribute('data-field')!))).sort();
 
-/** Without Chromium the test skips on a developer's machine but fails in CI, where it must run. */
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
-if (SKIP) console.warn(`explore-e2e: skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const SKIP = skipWithoutChromium('explore-e2e');
 
 describe.skipIf(SKIP)('dmaown explore in headless Chromium', () => {
   let server: ExploreServer;
@@ -45,13 +43,8 @@ describe.skipIf(SKIP)('dmaown explore in headless Chromium', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
+    browser = await launchChromium();
     server = await startExploreServer(0);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });

@@ -5,9 +5,9 @@
  * graphs with a highlighted counterexample, and the sequence diagram of every counterexample of
  * v7 at 2 devices. A rendered statechart must show every state and every call its edges name.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESIGN_DOCS_DIR } from '../src/diagram/designDocs';
 import { changingEdges } from '../src/diagram/labels';
@@ -19,13 +19,11 @@ import { statechartMermaid } from '../src/diagram/statechartMermaid';
 import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { launchChromium, skipWithoutChromium } from './headlessChromium';
 
-const CHROMIUM = '/usr/bin/chromium';
 const MERMAID = require.resolve('mermaid/dist/mermaid.min.js');
 
-/** Without Chromium the test skips on a developer's machine but fails in CI, where it must run. */
-const SKIP = !existsSync(CHROMIUM) && !process.env.CI;
-if (SKIP) console.warn(`mermaid-render: skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
+const SKIP = skipWithoutChromium('mermaid-render');
 
 interface Rendered { readonly type: string | null; readonly error: string | null; readonly text: string }
 
@@ -35,12 +33,7 @@ describe.skipIf(SKIP)('Mermaid output in a real Mermaid', () => {
   let n = 0;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium)`);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     // Nothing is fetched: Mermaid comes from node_modules.
     await page.route('**/*', (r) => (r.request().url() === 'about:blank' ? r.continue() : r.abort()));
