@@ -20,8 +20,8 @@ import { int, mib, rate, ratio, secs, table } from './format';
 import { callerRuleMismatch, hasPromela } from './promela';
 import { ensureSpin, gccVersion, panEquals, runSpin, type SpinResult } from './spin';
 import { unwritable } from '../src/cli/reportFlags';
-import { cut } from '../src/errors';
-import { loadDesigns } from '../src/iommu/designRegistry';
+import { designByName } from '../src/cli/common';
+import { InputError } from '../src/errors';
 import { MAX_DEVICES_SYMMETRY } from '../src/model/vocabulary';
 import { runXStateBaseline, type XStateMethod, type XStateResult } from './xstateBaselines';
 
@@ -471,11 +471,16 @@ function parseArgs(argv: readonly string[]): Args {
  * are whole numbers in range, and the JSON file can be written (a full run takes minutes).
  */
 export async function argsProblem(args: Args): Promise<string | null> {
-  const known = (await loadDesigns()).map((d) => d.name);
   if (args.designs !== undefined) {
     if (args.designs.length === 0) return '--designs needs at least one design name';
-    const unknown = args.designs.find((d) => !known.includes(d));
-    if (unknown !== undefined) return `--designs: unknown design '${cut(unknown, 60)}' (known: ${known.join(', ')})`;
+    for (const name of args.designs) {
+      try {
+        await designByName(name);
+      } catch (e) {
+        if (e instanceof InputError) return `--designs: ${e.message}`;
+        throw e;
+      }
+    }
   }
   if (args.growthMax !== undefined && (!Number.isInteger(args.growthMax) || args.growthMax < 4 || args.growthMax > MAX_DEVICES_SYMMETRY)) {
     return `--growth-max must be a whole number of devices from 4 to ${MAX_DEVICES_SYMMETRY}, got ${args.growthMax}`;
