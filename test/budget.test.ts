@@ -41,6 +41,23 @@ describe('budgets', async () => {
     expect(dc.verdicts.find((v) => v.name === 'viability')!.verdict).toBe('unknown');
   });
 
+  it('--max-states N completes a search of exactly N states and stops one of N + 1, on 1 or 2 threads, with or without symmetry', () => {
+    // The whole bound's count from the diagram's plain graph search, not from the checker.
+    const all = exploreGraph(v7, 3, [], { maxDepth: Number.POSITIVE_INFINITY, maxStates: 1_000_000, keepEdges: false }).rows.length;
+    for (const workers of [1, 2]) {
+      const exact = checkDesign(v7, 3, invariants, { maxStates: all, workers }).result;
+      expect(exact.complete, `${workers} thread(s)`).toBe(true);
+      expect(exact.states).toBe(all);
+      const short = checkDesign(v7, 3, invariants, { maxStates: all - 1, workers }).result;
+      expect(short.complete).toBe(false);
+      expect(short.stopReason).toBe(`--max-states ${all - 1} reached`);
+    }
+    // With symmetry the budget counts orbits: the reduced search's own count is the bound.
+    const orbits = checkDesign(v7, 4, invariants, { symmetry: true }).result.states;
+    expect(checkDesign(v7, 4, invariants, { symmetry: true, maxStates: orbits }).result.complete).toBe(true);
+    expect(checkDesign(v7, 4, invariants, { symmetry: true, maxStates: orbits - 1 }).result.complete).toBe(false);
+  });
+
   it('a stopped search reports the depth of its deepest stored state, whichever budget stopped it, on 1 or 2 threads', async () => {
     // States are stored in BFS order, so S stored states reach the first level whose states
     // within it number at least S; those numbers come from the diagram's plain graph search.

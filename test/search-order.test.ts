@@ -27,8 +27,8 @@ function model(properties: Property[]): PackedModel {
 }
 
 /**
- * The plain BFS with check's rules: a budget is looked at before each state is expanded. Its
- * depth is that of the deepest state stored (each state's own depth, recorded as it is found).
+ * The plain BFS with check's rules: a budget is looked at before each state is expanded, and
+ * stops the search once more than `maxStates` states are stored. Its depth is that of the deepest state stored (each state's own depth, recorded as it is found).
  */
 function plain(maxStates = Infinity) {
   const order = [0];
@@ -39,7 +39,7 @@ function plain(maxStates = Infinity) {
   let transitions = 0;
   let id = 0;
   for (; id < order.length; id++) {
-    if (order.length >= maxStates) break;
+    if (order.length > maxStates) break;
     for (let k = 0; k < 3; k++) {
       if (!enabled(order[id], k)) continue;
       transitions++;

@@ -61,8 +61,9 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --format FORMAT      report on standard output: text (default), json (docs/json-output.md),
                        junit (JUnit XML), md (markdown with sequence diagrams, for a CI summary)
   --report FORMAT=FILE also write the report in FORMAT to FILE; repeat for several
-  --max-states N       stop once N distinct states are stored (the state being expanded
-                       may add a few more; result marked incomplete)
+  --max-states N       stop once more than N distinct states are stored (the state being
+                       expanded may add a few more; result marked incomplete); a search
+                       of at most N states completes
   --max-memory SIZE    stop before the search uses more than SIZE, e.g. 512M or 8G
                        (default: half of this machine's memory; result incomplete);
                        a bound whose estimated size needs more is refused before searching

@@ -76,7 +76,7 @@ are n/a (the design lacks a call they need).
   --design NAME        compare only this design; repeat or comma-separate for several
                        (default: all; 'dmaown designs' lists them)
   --format md|json     report format (default md; json is described in docs/compare.md)
-  --max-states N       stop each design's search after N distinct states
+  --max-states N       stop each design's search once it stores more than N distinct states
   --max-memory SIZE    stop each search before it uses more than SIZE, e.g. 512M
                        (default: half of this machine's memory); designs estimated to need
                        more are named and refused before any search (exit 2), as in check

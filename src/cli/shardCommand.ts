@@ -41,8 +41,8 @@ commute, as in every design here, each shard may search most of the space.
   --format FORMAT      text (default) or json: the input of 'dmaown merge'
                        (check's run object plus "shard", docs/json-output.md)
   --report FORMAT=FILE also write the result in FORMAT (text or json) to FILE; repeat for both
-  --max-states N       stop this shard after N distinct states (merge then says unknown for
-                       what no shard decided)
+  --max-states N       stop this shard once it stores more than N distinct states (merge
+                       then says unknown for what no shard decided)
   --max-memory SIZE    stop this shard before its search uses more than SIZE, e.g. 8G; a bound
                        estimated to need more is refused before searching (exit 2), as in check
   --max-time DURATION  stop this shard after DURATION, e.g. 50m (merge then says unknown)

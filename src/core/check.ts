@@ -56,7 +56,10 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Names of the properties to check (default: all the model's). */
   readonly properties?: readonly string[];
-  /** Stop after storing this many distinct states (default: no limit). */
+  /**
+   * Stop, before expanding the next state, once more than this many distinct states are stored
+   * (default: no limit). A search of at most this many states completes.
+   */
   readonly maxStates?: number;
   /**
    * Stop before the search's arrays, with the model's memo (`PackedModel.memoBytes`, charged
@@ -285,7 +288,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       let k = 0;
       for (let s = id; s < batchEnd; s++, id++) {
         if (s === layerEnd) { depth++; layerEnd = store.count; }
-        if (store.count >= cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
+        if (store.count > cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];
           if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);

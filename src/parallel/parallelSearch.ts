@@ -264,7 +264,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             sink ^= search.prepare(r.rows, r.hashes, r.actions, r.ids, s, to);
           }
           if (id === layerEnd) { depth++; layerEnd = store.count; }
-          if (store.count >= cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
+          if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
           search.visit(id, r.bits[i]);
           visited = id + 1;
           const end = s + r.counts[i];
