@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, formatBytes, MemoryBudget, MIN_MAX_MEMORY } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { interruptedReason, maxStatesReason, maxTimeReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
+import { DECIDED_REASON, interruptedReason, maxStatesReason, maxTimeReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -73,6 +73,15 @@ export interface CheckOptions {
    * the machine's speed and load, so the counts of a search it stops are not reproducible.
    */
   readonly maxTimeMs?: number;
+  /**
+   * Stop at the end of the first BFS level by which every property is decided: each `always`
+   * and `never-flag` one violated, each `sometimes` one given its example (default false). The
+   * counterexamples are those of the whole search; the result is incomplete, with `stopReason`
+   * DECIDED_REASON, and the same counts on any number of threads. A property that only the whole
+   * search can decide (one that holds, a recoverable one) keeps the search going to its end, as
+   * does checking no property.
+   */
+  readonly stopWhenDecided?: boolean;
   /** Called about every `progressEvery` expanded states. */
   readonly onProgress?: (p: CheckProgress) => void;
   readonly progressEvery?: number;
@@ -121,6 +130,7 @@ function resolveConfig(model: PackedModel, o: CheckOptions): CheckConfig {
     progressEvery: o.progressEvery ?? 1 << 16,
     symmetry: o.symmetry ? model.symmetry! : null,
     workers,
+    stopWhenDecided: o.stopWhenDecided === true,
   };
 }
 
@@ -287,7 +297,11 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       // Pass 3: the adds, in order.
       let k = 0;
       for (let s = id; s < batchEnd; s++, id++) {
-        if (s === layerEnd) { depth++; layerEnd = store.count; }
+        if (s === layerEnd) {
+          if (cfg.stopWhenDecided && search.decidedBefore(s)) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
+          depth++;
+          layerEnd = store.count;
+        }
         if (store.count > cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];

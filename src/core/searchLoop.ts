@@ -29,6 +29,7 @@ export interface CheckConfig {
   readonly progressEvery: number;
   readonly symmetry: Symmetry | null;
   readonly workers: number;
+  readonly stopWhenDecided: boolean;
 }
 
 /** How far an expansion loop got: what `finishSearch` needs besides the search state. */
@@ -49,6 +50,9 @@ export interface LoopOutcome {
 export function storedDepth(depth: number, layerEnd: number, count: number): number {
   return count > layerEnd ? depth + 1 : depth;
 }
+
+/** The stop reason of a search that `stopWhenDecided` ended once every property was decided. */
+export const DECIDED_REASON = 'every property checked was decided';
 
 export function maxStatesReason(n: number): string {
   return `--max-states ${n} reached`;

@@ -168,6 +168,23 @@ export class SearchState {
   /** The state properties still undecided, as the `open` mask of `PropertySet.bits`. */
   open = -1;
 
+  /**
+   * Whether every property is decided by what is known about states before `n`: a `sometimes`
+   * example or an `always` counterexample among states 0..n-1, a `never-flag` one on a transition
+   * added so far (the loops add in state order). Recoverable properties are decided only by a
+   * complete search, and a search of no properties has nothing to decide: false. Deterministic
+   * whatever has been `visit`ed ahead of `n`.
+   */
+  decidedBefore(n: number): boolean {
+    if (this.props.all.length === 0) return false;
+    for (const p of this.props.all) {
+      const f = this.found.get(p.name);
+      if (!f || p.kind === 'recoverable') return false;
+      if ((p.kind === 'always' || p.kind === 'sometimes') && f.states > n) return false;
+    }
+    return true;
+  }
+
   /** Records the properties of state `id`, given `PropertySet.bits` of its row. */
   visit(id: number, bits: number): void {
     if (bits === 0) return;

@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import type { InvariantVerdict } from '../iommu/checkDesign';
+import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import { checkForDiagram, type DiagramCheckOptions } from './checkForDiagram';
 import type { Design } from '../iommu/design';
 import type { IommuEvent } from '../iommu/events';
@@ -122,12 +122,16 @@ export function reachableGraph(design: Design, devices: number, invariants: read
   const maxEdges = o.maxEdges ?? REACHABLE_MAX_EDGES;
   // With a depth given, a graph too large to draw is refused before the whole bound is checked.
   if (o.depth !== undefined && statesWithin(design, devices, o.depth, maxStates) === null) throw tooLarge(design, devices, o.depth, maxStates, null);
-  const dc = checkForDiagram(design, devices, invariants, o);
   let chosen: InvariantVerdict | undefined;
+  let dc: DesignCheck;
   if (o.invariant !== undefined) {
-    chosen = dc.verdicts.find((v) => v.name === o.invariant);
-    if (!chosen) throw new InputError(`--invariant ${o.invariant} is not among the invariants checked (${dc.verdicts.map((v) => v.name).join(', ')})`);
+    // Only the invariant to show is checked: the check then stops once it is violated.
+    const one = invariants.filter((i) => i.name === o.invariant);
+    if (one.length === 0) throw new InputError(`--invariant ${o.invariant} is not among the invariants checked (${invariants.map((i) => i.name).join(', ')})`);
+    dc = checkForDiagram(design, devices, one, o);
+    chosen = dc.verdicts[0];
   } else {
+    dc = checkForDiagram(design, devices, invariants, o);
     chosen = dc.verdicts.find((v) => v.verdict === 'violated');
   }
   const path = chosen?.verdict === 'violated' ? chosen.counterexample : null;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { maxStatesReason, memoryReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
+import { DECIDED_REASON, maxStatesReason, memoryReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
@@ -263,7 +263,11 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             // Self-loops' actions are complemented (negative): `prepare` skips them.
             sink ^= search.prepare(r.rows, r.hashes, r.actions, r.ids, s, to);
           }
-          if (id === layerEnd) { depth++; layerEnd = store.count; }
+          if (id === layerEnd) {
+            if (cfg.stopWhenDecided && search.decidedBefore(id)) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
+            depth++;
+            layerEnd = store.count;
+          }
           if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
           search.visit(id, r.bits[i]);
           visited = id + 1;

@@ -1,0 +1,86 @@
+/**
+ * `stopWhenDecided`: a search that ends at the first BFS level by which every property checked
+ * is decided gives the whole search's verdicts and counterexamples, stops where the level count
+ * says, and stops at the same place on one thread or two.
+ */
+import { describe, expect, it } from 'vitest';
+import { checkDesign } from '../src/iommu/checkDesign';
+import { exploreGraph } from '../src/diagram/exploreGraph';
+import { loadDesigns } from '../src/iommu/designRegistry';
+import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { DECIDED_REASON } from '../src/core/searchLoop';
+import type { Invariant } from '../src/iommu/invariant';
+import { checkForDiagram } from '../src/diagram/checkForDiagram';
+import { sequenceMermaid } from '../src/diagram/sequenceMermaid';
+
+describe('stopWhenDecided', async () => {
+  const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;
+  const all = await loadInvariants();
+  const pick = (...names: string[]) => all.filter((i) => names.includes(i.name));
+  // States within d calls, from the diagram's plain graph search rather than the checker.
+  const within = (devices: number, d: number) => exploreGraph(v7, devices, [], { maxDepth: d, maxStates: 1_000_000, keepEdges: false }).rows.length;
+  const summary = (dc: ReturnType<typeof checkDesign>) => dc.verdicts.map((v) => ({
+    name: v.name, verdict: v.verdict, states: 'states' in v ? v.states : null, counterexample: v.verdict === 'violated' ? v.counterexample : null,
+  }));
+
+  const violatedOnly: Invariant[][] = [pick('no-mixed-dma'), pick('no-warn'), pick('no-mixed-dma', 'no-warn', 'owner-domain')];
+  for (const invariants of violatedOnly) {
+    const names = invariants.map((i) => i.name).join(', ');
+    it(`${names}: the whole search's counterexamples, stopped after the level that decides the last one, on 1 or 2 threads`, () => {
+      const full = checkDesign(v7, 3, invariants);
+      expect(full.verdicts.every((v) => v.verdict === 'violated')).toBe(true);
+      // The level by whose end everything is known: a state counterexample of L calls is a state
+      // of level L; a WARN call's (no-warn) is found expanding level L - 1.
+      const level = Math.max(...full.verdicts.map((v) => (v.verdict === 'violated' ? v.counterexample.length : NaN) - (v.name === 'no-warn' ? 1 : 0)));
+      for (const workers of [1, 2]) {
+        const r = checkDesign(v7, 3, invariants, { stopWhenDecided: true, workers });
+        expect(summary(r), `${workers} thread(s)`).toEqual(summary(full));
+        expect(r.result.complete).toBe(false);
+        expect(r.result.stopReason).toBe(DECIDED_REASON);
+        // Every state of that level is expanded, so the next level is stored whole.
+        expect(r.result.states).toBe(within(3, level + 1));
+        expect(r.result.depth).toBe(level + 1);
+        expect(r.result.expanded).toBe(within(3, level));
+      }
+    });
+  }
+
+  it('a property that holds, or viability, keeps the search going to its end', () => {
+    for (const invariants of [pick('no-mixed-dma', 'type-ok'), pick('no-mixed-dma', 'viability')]) {
+      const full = checkDesign(v7, 3, invariants);
+      const r = checkDesign(v7, 3, invariants, { stopWhenDecided: true });
+      expect(r.result.complete).toBe(true);
+      expect(r.result.states).toBe(full.result.states);
+      expect(summary(r)).toEqual(summary(full));
+    }
+  });
+
+  it('with symmetry: the reduced search\'s counterexamples, on 1 or 2 threads', () => {
+    const invariants = pick('no-mixed-dma', 'refcount-balance');
+    const full = checkDesign(v7, 4, invariants, { symmetry: true });
+    const one = checkDesign(v7, 4, invariants, { symmetry: true, stopWhenDecided: true });
+    const two = checkDesign(v7, 4, invariants, { symmetry: true, stopWhenDecided: true, workers: 2 });
+    expect(summary(one)).toEqual(summary(full));
+    expect(summary(two)).toEqual(summary(full));
+    expect(one.result.stopReason).toBe(DECIDED_REASON);
+    expect(one.result.states).toBeLessThan(full.result.states);
+    expect([two.result.states, two.result.expanded, two.result.depth]).toEqual([one.result.states, one.result.expanded, one.result.depth]);
+  });
+
+  it('diagrams: checking one invariant stops at its counterexample, and draws the whole search\'s', async () => {
+    let drawn = 0;
+    for (const design of await loadDesigns()) {
+      const full = checkDesign(design, 3, all);
+      for (const v of full.verdicts) {
+        if (v.verdict !== 'violated' || v.name === 'viability') continue;
+        const one = checkForDiagram(design, 3, pick(v.name));
+        const w = one.verdicts[0];
+        expect(one.result.stopReason, `${design.name} ${v.name}`).toBe(DECIDED_REASON);
+        expect(w.verdict).toBe('violated');
+        if (w.verdict === 'violated') expect(sequenceMermaid(design, 3, w)).toBe(sequenceMermaid(design, 3, v));
+        drawn++;
+      }
+    }
+    expect(drawn).toBeGreaterThan(20);
+  });
+});
