@@ -54,8 +54,10 @@ describe('budgets', async () => {
     }
     // With symmetry the budget counts orbits: the reduced search's own count is the bound.
     const orbits = checkDesign(v7, 4, invariants, { symmetry: true }).result.states;
-    expect(checkDesign(v7, 4, invariants, { symmetry: true, maxStates: orbits }).result.complete).toBe(true);
-    expect(checkDesign(v7, 4, invariants, { symmetry: true, maxStates: orbits - 1 }).result.complete).toBe(false);
+    for (const workers of [1, 2]) {
+      expect(checkDesign(v7, 4, invariants, { symmetry: true, workers, maxStates: orbits }).result.complete, `${workers} thread(s)`).toBe(true);
+      expect(checkDesign(v7, 4, invariants, { symmetry: true, workers, maxStates: orbits - 1 }).result.complete).toBe(false);
+    }
   });
 
   it('a stopped search reports the depth of its deepest stored state, whichever budget stopped it, on 1 or 2 threads', async () => {

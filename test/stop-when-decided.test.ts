@@ -12,6 +12,38 @@ import { DECIDED_REASON } from '../src/core/searchLoop';
 import type { Invariant } from '../src/iommu/invariant';
 import { checkForDiagram } from '../src/diagram/checkForDiagram';
 import { sequenceMermaid } from '../src/diagram/sequenceMermaid';
+import { check } from '../src/core/check';
+import type { PackedModel, Property, Successors } from '../src/core/model';
+
+/** A chain 0 -> 1 -> ... -> 9: state k is alone on BFS level k. */
+function chain(properties: Property[]): PackedModel {
+  return {
+    words: 1, actionCount: 1, transitionFlags: [], properties,
+    initialStates: () => Uint32Array.of(0),
+    successors(s: Uint32Array, out: Successors) { if (s[0] < 9) out.states[out.push(0, 0)] = s[0] + 1; },
+  };
+}
+const not = (k: number): Property => ({ kind: 'always', name: `not-${k}`, holds: (s) => s[0] !== k });
+
+describe('stopWhenDecided on a chain of 10 states', () => {
+  // Decided on level k: level k is expanded, so states 0..k+1 are stored (k + 2 of them).
+  const cases: [string, Property[], { states: number; expanded: number; complete: boolean }][] = [
+    ['a counterexample on level 5', [not(5)], { states: 7, expanded: 6, complete: false }],
+    ['the initial state breaks it', [not(0)], { states: 2, expanded: 1, complete: false }],
+    ['the last decided on level 7', [not(2), not(7)], { states: 9, expanded: 8, complete: false }],
+    ['an example on level 3', [{ kind: 'sometimes', name: 'reach-3', holds: (s) => s[0] === 3 }], { states: 5, expanded: 4, complete: false }],
+    ['the last state breaks it: the search ends first', [not(9)], { states: 10, expanded: 10, complete: true }],
+    ['one holds', [not(5), not(42)], { states: 10, expanded: 10, complete: true }],
+    ['no property', [], { states: 10, expanded: 10, complete: true }],
+  ];
+  for (const [what, properties, want] of cases) {
+    it(what, () => {
+      const r = check(chain(properties), { stopWhenDecided: true });
+      expect({ states: r.states, expanded: r.expanded, complete: r.complete }).toEqual(want);
+      expect(r.stopReason).toBe(want.complete ? undefined : DECIDED_REASON);
+    });
+  }
+});
 
 describe('stopWhenDecided', async () => {
   const v7 = (await loadDesigns()).find((d) => d.name === 'v7')!;

@@ -21,6 +21,11 @@ import { unwritable } from './reportFlags';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
 import { plural } from '../report/plural';
+import { notApplicableReason } from '../iommu/invariant';
+
+/** The refusal of --sequence for an invariant the design rules out. */
+const notApplicableText = (invariant: string, design: string, devices: number) =>
+  `${invariant} is not applicable to ${design} at ${plural(devices, 'device')}: no counterexample to draw`;
 
 const FORMATS = ['mermaid', 'dot', 'svg'] as const;
 
@@ -48,8 +53,8 @@ deeper are drawn. More than ${REACHABLE_MAX_STATES} states or ${REACHABLE_MAX_ED
 --reachable and --sequence check the bound first, as check does, with its progress line on a
 terminal (with --depth D, a graph too large to draw is refused before that check). With
 --invariant only that invariant is checked, and the check stops at the end of the BFS level of
-its first counterexample (the whole search's); else it stops once every invariant is violated,
-so the whole bound is searched when one holds.
+its first counterexample (the whole search's); without it, every invariant is checked over the
+whole bound (viability needs every state).
 
 --sequence prints the counterexample of --invariant (default: the first violated) as a Mermaid
 sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.
@@ -130,6 +135,9 @@ exit status: 0 drawn, 1 docs stale or missing (--update-docs --check), 2 bad usa
     const progress = progressReporter();
     if (sequence || reachable) {
       if (invariantName !== undefined) await invariantsByName([invariantName]);
+      // An invariant the design rules out has no counterexample at any bound: said without a search.
+      const ruledOut = sequence ? invariants.find((i) => i.name === invariantName) : undefined;
+      if (ruledOut && notApplicableReason(design, ruledOut) !== undefined) throw new InputError(notApplicableText(ruledOut.name, design.name, devices));
       const [size] = refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
       progress.label('', size?.states);
     }
@@ -142,7 +150,8 @@ exit status: 0 drawn, 1 docs stale or missing (--update-docs --check), 2 bad usa
         const dc = checkForDiagram(design, devices, checked, checkOptions);
         const v = invariantName !== undefined ? dc.verdicts.find((x) => x.name === invariantName) : dc.verdicts.find((x) => x.verdict === 'violated');
         if (!v) throw new InputError(`${design.name} at ${plural(devices, 'device')} violates no invariant: no counterexample to draw`);
-        if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'n/a' ? 'not applicable to' : v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
+        if (v.verdict === 'n/a') throw new InputError(notApplicableText(v.name, design.name, devices));
+        if (v.verdict !== 'violated') throw new InputError(`${v.name} is ${v.verdict === 'holds' ? 'not violated by' : 'undecided for'} ${design.name} at ${plural(devices, 'device')}: no counterexample to draw`);
         text = sequenceMermaid(design, devices, v);
       } else if (reachable) {
         const g = reachableGraph(design, devices, invariants, { invariant: invariantName, depth, ...checkOptions });

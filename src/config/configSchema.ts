@@ -20,7 +20,7 @@ export interface DmaownConfig {
   /** Ignored: lets an editor find a JSON schema. */
   readonly $schema?: string;
   readonly checks: readonly ConfigCheck[];
-  /** Stop each search after this many distinct states (`--max-states` overrides it). */
+  /** Stop each search once it stores more than this many distinct states (`--max-states` overrides it). */
   readonly maxStates?: number;
   /** Memory budget of each search, like "512M" or "8G", or a number of bytes (`--max-memory` overrides it). */
   readonly maxMemory?: string | number;

@@ -15,9 +15,12 @@ export interface CheckResult {
   /** Length of the longest shortest path from an initial state (when stopped early: to the deepest state stored). */
   readonly depth: number;
   readonly elapsedMs: number;
-  /** False when a budget stopped the search before every reachable state was expanded. */
+  /**
+   * False when the search stopped before every reachable state was expanded: a budget, an
+   * interrupt, or `stopWhenDecided`.
+   */
   readonly complete: boolean;
-  /** Why the search stopped early (a budget), when it did. */
+  /** Why the search stopped early, when it did (which budget, the interrupt, or DECIDED_REASON). */
   readonly stopReason?: string;
   /**
    * States whose successors were computed: all stored states when complete. The properties of
@@ -77,9 +80,9 @@ export interface CheckOptions {
    * Stop at the end of the first BFS level by which every property is decided: each `always`
    * and `never-flag` one violated, each `sometimes` one given its example (default false). The
    * counterexamples are those of the whole search; the result is incomplete, with `stopReason`
-   * DECIDED_REASON, and the same counts on any number of threads. A property that only the whole
-   * search can decide (one that holds, a recoverable one) keeps the search going to its end, as
-   * does checking no property.
+   * DECIDED_REASON (complete, when that level is the last), and the same counts on any number of
+   * threads. A property that only the whole search can decide (one that holds, a recoverable
+   * one) keeps the search going to its end, as does checking no property.
    */
   readonly stopWhenDecided?: boolean;
   /** Called about every `progressEvery` expanded states. */

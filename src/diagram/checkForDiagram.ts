@@ -16,8 +16,9 @@ export interface DiagramCheckOptions {
 /**
  * The check a diagram of counterexamples draws from (`--reachable`, `--sequence`), within a
  * memory budget. It stops at the end of the BFS level by which every invariant checked is
- * violated (`stopWhenDecided`): the counterexamples are then those of the whole search, and
- * one that holds is known only at the end. A check the budget stops has no shortest
+ * violated (`stopWhenDecided`): the counterexamples are then those of the whole search. One that
+ * holds, or viability, is known only at the end, so with every invariant the whole bound is
+ * searched. A check the budget stops has no shortest
  * counterexamples to draw, so it is an InputError saying why and to pass fewer devices. (The CLI
  * refuses bounds estimated too large before it calls this.)
  */

@@ -13,7 +13,7 @@ import { plural } from '../report/plural';
 export interface SatisfyOptions {
   /** Devices in the group, 1 to 8 (default 3). */
   readonly devices?: number;
-  /** Stop the search after this many distinct states (an undecided verdict then fails). */
+  /** Stop the search once it stores more than this many distinct states (an undecided verdict then fails). */
   readonly maxStates?: number;
 }
 
