@@ -99,6 +99,12 @@ describe('stopWhenDecided', async () => {
     expect([two.result.states, two.result.expanded, two.result.depth]).toEqual([one.result.states, one.result.expanded, one.result.depth]);
   });
 
+  it('diagrams: a check given its first states says so in one line when it has not decided by then', () => {
+    expect(() => checkForDiagram(v7, 8, pick('type-ok'), { firstStates: 1000 }))
+      .toThrow(/^no type-ok counterexample in the first 1,000 states of v7 at 8 devices \(\d+ calls deep\), and the whole bound is estimated too large to search: pass a smaller --devices$/);
+    expect(checkForDiagram(v7, 8, pick('no-mixed-dma'), { firstStates: 1_000_000 }).result.stopReason).toBe(DECIDED_REASON);
+  });
+
   it('diagrams: checking one invariant stops at its counterexample, and draws the whole search\'s', async () => {
     let drawn = 0;
     for (const design of await loadDesigns()) {

@@ -12,6 +12,7 @@ import { statechartDot } from '../diagram/statechartDot';
 import { statechartMermaid } from '../diagram/statechartMermaid';
 import { InputError } from '../errors';
 import { checkForDiagram } from '../diagram/checkForDiagram';
+import type { SizeEstimate } from '../iommu/sizeEstimate';
 import { loadDesigns } from '../iommu/designRegistry';
 import { MAX_DEVICES, MIN_DEVICES } from '../model/vocabulary';
 import { flagChoice, flagInt, flagList, flagString, parseArgs, refuseArguments } from './args';
@@ -22,6 +23,12 @@ import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
 import { plural } from '../report/plural';
 import { notApplicableReason } from '../iommu/invariant';
+
+/**
+ * With --invariant, on a bound estimated too large to search whole: the states its check looks
+ * through for the counterexample before it gives up (about half a minute here).
+ */
+export const DIAGRAM_FIRST_STATES = 10_000_000;
 
 /** The refusal of --sequence for an invariant the design rules out. */
 const notApplicableText = (invariant: string, design: string, devices: number) =>
@@ -54,7 +61,9 @@ deeper are drawn. More than ${REACHABLE_MAX_STATES} states or ${REACHABLE_MAX_ED
 terminal (with --depth D, a graph too large to draw is refused before that check). With
 --invariant only that invariant is checked, and the check stops at the end of the BFS level of
 its first counterexample (the whole search's); without it, every invariant is checked over the
-whole bound (viability needs every state).
+whole bound (viability needs every state). A bound estimated too large for half of the memory
+is refused, except with --invariant (not viability): its counterexample is then looked for in
+the bound's first ${DIAGRAM_FIRST_STATES.toLocaleString('en-US')} states.
 
 --sequence prints the counterexample of --invariant (default: the first violated) as a Mermaid
 sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.
@@ -133,15 +142,25 @@ exit status: 0 drawn, 1 docs stale or missing (--update-docs --check), 2 bad usa
     const invariants = await invariantsByName(undefined);
     // The check's progress line goes to stderr on a terminal only, never in CI, as check's does.
     const progress = progressReporter();
+    let firstStates: number | undefined;
     if (sequence || reachable) {
       if (invariantName !== undefined) await invariantsByName([invariantName]);
       // An invariant the design rules out has no counterexample at any bound: said without a search.
       const ruledOut = sequence ? invariants.find((i) => i.name === invariantName) : undefined;
       if (ruledOut && notApplicableReason(design, ruledOut) !== undefined) throw new InputError(notApplicableText(ruledOut.name, design.name, devices));
-      const [size] = refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+      let size: SizeEstimate | null = null;
+      try {
+        [size] = refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
+      } catch (e) {
+        // Too large to search whole, but one invariant's counterexample may still be a few calls
+        // deep: it is looked for in the bound's first states (checkForDiagram's firstStates).
+        const one = invariants.find((i) => i.name === invariantName);
+        if (!(e instanceof InputError) || !one || one.kind === 'recoverable') throw e;
+        firstStates = DIAGRAM_FIRST_STATES;
+      }
       progress.label('', size?.states);
     }
-    const checkOptions = { maxMemory: DEFAULT_MAX_MEMORY, onProgress: progress.onProgress };
+    const checkOptions = { maxMemory: DEFAULT_MAX_MEMORY, onProgress: progress.onProgress, ...(firstStates === undefined ? {} : { firstStates }) };
     let text: string;
     try {
       if (sequence) {
