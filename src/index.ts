@@ -4,7 +4,7 @@
  * the configuration file's helper in 'dmaown/config'.
  */
 export { check, checkAsync, type CheckAsyncOptions, type CheckOptions, type CheckResult, type PropertyResult, type Path } from './core/check';
-export { DECIDED_REASON } from './core/searchLoop';
+export { DECIDED_REASON, stoppedUndecided } from './core/searchLoop';
 export { Successors, type PackedModel, type Property } from './core/model';
 export { machineModel, type MachineModel, type MachineModelSpec, type MachineProperty, type MachineState } from './core/machineModel';
 export { compileMachine, type CompiledMachine } from './machine/compileMachine';

@@ -34,6 +34,8 @@ describe('option values', () => {
     [['check', '--report', '--format', 'json'], /option --report needs a value, got the option '--format'/],
     [['shard', '--shards', '--index', '0'], /option --shards needs a value, got the option '--index'/],
     [['check', '--max-states', '--symmetry'], /option --max-states needs a value, got the option '--symmetry'/],
+    [['check', '--stop-when-decided=maybe'], /^dmaown: --stop-when-decided takes no value \(or true\/false\), got 'maybe'$/],
+    [['check', '--symmetry=maybe'], /^dmaown: --symmetry takes no value \(or true\/false\), got 'maybe'$/],
   ])('%j: the missing value is named, not the next option', (args, pattern) => {
     expectOneLineError(run(args as string[]), pattern as RegExp);
   });

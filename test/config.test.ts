@@ -92,6 +92,7 @@ describe('config validation', () => {
       [{ checks: [{ design: 'v7', devices: 17 }], symmetry: true }, 'dmaown.config.json: checks[0].devices: 17 is out of range (1 to 16 with symmetry)'],
       [{ checks: [{ design: 'v7' }], symmetry: 'yes' }, 'dmaown.config.json: symmetry: must be true or false, got "yes"'],
       [{ checks: [{ design: 'v7' }], workers: 0 }, 'dmaown.config.json: workers: must be a whole number from 1 to 64, got 0'],
+      [{ checks: [{ design: 'v7' }], stopWhenDecided: 1 }, 'dmaown.config.json: stopWhenDecided: must be true or false, got 1'],
       [{ checks: [{ design: 'v7' }], workers: 2.5 }, 'dmaown.config.json: workers: must be a whole number from 1 to 64, got 2.5'],
       [{ checks: [{ design: 'v7', devices: '2' }] }, 'dmaown.config.json: checks[0].devices: must be a whole number or a list of them, got "2"'],
       [{ checks: [{ design: 'v7', invariants: ['no-such'] }] }, 'dmaown.config.json: checks[0].invariants: unknown invariant "no-such"'],
@@ -193,6 +194,36 @@ describe('dmaown check with a config file', () => {
     expect(untimed(runCli(['check', '--config', f, '--format', 'json', '--workers', '1']).out)).toBe(untimed(reduced.out));
     // Without symmetry asked for, the reports say nothing of it. (Spawned: worker threads need the compiled modules.)
     expect(runCli(['check', '--devices', '2', '--invariant', 'type-ok']).out).not.toMatch(/symmetry/);
+  });
+
+  it("stopWhenDecided: expected violations end the search once decided, with exit 0 and final verdicts; --stop-when-decided=false searches the whole bound", async () => {
+    const f = join(dir, 'decided.json');
+    writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 4, invariants: ['no-mixed-dma', 'no-warn'], expect: { 'no-mixed-dma': 'violated', 'no-warn': 'violated' } }], stopWhenDecided: true }));
+    const full = await run(['check', '--config', f, '--format', 'json', '--stop-when-decided=false']);
+    const fullRun = JSON.parse(full.out).runs[0];
+    expect([full.code, fullRun.complete]).toEqual([0, true]);
+    const json = await run(['check', '--config', f, '--format', 'json']);
+    expect(json.code).toBe(0);
+    const run0 = JSON.parse(json.out).runs[0];
+    expect([run0.complete, run0.stopReason]).toEqual([false, 'every property checked was decided']);
+    expect(run0.states).toBeLessThan(fullRun.states);
+    // The verdicts, the states at which each was decided and the counterexamples: the whole search's.
+    expect(run0.invariants).toEqual(fullRun.invariants);
+    const text = await run(['check', '--config', f]);
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/\nexplored [\d,]+ distinct states/);
+    expect(text.out).toMatch(/\nstopped once every invariant checked was decided \(--stop-when-decided\): the verdicts below are final\n/);
+    expect(text.out).toMatch(/config: every verdict as expected; violated as expected: no-mixed-dma, no-warn/);
+    expect(text.out).not.toMatch(/INCOMPLETE|stopped early/);
+    const md = await run(['check', '--config', f, '--format', 'md']);
+    expect(md.out).toMatch(/✅ \*\*All 2 verdicts are as expected\.\*\*/);
+    expect(md.out).toMatch(/Stopped once every invariant checked was decided/);
+    expect(md.out).not.toMatch(/\(incomplete\)/);
+    const junit = await run(['check', '--config', f, '--format', 'junit']);
+    expect(junit.out).not.toMatch(/type="incomplete"/);
+    // An invariant that holds keeps the search going to the end of the bound.
+    writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 3, invariants: ['no-mixed-dma', 'type-ok'], expect: { 'no-mixed-dma': 'violated' } }], stopWhenDecided: true }));
+    expect(JSON.parse((await run(['check', '--config', f, '--format', 'json'])).out).runs[0].complete).toBe(true);
   });
 
   it('reads a .js config (default export)', async () => {

@@ -6,7 +6,7 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { flagChoice, parseArgs, refuseArguments } from './args';
 import type { Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryFlag, symmetryNotice } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, switchFlag, symmetryFlag, symmetryNotice } from './common';
 import { flagString } from './args';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
@@ -43,7 +43,7 @@ export const checkCommand: Command = {
   help: `usage: dmaown check [--design NAME] [--devices N] [--invariant NAME ...] [--config FILE]
                     [--format text|json|junit|md] [--report FORMAT=FILE ...]
                     [--max-states N] [--max-memory SIZE] [--max-time DURATION]
-                    [--symmetry] [--workers N]
+                    [--symmetry] [--workers N] [--stop-when-decided]
 
 Explores every interleaving of the modelled callers (driver core, hot-plug, a kernel driver with
 a private domain, two VFIO users) on one iommu group of N devices, breadth first, and reports
@@ -80,6 +80,11 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --workers N          search on N threads (default 1): N-1 worker threads compute
                        successors, this one stores them; same counts, verdicts and
                        counterexamples whatever N
+  --stop-when-decided  end each search at the end of the BFS level by which every invariant
+                       it checks is violated: the same verdicts and counterexamples, the
+                       verdicts final, the state counts only up to there; an invariant that
+                       holds (or viability) still needs the whole bound. With --max-states N
+                       a bound too large to search whole can be tried (docs/scaling.md)
 
 Each counterexample is printed as numbered calls with return code, WARN and the state after
 each call, followed by a 'replay:' line of events that 'dmaown replay' accepts as they are.
@@ -99,6 +104,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       { name: 'format', kind: 'string' },
       { name: 'config', kind: 'string' },
       { name: 'report', kind: 'list' },
+      { name: 'stop-when-decided', kind: 'bool' },
       ...SEARCH_FLAG_SPECS,
     ], 'check');
     // `--invariant a b` lists several: names after --invariant are invariants too.
@@ -129,6 +135,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
     const search = searchFlags(args);
     if (!args.flags.has('symmetry') && plan.symmetry !== undefined) search.symmetry = plan.symmetry;
     if (!args.flags.has('workers') && plan.workers !== undefined) search.workers = plan.workers;
+    const stopWhenDecided = args.flags.has('stop-when-decided') ? switchFlag(args, 'stop-when-decided') : plan.stopWhenDecided === true;
     // Ctrl-C or a CI runner's SIGTERM stops the search; the reports still get written. The
     // signals are handled from before the size estimate on: one that comes during the estimate
     // stops the search before its first states (the reports then cover nothing explored).
@@ -142,7 +149,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
           const r = plan.runs[i];
           progress.label(plan.runs.length > 1 ? `${r.design.name} at ${plural(r.devices, 'device')} (${i + 1}/${plan.runs.length})` : '', sizes[i]?.states);
         };
-        return runPlanAsync(plan, { ...budget, ...search, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }, onRun);
+        return runPlanAsync(plan, { ...budget, ...search, stopWhenDecided, onProgress: progress.onProgress, progressEvery: 1 << 14, signal }, onRun);
       },
       progress.done,
     );

@@ -74,10 +74,15 @@ export function symmetryNotice(dc: DesignCheck): string {
 
 /** `--symmetry` (a bool flag; `--symmetry=false` turns it off). */
 export function symmetryFlag(p: ParsedArgs): boolean {
-  const v = flagString(p, 'symmetry');
+  return switchFlag(p, 'symmetry');
+}
+
+/** A switch such as `--symmetry`: given alone or `=true` / `=1` it is on; absent, `=false` or `=0` off. */
+export function switchFlag(p: ParsedArgs, name: string): boolean {
+  const v = flagString(p, name);
   if (v === undefined || v === 'false' || v === '0') return false;
   if (v === 'true' || v === '1') return true;
-  throw new InputError(`--symmetry takes no value (or true/false), got '${v}'`);
+  throw new InputError(`--${name} takes no value (or true/false), got '${v}'`);
 }
 
 /** `--workers N`: threads the search runs on (default 1; CheckOptions.workers). */

@@ -37,6 +37,12 @@ export interface DmaownConfig {
   readonly symmetry?: boolean;
   /** Threads each search runs on, 1 to 64 (`--workers` overrides it). */
   readonly workers?: number;
+  /**
+   * End each search at the end of the BFS level by which every invariant it checks is violated
+   * (`--stop-when-decided` / `--stop-when-decided=false` override it); one that holds still
+   * needs the whole bound.
+   */
+  readonly stopWhenDecided?: boolean;
 }
 
 /** Identity function that type-checks a `dmaown.config.ts` / `.js` export. */

@@ -1,3 +1,4 @@
+import { stoppedUndecided } from '../core/searchLoop';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 
 /** What a project expects of an invariant: that it holds (the default) or that it is violated. */
@@ -47,7 +48,7 @@ export function expectationLine(run: CheckRun): string {
   const parts: string[] = [];
   if (wrong.length) parts.push(`NOT AS EXPECTED: ${wrong.join(', ')}`);
   if (undecided) parts.push(`${undecided} undecided`);
-  if (!wrong.length && !undecided) parts.push(run.dc.result.complete ? 'every verdict as expected' : 'every verdict as expected, but the search stopped early');
+  if (!wrong.length && !undecided) parts.push(stoppedUndecided(run.dc.result) ? 'every verdict as expected, but the search stopped early' : 'every verdict as expected');
   if (expectedSeen.length) parts.push(`violated as expected: ${expectedSeen.join(', ')}`);
   return `config: ${parts.join('; ')}`;
 }
@@ -61,7 +62,7 @@ export function exitCodeOf(runs: readonly CheckRun[]): 0 | 1 | 3 {
       if (o === 'fail') return 1;
       if (o === 'incomplete') incomplete = true;
     }
-    if (!r.dc.result.complete) incomplete = true;
+    if (stoppedUndecided(r.dc.result)) incomplete = true;
   }
   return incomplete ? 3 : 0;
 }

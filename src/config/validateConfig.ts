@@ -30,6 +30,8 @@ export interface CheckPlan {
   readonly symmetry?: boolean;
   /** Threads each search runs on (the config's `workers`; `--workers` overrides it). */
   readonly workers?: number;
+  /** End each search once every invariant it checks is decided (the config's `stopWhenDecided`; `--stop-when-decided` overrides it). */
+  readonly stopWhenDecided?: boolean;
 }
 
 /** What the command line says that decides how a config is validated. */
@@ -38,7 +40,7 @@ export interface ConfigFlags {
   readonly symmetry?: boolean;
 }
 
-const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory', 'maxTime', 'symmetry', 'workers'];
+const TOP_KEYS = ['$schema', 'checks', 'maxStates', 'maxMemory', 'maxTime', 'symmetry', 'workers', 'stopWhenDecided'];
 const CHECK_KEYS = ['design', 'devices', 'invariants', 'expect'];
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -86,6 +88,11 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
   if (top.symmetry !== undefined) {
     if (typeof top.symmetry !== 'boolean') fail('symmetry', `must be true or false, got ${shown(top.symmetry)}`);
     symmetry = top.symmetry as boolean;
+  }
+  let stopWhenDecided: boolean | undefined;
+  if (top.stopWhenDecided !== undefined) {
+    if (typeof top.stopWhenDecided !== 'boolean') fail('stopWhenDecided', `must be true or false, got ${shown(top.stopWhenDecided)}`);
+    stopWhenDecided = top.stopWhenDecided as boolean;
   }
   let workers: number | undefined;
   if (top.workers !== undefined) {
@@ -147,5 +154,5 @@ export function validateConfig(raw: unknown, where: string, designs: readonly De
       }
     }
   });
-  return { source: where, runs, maxStates, maxMemory, maxTimeMs, symmetry, workers };
+  return { source: where, runs, maxStates, maxMemory, maxTimeMs, symmetry, workers, stopWhenDecided };
 }

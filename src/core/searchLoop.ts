@@ -54,6 +54,14 @@ export function storedDepth(depth: number, layerEnd: number, count: number): num
 /** The stop reason of a search that `stopWhenDecided` ended once every property was decided. */
 export const DECIDED_REASON = 'every property checked was decided';
 
+/**
+ * Whether a search stopped before it decided everything it checks (a budget, an interrupt): not
+ * complete, and not ended by `stopWhenDecided`, whose verdicts are all final.
+ */
+export function stoppedUndecided(r: { readonly complete: boolean; readonly stopReason?: string }): boolean {
+  return !r.complete && r.stopReason !== DECIDED_REASON;
+}
+
 export function maxStatesReason(n: number): string {
   return `--max-states ${n} reached`;
 }

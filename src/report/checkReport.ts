@@ -1,3 +1,4 @@
+import { DECIDED_REASON, stoppedUndecided } from '../core/searchLoop';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import { formatEvent } from '../iommu/events';
 import type { TraceStep } from '../iommu/replay';
@@ -77,10 +78,11 @@ export function checkText(dc: DesignCheck): string {
   const out: string[] = [];
   out.push(`dmaown check: design ${dc.design.name} (${dc.design.source})`);
   out.push(`bound: ${plural(dc.devices, 'device')}, VFIO users file1 (dom1) and file2 (dom2)`);
-  out.push(`${r.complete ? 'explored' : 'INCOMPLETE: explored'} ${num(r.states)} distinct states${r.symmetry ? ' (classes up to symmetry)' : ''}, ${num(r.transitions)} transitions, depth ${r.depth}, in ${(r.elapsedMs / 1000).toFixed(2)} s (${num(rate)} states/s)`);
+  out.push(`${stoppedUndecided(r) ? 'INCOMPLETE: explored' : 'explored'} ${num(r.states)} distinct states${r.symmetry ? ' (classes up to symmetry)' : ''}, ${num(r.transitions)} transitions, depth ${r.depth}, in ${(r.elapsedMs / 1000).toFixed(2)} s (${num(rate)} states/s)`);
   const sym = symmetryLine(dc);
   if (sym) out.push(sym);
-  if (!r.complete) out.push(`stopped early: ${r.stopReason}; verdicts below are for the states explored so far`);
+  if (r.stopReason === DECIDED_REASON) out.push(`stopped once every invariant checked was decided (--stop-when-decided): the verdicts below are final`);
+  else if (!r.complete) out.push(`stopped early: ${r.stopReason}; verdicts below are for the states explored so far`);
   out.push('');
   const rows = [['invariant', 'verdict', 'states', ''], ...dc.verdicts.map((v) => [v.name, ...verdictCell(v)])];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));

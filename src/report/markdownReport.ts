@@ -1,3 +1,4 @@
+import { DECIDED_REASON, stoppedUndecided } from '../core/searchLoop';
 import { sequenceMermaid } from '../diagram/sequenceMermaid';
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
@@ -70,23 +71,24 @@ export function checkMarkdown(runs: readonly CheckRun[]): string {
   }
   const total = runs.reduce((n, r) => n + r.dc.verdicts.length, 0);
   // A search a budget stopped after deciding every verdict still makes the exit status 3.
-  const stopped = runs.some((r) => !r.dc.result.complete);
+  const stopped = runs.some((r) => stoppedUndecided(r.dc.result));
   out.push(failed > 0 ? `❌ **${failed} of ${total} verdicts are not as expected.**` : incomplete > 0 ? `⚠️ **${incomplete} of ${total} verdicts are undecided** (the search stopped early).`
     : stopped ? `⚠️ **All ${total} verdicts are as expected**, but a search stopped early.` : `✅ **All ${total} verdicts are as expected.**`, '');
   out.push('| design | devices | states | transitions | depth | holds | violated | n/a | result |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const r of runs) {
     const count = (k: InvariantVerdict['verdict']) => r.dc.verdicts.filter((v) => v.verdict === k).length;
     const outcomes = r.dc.verdicts.map((v) => outcomeOf(v, expectedOf(r, v.name)));
-    const res = outcomes.includes('fail') ? ICON.fail : outcomes.includes('incomplete') || !r.dc.result.complete ? ICON.incomplete : ICON.pass;
+    const res = outcomes.includes('fail') ? ICON.fail : outcomes.includes('incomplete') || stoppedUndecided(r.dc.result) ? ICON.incomplete : ICON.pass;
     const res2 = r.dc.result;
     const summed = r.shards === undefined ? '' : ` (sum over ${r.shards} shards)`;
-    out.push(`| ${r.dc.design.name} | ${r.dc.devices} | ${num(res2.states)}${summed}${res2.complete ? '' : ' (incomplete)'} | ${num(res2.transitions)}${summed} | ${res2.depth} | ${count('holds')} | ${count('violated')} | ${count('n/a')} | ${res} |`);
+    out.push(`| ${r.dc.design.name} | ${r.dc.devices} | ${num(res2.states)}${summed}${stoppedUndecided(res2) ? ' (incomplete)' : ''} | ${num(res2.transitions)}${summed} | ${res2.depth} | ${count('holds')} | ${count('violated')} | ${count('n/a')} | ${res} |`);
   }
   out.push('');
   if (runs.some((r) => r.shards !== undefined)) out.push('States and transitions summed over shards are an upper bound on the distinct counts: shards overlap.', '');
   for (const r of runs) {
     out.push(`### ${title(r)}`, '', `${cell(r.dc.design.title)} (${cell(r.dc.design.source)}).`, '');
-    if (!r.dc.result.complete) out.push(`Stopped early: ${r.dc.result.stopReason}; the verdicts are for the states explored so far.`, '');
+    if (r.dc.result.stopReason === DECIDED_REASON) out.push('Stopped once every invariant checked was decided (`--stop-when-decided`): the verdicts are final.', '');
+    else if (!r.dc.result.complete) out.push(`Stopped early: ${r.dc.result.stopReason}; the verdicts are for the states explored so far.`, '');
     const sym = symmetryLine(r.dc);
     if (sym) out.push(`${cell(sym)}${r.dc.result.symmetry ? ' (states are classes of states equal up to it).' : '.'}`, '');
     out.push('| invariant | verdict | states | |', '| --- | --- | ---: | --- |');
