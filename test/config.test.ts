@@ -219,8 +219,12 @@ describe('dmaown check with a config file', () => {
     expect(md.out).toMatch(/✅ \*\*All 2 verdicts are as expected\.\*\*/);
     expect(md.out).toMatch(/Stopped once every invariant checked was decided/);
     expect(md.out).not.toMatch(/\(incomplete\)/);
-    const junit = await run(['check', '--config', f, '--format', 'junit']);
-    expect(junit.out).not.toMatch(/type="incomplete"/);
+    // A states budget reached once every verdict is decided, before that level's end, ends it as
+    // decided too: one state short of the level's end, it stops past both counterexamples.
+    const budgeted = await run(['check', '--config', f, '--format', 'json', '--max-states', String(run0.states - 1)]);
+    expect(budgeted.code).toBe(0);
+    expect(JSON.parse(budgeted.out).runs[0].stopReason).toBe('every property checked was decided');
+    expect(JSON.parse(budgeted.out).runs[0].invariants).toEqual(fullRun.invariants);
     // An invariant that holds keeps the search going to the end of the bound.
     writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 3, invariants: ['no-mixed-dma', 'type-ok'], expect: { 'no-mixed-dma': 'violated' } }], stopWhenDecided: true }));
     expect(JSON.parse((await run(['check', '--config', f, '--format', 'json'])).out).runs[0].complete).toBe(true);

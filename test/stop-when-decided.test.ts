@@ -12,6 +12,7 @@ import { DECIDED_REASON } from '../src/core/searchLoop';
 import type { Invariant } from '../src/iommu/invariant';
 import { checkForDiagram } from '../src/diagram/checkForDiagram';
 import { sequenceMermaid } from '../src/diagram/sequenceMermaid';
+import { runCli } from './cliRun';
 import { check } from '../src/core/check';
 import type { PackedModel, Property, Successors } from '../src/core/model';
 
@@ -76,6 +77,27 @@ describe('stopWhenDecided', async () => {
       }
     });
   }
+
+  it('a states budget reached once everything is decided, before the level ends: decided, on 1 or 2 threads', () => {
+    const invariants = pick('no-mixed-dma', 'no-warn');
+    const decided = checkDesign(v7, 4, invariants, { stopWhenDecided: true }).result;
+    const at = [1, 2].map((workers) => checkDesign(v7, 4, invariants, { stopWhenDecided: true, maxStates: decided.states - 1, workers }).result);
+    for (const r of at) expect(r.stopReason).toBe(DECIDED_REASON);
+    expect([at[1].states, at[1].expanded, at[1].depth]).toEqual([at[0].states, at[0].expanded, at[0].depth]);
+    // Without the flag the same budget is a budget stop.
+    expect(checkDesign(v7, 4, invariants, { maxStates: decided.states - 1 }).result.stopReason).toBe(`--max-states ${decided.states - 1} reached`);
+  });
+
+  it('the CLI: --stop-when-decided ends check once decided, with exit 1 for the violation and the verdicts final', () => {
+    const r = runCli(['check', '--devices', '4', '--invariant', 'no-mixed-dma', '--stop-when-decided']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/\nstopped once every invariant checked was decided \(--stop-when-decided\): the verdicts below are final\n/);
+    expect(r.out).not.toMatch(/INCOMPLETE/);
+    const full = runCli(['check', '--devices', '4', '--invariant', 'no-mixed-dma']);
+    const replay = (out: string) => out.split('\n').filter((l) => l.trim().startsWith('replay:'));
+    expect(replay(r.out)).toEqual(replay(full.out));
+    expect(replay(r.out)).toHaveLength(1);
+  });
 
   it('a property that holds, or viability, keeps the search going to its end', () => {
     for (const invariants of [pick('no-mixed-dma', 'type-ok'), pick('no-mixed-dma', 'viability')]) {

@@ -268,7 +268,11 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             depth++;
             layerEnd = store.count;
           }
-          if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
+          if (store.count > cfg.maxStates) {
+            // Decided already (by states before id): the verdicts are final, so it ends as decided.
+            const why = cfg.stopWhenDecided && search.decidedBefore(id) ? DECIDED_REASON : maxStatesReason(cfg.maxStates);
+            return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: why };
+          }
           search.visit(id, r.bits[i]);
           visited = id + 1;
           const end = s + r.counts[i];
