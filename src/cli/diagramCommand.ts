@@ -145,17 +145,16 @@ exit status: 0 drawn, 1 docs stale or missing (--update-docs --check), 2 bad usa
     let firstStates: number | undefined;
     if (sequence || reachable) {
       if (invariantName !== undefined) await invariantsByName([invariantName]);
+      const named = invariants.find((i) => i.name === invariantName);
       // An invariant the design rules out has no counterexample at any bound: said without a search.
-      const ruledOut = sequence ? invariants.find((i) => i.name === invariantName) : undefined;
-      if (ruledOut && notApplicableReason(design, ruledOut) !== undefined) throw new InputError(notApplicableText(ruledOut.name, design.name, devices));
+      if (sequence && named && notApplicableReason(design, named) !== undefined) throw new InputError(notApplicableText(named.name, design.name, devices));
       let size: SizeEstimate | null = null;
       try {
         [size] = refuseTooLarge('diagram', [{ design, devices, invariants, symmetry: false, maxMemory: DEFAULT_MAX_MEMORY }], { devicesOnly: true });
       } catch (e) {
         // Too large to search whole, but one invariant's counterexample may still be a few calls
         // deep: it is looked for in the bound's first states (checkForDiagram's firstStates).
-        const one = invariants.find((i) => i.name === invariantName);
-        if (!(e instanceof InputError) || !one || one.kind === 'recoverable') throw e;
+        if (!(e instanceof InputError) || !named || named.kind === 'recoverable') throw e;
         firstStates = DIAGRAM_FIRST_STATES;
       }
       progress.label('', size?.states);

@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, formatBytes, MemoryBudget, MIN_MAX_MEMORY } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { DECIDED_REASON, interruptedReason, maxStatesReason, maxTimeReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
+import { DECIDED_REASON, interruptedReason, maxTimeReason, statesBudgetReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -81,8 +81,9 @@ export interface CheckOptions {
    * and `never-flag` one violated, each `sometimes` one given its example (default false). The
    * counterexamples are those of the whole search; the result is incomplete, with `stopReason`
    * DECIDED_REASON (complete, when that level is the last), and the same counts on any number of
-   * threads. A `maxStates` stop after every property is decided ends it as decided too. A property that only the whole search can decide (one that holds, a recoverable
-   * one) keeps the search going to its end, as does checking no property.
+   * threads; a `maxStates` stop once every property is decided ends it as decided too. A property
+   * that only the whole search can decide (one that holds, a recoverable one) keeps the search
+   * going to its end, as does checking no property.
    */
   readonly stopWhenDecided?: boolean;
   /** Called about every `progressEvery` expanded states. */
@@ -305,11 +306,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
           depth++;
           layerEnd = store.count;
         }
-        if (store.count > cfg.maxStates) {
-          // Decided already (by states before s): the verdicts are final, so it ends as decided.
-          const why = cfg.stopWhenDecided && search.decidedBefore(s) ? DECIDED_REASON : maxStatesReason(cfg.maxStates);
-          return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: why };
-        }
+        if (store.count > cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: statesBudgetReason(cfg, search, s) };
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];
           if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);

@@ -7,7 +7,7 @@
 import { formatDuration } from './duration';
 import type { BudgetExceeded } from './memoryBudget';
 import type { Symmetry } from './model';
-import type { PropertySet } from './searchState';
+import type { PropertySet, SearchState } from './searchState';
 
 /** Progress of a running search, as `onProgress` receives it. */
 export interface CheckProgress {
@@ -60,6 +60,15 @@ export const DECIDED_REASON = 'every property checked was decided';
  */
 export function stoppedUndecided(r: { readonly complete: boolean; readonly stopReason?: string }): boolean {
   return !r.complete && r.stopReason !== DECIDED_REASON;
+}
+
+/**
+ * Why a loop stops before expanding state `next` once more than `cfg.maxStates` states are
+ * stored: DECIDED_REASON when `stopWhenDecided` is on and every property is decided by the states
+ * before `next` (its verdicts are then final), else the states budget.
+ */
+export function statesBudgetReason(cfg: CheckConfig, search: SearchState, next: number): string {
+  return cfg.stopWhenDecided && search.decidedBefore(next) ? DECIDED_REASON : maxStatesReason(cfg.maxStates);
 }
 
 export function maxStatesReason(n: number): string {

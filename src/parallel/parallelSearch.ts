@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { DECIDED_REASON, maxStatesReason, memoryReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
+import { DECIDED_REASON, memoryReason, statesBudgetReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
@@ -268,11 +268,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             depth++;
             layerEnd = store.count;
           }
-          if (store.count > cfg.maxStates) {
-            // Decided already (by states before id): the verdicts are final, so it ends as decided.
-            const why = cfg.stopWhenDecided && search.decidedBefore(id) ? DECIDED_REASON : maxStatesReason(cfg.maxStates);
-            return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: why };
-          }
+          if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: statesBudgetReason(cfg, search, id) };
           search.visit(id, r.bits[i]);
           visited = id + 1;
           const end = s + r.counts[i];
