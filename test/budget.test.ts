@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDesign, checkDesignAsync } from '../src/iommu/checkDesign';
-import { exploreGraph } from '../src/diagram/exploreGraph';
+import { statesWithin } from '../src/diagram/reachableGraph';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
@@ -43,7 +43,7 @@ describe('budgets', async () => {
 
   it('--max-states N completes a search of exactly N states and stops one of N + 1, on 1 or 2 threads, with or without symmetry', () => {
     // The whole bound's count from the diagram's plain graph search, not from the checker.
-    const all = exploreGraph(v7, 3, [], { maxDepth: Number.POSITIVE_INFINITY, maxStates: 1_000_000, keepEdges: false }).rows.length;
+    const all = statesWithin(v7, 3, Number.POSITIVE_INFINITY, 1_000_000)!;
     for (const workers of [1, 2]) {
       const exact = checkDesign(v7, 3, invariants, { maxStates: all, workers }).result;
       expect(exact.complete, `${workers} thread(s)`).toBe(true);
@@ -63,7 +63,7 @@ describe('budgets', async () => {
   it('a stopped search reports the depth of its deepest stored state, whichever budget stopped it, on 1 or 2 threads', async () => {
     // States are stored in BFS order, so S stored states reach the first level whose states
     // within it number at least S; those numbers come from the diagram's plain graph search.
-    const within = (devices: number, d: number) => exploreGraph(v7, devices, [], { maxDepth: d, maxStates: 1_000_000, keepEdges: false }).rows.length;
+    const within = (devices: number, d: number) => statesWithin(v7, devices, d, 1_000_000)!;
     const levelOf = (stored: number, devices = 3) => { let d = 0; while (within(devices, d) < stored) d++; return d; };
     let compared = 0;
     for (const maxStates of [2, 7, 8, 10, 100, 1000, 5000]) {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkDesign } from '../src/iommu/checkDesign';
-import { exploreGraph } from '../src/diagram/exploreGraph';
+import { statesWithin } from '../src/diagram/reachableGraph';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { DECIDED_REASON } from '../src/core/searchLoop';
@@ -51,7 +51,7 @@ describe('stopWhenDecided', async () => {
   const all = await loadInvariants();
   const pick = (...names: string[]) => all.filter((i) => names.includes(i.name));
   // States within d calls, from the diagram's plain graph search rather than the checker.
-  const within = (devices: number, d: number) => exploreGraph(v7, devices, [], { maxDepth: d, maxStates: 1_000_000, keepEdges: false }).rows.length;
+  const within = (devices: number, d: number) => statesWithin(v7, devices, d, 1_000_000)!;
   const summary = (dc: ReturnType<typeof checkDesign>) => dc.verdicts.map((v) => ({
     name: v.name, verdict: v.verdict, states: 'states' in v ? v.states : null, counterexample: v.verdict === 'violated' ? v.counterexample : null,
   }));

@@ -84,7 +84,7 @@ const sameEvent = (a: IommuEvent, b: IommuEvent) => JSON.stringify(a) === JSON.s
 const COUNT_LIMIT = 100_000;
 
 /** The states within `depth` calls of the start, without edges, or null when there are more than `limit`. */
-function statesWithin(design: Design, devices: number, depth: number, limit: number): number | null {
+export function statesWithin(design: Design, devices: number, depth: number, limit: number): number | null {
   try {
     return exploreGraph(design, devices, [], { maxDepth: depth, maxStates: limit, keepEdges: false }).rows.length;
   } catch (e) {
