@@ -15,6 +15,7 @@ import { sequenceMermaid } from '../src/diagram/sequenceMermaid';
 import { runCli } from './cliRun';
 import { check } from '../src/core/check';
 import type { PackedModel, Property, Successors } from '../src/core/model';
+import { MIN_MAX_MEMORY } from '../src/core/memoryBudget';
 
 /** A chain 0 -> 1 -> ... -> 9: state k is alone on BFS level k. */
 function chain(properties: Property[]): PackedModel {
@@ -27,13 +28,13 @@ function chain(properties: Property[]): PackedModel {
 const not = (k: number): Property => ({ kind: 'always', name: `not-${k}`, holds: (s) => s[0] !== k });
 
 describe('stopWhenDecided on a chain of 10 states', () => {
-  // Decided on level k: level k is expanded, so states 0..k+1 are stored (k + 2 of them).
+  // Decided on level k: states 0..k are stored and evaluated, levels 0..k-1 expanded (k of them).
   const cases: [string, Property[], { states: number; expanded: number; complete: boolean }][] = [
-    ['a counterexample on level 5', [not(5)], { states: 7, expanded: 6, complete: false }],
-    ['the initial state breaks it', [not(0)], { states: 2, expanded: 1, complete: false }],
-    ['the last decided on level 7', [not(2), not(7)], { states: 9, expanded: 8, complete: false }],
-    ['an example on level 3', [{ kind: 'sometimes', name: 'reach-3', holds: (s) => s[0] === 3 }], { states: 5, expanded: 4, complete: false }],
-    ['the last state breaks it: the search ends first', [not(9)], { states: 10, expanded: 10, complete: true }],
+    ['a counterexample on level 5', [not(5)], { states: 6, expanded: 5, complete: false }],
+    ['the initial state breaks it: nothing is expanded', [not(0)], { states: 1, expanded: 0, complete: false }],
+    ['the last decided on level 7', [not(2), not(7)], { states: 8, expanded: 7, complete: false }],
+    ['an example on level 3', [{ kind: 'sometimes', name: 'reach-3', holds: (s) => s[0] === 3 }], { states: 4, expanded: 3, complete: false }],
+    ['the last state breaks it: decided before it is expanded', [not(9)], { states: 10, expanded: 9, complete: false }],
     ['one holds', [not(5), not(42)], { states: 10, expanded: 10, complete: true }],
     ['no property', [], { states: 10, expanded: 10, complete: true }],
   ];
@@ -42,8 +43,30 @@ describe('stopWhenDecided on a chain of 10 states', () => {
       const r = check(chain(properties), { stopWhenDecided: true });
       expect({ states: r.states, expanded: r.expanded, complete: r.complete }).toEqual(want);
       expect(r.stopReason).toBe(want.complete ? undefined : DECIDED_REASON);
+      expect(r.depth).toBe(want.states - 1);
     });
   }
+
+  it('a time budget that stops it once everything is decided ends as decided; an undecided one as the budget', () => {
+    // With a budget of 0 ms the loop does one batch (state 0) and stops: state 1 is stored.
+    expect(check(chain([not(1)]), { stopWhenDecided: true, maxTimeMs: 0 }).stopReason).toBe(DECIDED_REASON);
+    expect(check(chain([not(1)]), { maxTimeMs: 0 }).stopReason).toBe('--max-time 0ms reached');
+    expect(check(chain([not(2)]), { stopWhenDecided: true, maxTimeMs: 0 }).stopReason).toBe('--max-time 0ms reached');
+  });
+
+  it('a memory budget that stops it once everything is decided ends as decided, on 1 or 2 threads', () => {
+    // State 0 has 400,000 successors, more than 1 MiB of arrays: the budget stops their adds.
+    const fan = (violated: number): PackedModel => ({
+      words: 1, actionCount: 400_000, transitionFlags: [], properties: [not(violated)],
+      initialStates: () => Uint32Array.of(0),
+      successors(s: Uint32Array, out: Successors) { if (s[0] === 0) for (let a = 0; a < 400_000; a++) out.states[out.push(a, 0)] = a + 1; },
+    });
+    const decided = check(fan(1), { stopWhenDecided: true, maxMemory: MIN_MAX_MEMORY });
+    expect(decided.stopReason).toBe(DECIDED_REASON);
+    expect(decided.states).toBeLessThan(400_001);
+    expect(check(fan(1), { maxMemory: MIN_MAX_MEMORY }).stopReason).toMatch(/^--max-memory/);
+    expect(check(fan(399_999), { stopWhenDecided: true, maxMemory: MIN_MAX_MEMORY }).stopReason).toMatch(/^--max-memory/);
+  });
 });
 
 describe('stopWhenDecided', async () => {
@@ -59,21 +82,21 @@ describe('stopWhenDecided', async () => {
   const violatedOnly: Invariant[][] = [pick('no-mixed-dma'), pick('no-warn'), pick('no-mixed-dma', 'no-warn', 'owner-domain')];
   for (const invariants of violatedOnly) {
     const names = invariants.map((i) => i.name).join(', ');
-    it(`${names}: the whole search's counterexamples, stopped after the level that decides the last one, on 1 or 2 threads`, () => {
+    it(`${names}: the whole search's counterexamples, stopped once the level that decides the last one is stored, on 1 or 2 threads`, () => {
       const full = checkDesign(v7, 3, invariants);
       expect(full.verdicts.every((v) => v.verdict === 'violated')).toBe(true);
-      // The level by whose end everything is known: a state counterexample of L calls is a state
-      // of level L; a WARN call's (no-warn) is found expanding level L - 1.
-      const level = Math.max(...full.verdicts.map((v) => (v.verdict === 'violated' ? v.counterexample.length : NaN) - (v.name === 'no-warn' ? 1 : 0)));
+      // The level by whose start everything is known: a state counterexample of L calls is a state
+      // of level L; a WARN call's (no-warn) is found expanding level L - 1, before level L starts.
+      const level = Math.max(...full.verdicts.map((v) => (v.verdict === 'violated' ? v.counterexample.length : NaN)));
       for (const workers of [1, 2]) {
         const r = checkDesign(v7, 3, invariants, { stopWhenDecided: true, workers });
         expect(summary(r), `${workers} thread(s)`).toEqual(summary(full));
         expect(r.result.complete).toBe(false);
         expect(r.result.stopReason).toBe(DECIDED_REASON);
-        // Every state of that level is expanded, so the next level is stored whole.
-        expect(r.result.states).toBe(within(3, level + 1));
-        expect(r.result.depth).toBe(level + 1);
-        expect(r.result.expanded).toBe(within(3, level));
+        // Every state of that level is stored (and evaluated), none of it expanded.
+        expect(r.result.states).toBe(within(3, level));
+        expect(r.result.depth).toBe(level);
+        expect(r.result.expanded).toBe(within(3, level - 1));
       }
     });
   }
@@ -81,11 +104,16 @@ describe('stopWhenDecided', async () => {
   it('a states budget reached once everything is decided, before the level ends: decided, on 1 or 2 threads', () => {
     const invariants = pick('no-mixed-dma', 'no-warn');
     const decided = checkDesign(v7, 4, invariants, { stopWhenDecided: true }).result;
-    const at = [1, 2].map((workers) => checkDesign(v7, 4, invariants, { stopWhenDecided: true, maxStates: decided.states - 1, workers }).result);
+    // Each verdict's `states` is the count stored when it was reached: past the largest, all are.
+    const last = Math.max(...decided.properties.map((p) => p.states));
+    expect(last).toBeLessThan(decided.states);
+    const at = [1, 2].map((workers) => checkDesign(v7, 4, invariants, { stopWhenDecided: true, maxStates: last, workers }).result);
     for (const r of at) expect(r.stopReason).toBe(DECIDED_REASON);
+    expect(at[0].states).toBeLessThan(decided.states);
     expect([at[1].states, at[1].expanded, at[1].depth]).toEqual([at[0].states, at[0].expanded, at[0].depth]);
-    // Without the flag the same budget is a budget stop.
-    expect(checkDesign(v7, 4, invariants, { maxStates: decided.states - 1 }).result.stopReason).toBe(`--max-states ${decided.states - 1} reached`);
+    // Without the flag the same budget is a budget stop, and so is a budget stop before it is decided.
+    expect(checkDesign(v7, 4, invariants, { maxStates: last }).result.stopReason).toBe(`--max-states ${last} reached`);
+    expect(checkDesign(v7, 4, invariants, { stopWhenDecided: true, maxStates: 100 }).result.stopReason).toBe('--max-states 100 reached');
   });
 
   it('the CLI: --stop-when-decided ends check once decided, with exit 1 for the violation and the verdicts final', () => {

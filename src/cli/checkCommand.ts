@@ -80,9 +80,10 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
   --workers N          search on N threads (default 1): N-1 worker threads compute
                        successors, this one stores them; same counts, verdicts and
                        counterexamples whatever N
-  --stop-when-decided  end each search at the end of the BFS level by which every invariant
-                       it checks is violated: the same verdicts and counterexamples, the
-                       verdicts final, the state counts only up to there; an invariant that
+  --stop-when-decided  end each search once the BFS level by whose states every invariant
+                       it checks is violated is stored and checked: the same verdicts and
+                       counterexamples, the verdicts final, the state counts only up to
+                       there (also when a budget stops it after that); an invariant that
                        holds (or viability) still needs the whole bound. With --max-states N
                        a bound too large to search whole can be tried (docs/scaling.md)
 

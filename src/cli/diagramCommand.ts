@@ -59,8 +59,8 @@ the shortest counterexample of --invariant (default: the first violated). Only c
 deeper are drawn. More than ${REACHABLE_MAX_STATES} states or ${REACHABLE_MAX_EDGES} drawn calls is refused: nobody can read it.
 --reachable and --sequence check the bound first, as check does, with its progress line on a
 terminal (with --depth D, a graph too large to draw is refused before that check). With
---invariant only that invariant is checked, and the check stops at the end of the BFS level of
-its first counterexample (the whole search's); without it, every invariant is checked over the
+--invariant only that invariant is checked, and the check stops once the BFS level of its first
+counterexample (the whole search's) is stored and checked; without it, every invariant is checked over the
 whole bound (viability needs every state). A bound estimated too large for half of the memory
 is refused, except with --invariant (not viability): its counterexample is then looked for in
 the bound's first ${DIAGRAM_FIRST_STATES.toLocaleString('en-US')} states.

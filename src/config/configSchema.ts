@@ -38,9 +38,9 @@ export interface DmaownConfig {
   /** Threads each search runs on, 1 to 64 (`--workers` overrides it). */
   readonly workers?: number;
   /**
-   * End each search at the end of the BFS level by which every invariant it checks is violated
-   * (`--stop-when-decided` / `--stop-when-decided=false` override it); one that holds still
-   * needs the whole bound.
+   * End each search once the BFS level by whose states every invariant it checks is violated
+   * is stored and checked (`--stop-when-decided` / `--stop-when-decided=false` override it);
+   * one that holds still needs the whole bound.
    */
   readonly stopWhenDecided?: boolean;
 }

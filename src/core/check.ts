@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, formatBytes, MemoryBudget, MIN_MAX_MEMORY } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { DECIDED_REASON, interruptedReason, maxTimeReason, statesBudgetReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
+import { DECIDED_REASON, interruptedReason, levelDecides, maxStatesReason, maxTimeReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -77,13 +77,15 @@ export interface CheckOptions {
    */
   readonly maxTimeMs?: number;
   /**
-   * Stop at the end of the first BFS level by which every property is decided: each `always`
-   * and `never-flag` one violated, each `sometimes` one given its example (default false). The
-   * counterexamples are those of the whole search; the result is incomplete, with `stopReason`
-   * DECIDED_REASON (complete, when that level is the last), and the same counts on any number of
-   * threads; a `maxStates` stop once every property is decided ends it as decided too. A property
-   * that only the whole search can decide (one that holds, a recoverable one) keeps the search
-   * going to its end, as does checking no property.
+   * Stop once every property is decided: each `always` and `never-flag` one violated, each
+   * `sometimes` one given its example (default false). It is asked where each BFS level begins:
+   * once the level is stored, its states are evaluated before any is expanded, and the search
+   * stops there if everything is decided. The counterexamples are those of the whole search;
+   * the result is incomplete, with `stopReason` DECIDED_REASON, and the same counts on any number
+   * of threads. A budget (states, memory, time; not an interrupt) that stops the search once
+   * every property is decided ends it as decided too. A property that only the whole search can
+   * decide (one that holds, a recoverable one) keeps the search going to its end, as does
+   * checking no property.
    */
   readonly stopWhenDecided?: boolean;
   /** Called about every `progressEvery` expanded states. */
@@ -206,7 +208,7 @@ export async function checkAsync(model: PackedModel, options: CheckAsyncOptions 
   const end = b.started + b.cfg.maxTimeMs;
   let outcome: LoopOutcome | undefined;
   while (outcome === undefined) {
-    if (options.signal?.aborted) { outcome = b.run.stop(interruptedReason(options.signal.reason)); break; }
+    if (options.signal?.aborted) { outcome = { ...b.run.stop(interruptedReason(options.signal.reason)), interrupted: true }; break; }
     outcome = b.run.step(Math.min(performance.now() + slice, end));
     if (outcome !== undefined) break;
     if (performance.now() >= end) { outcome = b.run.stop(maxTimeReason(b.cfg.maxTimeMs)); break; }
@@ -265,6 +267,12 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
   const budget = search.budget;
   let sink = 0;
   try {
+    // stopWhenDecided: the initial states are level 0, before any is expanded.
+    if (cfg.stopWhenDecided && id === 0 && visited === 0) {
+      const decided = levelDecides(search, 0);
+      visited = store.count;
+      if (decided) return { expanded: 0, visited, depth: 0, stopReason: DECIDED_REASON };
+    }
     for (let first = true; id < store.count; first = false) {
       if (!first && performance.now() >= deadline) {
         Object.assign(at, { id, depth, layerEnd, visited, hashes, known });
@@ -281,7 +289,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       succ.reset();
       for (let s = id; s < batchEnd; s++) {
         store.read(s, cur);
-        search.visit(s, props.bits(cur, search.open));
+        if (s >= visited) search.visit(s, props.bits(cur, search.open));
         const firstSucc = succ.count;
         model.successors(cur, succ);
         if (succ.count > hashes.length) { const h = new Uint32Array(succ.states.length / W); h.set(hashes); hashes = h; }
@@ -302,11 +310,15 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       let k = 0;
       for (let s = id; s < batchEnd; s++, id++) {
         if (s === layerEnd) {
-          if (cfg.stopWhenDecided && search.decidedBefore(s)) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
+          if (cfg.stopWhenDecided) {
+            const decided = levelDecides(search, visited);
+            visited = store.count;
+            if (decided) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
+          }
           depth++;
           layerEnd = store.count;
         }
-        if (store.count > cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: statesBudgetReason(cfg, search, s) };
+        if (store.count > cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];
           if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);
@@ -328,16 +340,15 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
 
 /**
  * Ends a search: evaluates the properties of stored states that were never visited (a budget
- * stopped the search first), decides recoverable properties, and assembles the result.
+ * stopped the search first), decides recoverable properties, and assembles the result. With
+ * `stopWhenDecided`, a budget stop by which every property is decided ends as decided: the
+ * verdicts and counterexamples are then final (see SearchState.decided); an interrupt's stays.
  */
 export function finishSearch(search: SearchState, cfg: CheckConfig, o: LoopOutcome, started: number): CheckResult {
   const store = search.store;
-  const row = new Uint32Array(search.model.words);
-  for (let id = o.visited; id < store.count; id++) {
-    store.read(id, row);
-    search.visit(id, cfg.props.bits(row, search.open));
-  }
+  search.visitStored(o.visited, store.count);
   const complete = o.stopReason === undefined;
+  const stopReason = !complete && cfg.stopWhenDecided && !o.interrupted && search.decided() ? DECIDED_REASON : o.stopReason;
   const properties = search.results(complete);
   return {
     states: store.count,
@@ -345,7 +356,7 @@ export function finishSearch(search: SearchState, cfg: CheckConfig, o: LoopOutco
     depth: o.depth,
     elapsedMs: performance.now() - started,
     complete,
-    stopReason: o.stopReason,
+    stopReason,
     expanded: o.expanded,
     storeBytes: search.bytes,
     peakBytes: search.budget.peak,

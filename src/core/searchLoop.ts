@@ -40,6 +40,8 @@ export interface LoopOutcome {
   readonly visited: number;
   readonly depth: number;
   readonly stopReason?: string;
+  /** Stopped by an interrupt (not a budget): its reason stands even if everything is decided. */
+  readonly interrupted?: boolean;
 }
 
 /**
@@ -63,12 +65,16 @@ export function stoppedUndecided(r: { readonly complete: boolean; readonly stopR
 }
 
 /**
- * Why a loop stops before expanding state `next` once more than `cfg.maxStates` states are
- * stored: DECIDED_REASON when `stopWhenDecided` is on and every property is decided by the states
- * before `next` (its verdicts are then final), else the states budget.
+ * `stopWhenDecided`'s test where a BFS level begins, before its first state is expanded: every
+ * state of the level is stored, and those from `visited` on are not visited yet (the level, less
+ * what a loop visited ahead). Visits them, so that every stored state's properties are known
+ * (the caller's `visited` becomes `search.count`), and says whether every property is then
+ * decided. Asked there, the answer depends only on the levels stored, not on the loop or on how
+ * far it visited ahead: so a search stops at the same place on any number of threads.
  */
-export function statesBudgetReason(cfg: CheckConfig, search: SearchState, next: number): string {
-  return cfg.stopWhenDecided && search.decidedBefore(next) ? DECIDED_REASON : maxStatesReason(cfg.maxStates);
+export function levelDecides(search: SearchState, visited: number): boolean {
+  search.visitStored(visited, search.count);
+  return search.decided();
 }
 
 export function maxStatesReason(n: number): string {

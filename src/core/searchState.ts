@@ -169,20 +169,25 @@ export class SearchState {
   open = -1;
 
   /**
-   * Whether every property is decided by what is known about states before `n`: a `sometimes`
-   * example or an `always` counterexample among states 0..n-1, a `never-flag` one on a transition
-   * added so far (the loops add in state order). Recoverable properties are decided only by a
-   * complete search, and a search of no properties has nothing to decide: false. Deterministic
-   * whatever has been `visit`ed ahead of `n`.
+   * Whether every property is decided: each `always` and `never-flag` one violated, each
+   * `sometimes` one given its example. Recoverable properties are decided only by a complete
+   * search, and a search of no properties has nothing to decide: false. The loops visit states in
+   * id order and add transitions in state order, so what is found is the whole search's first
+   * counterexample (or example) of each property, whenever this is asked.
    */
-  decidedBefore(n: number): boolean {
+  decided(): boolean {
     if (this.props.all.length === 0) return false;
-    for (const p of this.props.all) {
-      const f = this.found.get(p.name);
-      if (!f || p.kind === 'recoverable') return false;
-      if ((p.kind === 'always' || p.kind === 'sometimes') && f.states > n) return false;
-    }
+    for (const p of this.props.all) if (p.kind === 'recoverable' || !this.found.has(p.name)) return false;
     return true;
+  }
+
+  /** Visits stored states `from` to `to` (exclusive) in order, reading their rows from the store. */
+  visitStored(from: number, to: number): void {
+    const row = new Uint32Array(this.W);
+    for (let id = from; id < to; id++) {
+      this.store.read(id, row);
+      this.visit(id, this.props.bits(row, this.open));
+    }
   }
 
   /** Records the properties of state `id`, given `PropertySet.bits` of its row. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { DECIDED_REASON, memoryReason, statesBudgetReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
+import { DECIDED_REASON, levelDecides, maxStatesReason, memoryReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
@@ -222,6 +222,12 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     try {
       if (!charged && model.memoBytes) search.budget.charge('model', model.memoBytes());
       charged = true;
+      // stopWhenDecided: the initial states are level 0, before any is expanded.
+      if (cfg.stopWhenDecided && id === 0 && visited === 0) {
+        const decided = levelDecides(search, 0);
+        visited = store.count;
+        if (decided) return { expanded: 0, visited, depth: 0, stopReason: DECIDED_REASON };
+      }
       for (let first = true; ; first = false) {
         if (!first && performance.now() >= deadline) {
           // The workers go on with the chunks they hold while this thread is away.
@@ -264,13 +270,20 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             sink ^= search.prepare(r.rows, r.hashes, r.actions, r.ids, s, to);
           }
           if (id === layerEnd) {
-            if (cfg.stopWhenDecided && search.decidedBefore(id)) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
+            if (cfg.stopWhenDecided) {
+              // The main thread visits the new level itself (the workers' answers for it come later).
+              const decided = levelDecides(search, visited);
+              visited = store.count;
+              if (decided) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
+            }
             depth++;
             layerEnd = store.count;
           }
-          if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: statesBudgetReason(cfg, search, id) };
-          search.visit(id, r.bits[i]);
-          visited = id + 1;
+          if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
+          if (id >= visited) {
+            search.visit(id, r.bits[i]);
+            visited = id + 1;
+          }
           const end = s + r.counts[i];
           for (; s < end; s++) {
             const f = r.flags[s];
