@@ -60,6 +60,8 @@ export interface RefusalContext {
   readonly memoryFromConfig?: boolean;
   /** The command takes none of the budget and symmetry options: it suggests only fewer --devices. */
   readonly devicesOnly?: boolean;
+  /** The command takes --stop-when-decided and it is off: the states budget's remedy mentions it. */
+  readonly offerStopWhenDecided?: boolean;
 }
 
 function budgetName(maxMemory: number, c: RefusalContext): string {
@@ -74,7 +76,7 @@ function remedies(symmetry: boolean, c: RefusalContext): string {
     ...(c.remedy ? [c.remedy] : []),
     ...(symmetry ? [] : ['--symmetry']),
     c.config ? `fewer devices in ${c.config}` : 'fewer --devices',
-    '--max-states N to search part of it',
+    c.offerStopWhenDecided ? '--max-states N to search part of it (with --stop-when-decided, enough to decide its violations)' : '--max-states N to search part of it',
     'or a larger --max-memory',
   ].join(', ');
 }
