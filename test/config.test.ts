@@ -219,12 +219,19 @@ describe('dmaown check with a config file', () => {
     expect(md.out).toMatch(/✅ \*\*All 2 verdicts are as expected\.\*\*/);
     expect(md.out).toMatch(/Stopped once every invariant checked was decided/);
     expect(md.out).not.toMatch(/\(incomplete\)/);
-    // A states budget reached once every verdict is decided, before that level's end, ends it as
-    // decided too: one state short of the level's end, it stops past both counterexamples.
-    const budgeted = await run(['check', '--config', f, '--format', 'json', '--max-states', String(run0.states - 1)]);
+    // A states budget reached once every verdict is decided, before the level that decides them
+    // begins, ends it as decided too: each verdict's `states` is the count stored when it was
+    // reached, so a budget of the largest stops past both counterexamples and before that level.
+    const last = Math.max(...run0.invariants.map((i: { states: number }) => i.states));
+    const budgeted = await run(['check', '--config', f, '--format', 'json', '--max-states', String(last)]);
+    const budgetedRun = JSON.parse(budgeted.out).runs[0];
     expect(budgeted.code).toBe(0);
-    expect(JSON.parse(budgeted.out).runs[0].stopReason).toBe('every property checked was decided');
-    expect(JSON.parse(budgeted.out).runs[0].invariants).toEqual(fullRun.invariants);
+    expect(budgetedRun.stopReason).toBe('every property checked was decided');
+    expect(budgetedRun.states).toBeLessThan(run0.states);
+    expect(budgetedRun.invariants).toEqual(fullRun.invariants);
+    // Without the flag the same budget is the budget's stop (exit 3: nothing unexpected found).
+    const plain = await run(['check', '--config', f, '--format', 'json', '--max-states', String(last), '--stop-when-decided=false']);
+    expect([plain.code, JSON.parse(plain.out).runs[0].stopReason]).toEqual([3, `--max-states ${last} reached`]);
     // An invariant that holds keeps the search going to the end of the bound.
     writeFileSync(f, JSON.stringify({ checks: [{ design: 'v7', devices: 3, invariants: ['no-mixed-dma', 'type-ok'], expect: { 'no-mixed-dma': 'violated' } }], stopWhenDecided: true }));
     expect(JSON.parse((await run(['check', '--config', f, '--format', 'json'])).out).runs[0].complete).toBe(true);

@@ -120,9 +120,14 @@ describe('CLI: bounds too large for the memory budget', () => {
     // v7's counts at 2, 3 and 4 devices are 2,665, 22,898 and 203,827, as SPIN counts them too
     // (bench/results.md): growths x8.59 and x8.90.
     expect(line).toMatch(/^dmaown: check: too large for --max-memory 4\.0 GiB by estimate: v7 at 8 devices: about [\d.]+ billion states \(203,827 at 4 devices, x8\.59 then x8\.90 per device\), at least [\d.]+ GiB; try --symmetry, /);
-    // A part of it can decide the violations: --stop-when-decided is offered, unless already asked for.
-    expect(line).toMatch(/, --max-states N to search part of it \(with --stop-when-decided, enough to decide its violations\), or a larger --max-memory \(docs\/scaling\.md\)$/);
-    expect(oneLine(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--stop-when-decided']).err)).toMatch(/, --max-states N to search part of it, or a larger --max-memory \(docs\/scaling\.md\)$/);
+    // A part of it can decide violations: --stop-when-decided is offered, unless already asked
+    // for or an invariant only the whole search decides (viability, checked by default) is checked.
+    const plainOffer = /, --max-states N to search part of it, or a larger --max-memory \(docs\/scaling\.md\)$/;
+    expect(line).toMatch(plainOffer);
+    const refusal = (...more: string[]) => oneLine(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', ...more]).err);
+    expect(refusal('--invariant', 'no-mixed-dma,type-ok')).toMatch(/, --max-states N to search part of it \(with --stop-when-decided, enough to decide its violations\), or a larger --max-memory \(docs\/scaling\.md\)$/);
+    expect(refusal('--invariant', 'no-mixed-dma', '--stop-when-decided')).toMatch(plainOffer);
+    expect(refusal('--invariant', 'no-mixed-dma,viability')).toMatch(plainOffer);
     // The same bound with symmetry fits, and a part of it asked for with --max-states runs.
     expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']).code).toBe(3);
     expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--invariant', 'type-ok', '--max-states', '20000']).code).toBe(3);

@@ -13,7 +13,7 @@ import type { Invariant } from '../src/iommu/invariant';
 import { checkForDiagram } from '../src/diagram/checkForDiagram';
 import { sequenceMermaid } from '../src/diagram/sequenceMermaid';
 import { runCli } from './cliRun';
-import { check } from '../src/core/check';
+import { check, checkAsync } from '../src/core/check';
 import type { PackedModel, Property, Successors } from '../src/core/model';
 import { MIN_MAX_MEMORY } from '../src/core/memoryBudget';
 
@@ -54,12 +54,22 @@ describe('stopWhenDecided on a chain of 10 states', () => {
     expect(check(chain([not(2)]), { stopWhenDecided: true, maxTimeMs: 0 }).stopReason).toBe('--max-time 0ms reached');
   });
 
-  it('a memory budget that stops it once everything is decided ends as decided, on 1 or 2 threads', () => {
+  it('an interrupt stays an interrupt, even once everything is decided', async () => {
+    // Aborted before the first slice: nothing is expanded, and the initial state breaks not-0.
+    const r = await checkAsync(chain([not(0)]), { stopWhenDecided: true, signal: AbortSignal.abort('SIGINT') });
+    expect([r.stopReason, r.expanded, r.properties[0].verdict]).toEqual(['interrupted by SIGINT', 0, 'violated']);
+  });
+
+  it('a memory budget that stops it once everything is decided ends as decided', () => {
     // State 0 has 400,000 successors, more than 1 MiB of arrays: the budget stops their adds.
     const fan = (violated: number): PackedModel => ({
       words: 1, actionCount: 400_000, transitionFlags: [], properties: [not(violated)],
       initialStates: () => Uint32Array.of(0),
-      successors(s: Uint32Array, out: Successors) { if (s[0] === 0) for (let a = 0; a < 400_000; a++) out.states[out.push(a, 0)] = a + 1; },
+      successors(s: Uint32Array, out: Successors) {
+        if (s[0] !== 0) return;
+        // `push` may replace `out.states`: read it after.
+        for (let a = 0; a < 400_000; a++) { const o = out.push(a, 0); out.states[o] = a + 1; }
+      },
     });
     const decided = check(fan(1), { stopWhenDecided: true, maxMemory: MIN_MAX_MEMORY });
     expect(decided.stopReason).toBe(DECIDED_REASON);

@@ -60,7 +60,10 @@ export interface RefusalContext {
   readonly memoryFromConfig?: boolean;
   /** The command takes none of the budget and symmetry options: it suggests only fewer --devices. */
   readonly devicesOnly?: boolean;
-  /** The command takes --stop-when-decided and it is off: the states budget's remedy mentions it. */
+  /**
+   * The command takes --stop-when-decided, it is off, and no search checks an invariant only the
+   * whole search decides (viability): the states budget's remedy mentions it.
+   */
   readonly offerStopWhenDecided?: boolean;
 }
 

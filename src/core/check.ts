@@ -83,7 +83,8 @@ export interface CheckOptions {
    * stops there if everything is decided. The counterexamples are those of the whole search;
    * the result is incomplete, with `stopReason` DECIDED_REASON, and the same counts on any number
    * of threads. A budget (states, memory, time; not an interrupt) that stops the search once
-   * every property is decided ends it as decided too. A property that only the whole search can
+   * every property is decided ends it as decided too; its counts are the budget's (a memory or
+   * time budget's depend on the machine and the threads). A property that only the whole search can
    * decide (one that holds, a recoverable one) keeps the search going to its end, as does
    * checking no property.
    */

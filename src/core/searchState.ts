@@ -80,8 +80,9 @@ export class PropertySet {
  * Everything a breadth-first search keeps: the visited set, each state's BFS parent and the
  * action from it, the first state (or transition) that decides each property, and for each
  * recoverable property which states are known to reach its goal. States are numbered in BFS
- * order; each state is `visit`ed (its properties evaluated) just before it is expanded, and its
- * successors are then added in the model's action order. Fed in the same order, it gives the same
+ * order; each state is `visit`ed (its properties evaluated) in id order, before it is expanded
+ * (`stopWhenDecided` visits a whole level before expanding any of it), and its successors are
+ * added in the model's action order. Fed in the same order, it gives the same
  * numbering and the same counterexamples, whoever computes the successors.
  */
 export class SearchState {

@@ -84,7 +84,8 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
 /**
  * The search on `cfg.workers` threads: `cfg.workers - 1` worker threads and the calling thread.
  * The calling thread sends consecutive chunks of stored states to the workers, which evaluate
- * the states' properties, compute their (canonicalized, hashed) successors and, with two worker
+ * the states' properties (with `stopWhenDecided` the calling thread evaluates each level itself
+ * before expanding it, and those answers go unused), compute their (canonicalized, hashed) successors and, with two worker
  * threads or more, look them up in the visited set (shared memory, read only: most successors
  * are states stored already); it then merges the results into `search` strictly in id order,
  * as the single-threaded loop would, adding the successors the workers did not find. So the numbering of states, the counts, the
