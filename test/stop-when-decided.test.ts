@@ -55,9 +55,13 @@ describe('stopWhenDecided on a chain of 10 states', () => {
   });
 
   it('an interrupt stays an interrupt, even once everything is decided', async () => {
-    // Aborted before the first slice: nothing is expanded, and the initial state breaks not-0.
-    const r = await checkAsync(chain([not(0)]), { stopWhenDecided: true, signal: AbortSignal.abort('SIGINT') });
-    expect([r.stopReason, r.expanded, r.properties[0].verdict]).toEqual(['interrupted by SIGINT', 0, 'violated']);
+    // The first slice (0 ms: one batch, state 0) runs within the call; the abort comes before the
+    // second. State 1, stored then, breaks not-1, and its level has not begun.
+    const ac = new AbortController();
+    const running = checkAsync(chain([not(1)]), { stopWhenDecided: true, signal: ac.signal, sliceMs: 0 });
+    ac.abort('SIGINT');
+    const r = await running;
+    expect([r.stopReason, r.expanded, r.states, r.properties[0].verdict]).toEqual(['interrupted by SIGINT', 1, 2, 'violated']);
   });
 
   it('a memory budget that stops it once everything is decided ends as decided', () => {

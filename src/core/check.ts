@@ -172,15 +172,18 @@ function begin(model: PackedModel, options: CheckOptions): Begun {
     if (!(e instanceof BudgetExceeded)) throw e;
     throw new UnsupportedOptionError(`maxMemory ${formatBytes(cfg.maxMemory)} is too small for this model's first arrays: ${e.message}`);
   }
+  // Stopped before the loop started: a run whose first step is its end.
+  const ended = (stopped: LoopOutcome): Begun => ({ cfg, search, started, run: { step: () => stopped, stop: () => stopped } });
   try {
     if (cfg.symmetry?.bytes) budget.charge('symmetry', cfg.symmetry.bytes, 'buffers');
     search.addInitial(model.initialStates());
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    // Stopped before the loop started: a run whose first step is its end.
-    const stopped: LoopOutcome = { expanded: 0, visited: 0, depth: 0, stopReason: memoryReason(e) };
-    return { cfg, search, started, run: { step: () => stopped, stop: () => stopped } };
+    return ended({ expanded: 0, visited: 0, depth: 0, stopReason: memoryReason(e) });
   }
+  // stopWhenDecided: the initial states are level 0, asked about before any is expanded (the
+  // loops ask at each later level's start). Visiting them again in the loop changes nothing.
+  if (cfg.stopWhenDecided && levelDecides(search, 0)) return ended({ expanded: 0, visited: search.count, depth: 0, stopReason: DECIDED_REASON });
   const run = cfg.workers > 1 ? searchInParallel(model, search, cfg, started) : expandHere(model, search, cfg, started);
   return { cfg, search, started, run };
 }
@@ -268,12 +271,6 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
   const budget = search.budget;
   let sink = 0;
   try {
-    // stopWhenDecided: the initial states are level 0, before any is expanded.
-    if (cfg.stopWhenDecided && id === 0 && visited === 0) {
-      const decided = levelDecides(search, 0);
-      visited = store.count;
-      if (decided) return { expanded: 0, visited, depth: 0, stopReason: DECIDED_REASON };
-    }
     for (let first = true; id < store.count; first = false) {
       if (!first && performance.now() >= deadline) {
         Object.assign(at, { id, depth, layerEnd, visited, hashes, known });

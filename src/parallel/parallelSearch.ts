@@ -223,12 +223,6 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     try {
       if (!charged && model.memoBytes) search.budget.charge('model', model.memoBytes());
       charged = true;
-      // stopWhenDecided: the initial states are level 0, before any is expanded.
-      if (cfg.stopWhenDecided && id === 0 && visited === 0) {
-        const decided = levelDecides(search, 0);
-        visited = store.count;
-        if (decided) return { expanded: 0, visited, depth: 0, stopReason: DECIDED_REASON };
-      }
       for (let first = true; ; first = false) {
         if (!first && performance.now() >= deadline) {
           // The workers go on with the chunks they hold while this thread is away.
