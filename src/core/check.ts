@@ -2,7 +2,7 @@ import { canonicalSuccessor } from './canonicalSuccessor';
 import { BudgetExceeded, formatBytes, MemoryBudget, MIN_MAX_MEMORY } from './memoryBudget';
 import { Successors, type PackedModel } from './model';
 import { searchInParallel, workersLookUp } from '../parallel/parallelSearch';
-import { DECIDED_REASON, interruptedReason, levelDecides, maxStatesReason, maxTimeReason, memoryReason, storedDepth, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
+import { DECIDED_REASON, interruptedReason, levelDecides, LoopLevels, maxTimeReason, memoryReason, type CheckConfig, type CheckProgress, type LoopOutcome, type SearchRun } from './searchLoop';
 import { PropertySet, SearchState, type PropertyResult } from './searchState';
 
 export type { Path, PropertyResult, Verdict } from './searchState';
@@ -237,22 +237,20 @@ const BATCH = 128;
 function expandHere(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number): SearchRun {
   const W = model.words;
   const loop: LoopAt = {
-    id: 0, depth: 0, layerEnd: search.store.count, visited: 0,
+    id: 0, levels: new LoopLevels(search, cfg),
     cur: new Uint32Array(W), succ: new Successors(W, BATCH * 16), ends: new Int32Array(BATCH),
     hashes: new Uint32Array(BATCH * 16), known: new Int32Array(BATCH * 16),
   };
   return {
     step: (deadline) => expandSteps(model, search, cfg, started, loop, deadline),
-    stop: (reason) => ({ expanded: loop.id, visited: loop.visited, depth: storedDepth(loop.depth, loop.layerEnd, search.store.count), stopReason: reason }),
+    stop: (reason) => loop.levels.outcome(loop.id, reason),
   };
 }
 
 /** Where `expandHere`'s loop is between steps, and the buffers it reuses. */
 interface LoopAt {
   id: number;
-  depth: number;
-  layerEnd: number;
-  visited: number;
+  readonly levels: LoopLevels;
   readonly cur: Uint32Array;
   readonly succ: Successors;
   readonly ends: Int32Array;
@@ -264,8 +262,8 @@ interface LoopAt {
 function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, started: number, at: LoopAt, deadline: number): LoopOutcome | undefined {
   const W = model.words;
   const store = search.store;
-  const { cur, succ, ends } = at;
-  let { id, depth, layerEnd, visited, hashes, known } = at;
+  const { cur, succ, ends, levels } = at;
+  let { id, hashes, known } = at;
   const sym = cfg.symmetry;
   const props = cfg.props;
   const budget = search.budget;
@@ -273,7 +271,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
   try {
     for (let first = true; id < store.count; first = false) {
       if (!first && performance.now() >= deadline) {
-        Object.assign(at, { id, depth, layerEnd, visited, hashes, known });
+        Object.assign(at, { id, hashes, known });
         // `sink` (an integer, never 0.5) only keeps the touches' reads from being optimized away.
         if (sink === 0.5) throw new Error('unreachable');
         return undefined;
@@ -285,6 +283,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       // Pass 1: properties, successors, canonical rows and their hashes; a self-loop's action is
       // stored complemented (~a < 0).
       succ.reset();
+      const visited = levels.visited;
       for (let s = id; s < batchEnd; s++) {
         store.read(s, cur);
         if (s >= visited) search.visit(s, props.bits(cur, search.open));
@@ -298,7 +297,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
         }
         ends[s - batchStart] = succ.count;
       }
-      visited = Math.max(visited, batchEnd);
+      levels.visited = Math.max(visited, batchEnd);
       // Pass 2: successors the recent-rows cache knows, and a hint for the others (see
       // SearchState.prepare); self-loops are skipped.
       if (known.length < succ.count) known = new Int32Array(hashes.length);
@@ -307,16 +306,8 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
       // Pass 3: the adds, in order.
       let k = 0;
       for (let s = id; s < batchEnd; s++, id++) {
-        if (s === layerEnd) {
-          if (cfg.stopWhenDecided) {
-            const decided = levelDecides(search, visited);
-            visited = store.count;
-            if (decided) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
-          }
-          depth++;
-          layerEnd = store.count;
-        }
-        if (store.count > cfg.maxStates) return { expanded: s, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
+        const stop = levels.before(s);
+        if (stop) return stop;
         for (const end = ends[s - batchStart]; k < end; k++) {
           const a = succ.actions[k];
           if (a < 0) search.addSelfLoop(s, ~a, succ.flags[k]);
@@ -324,16 +315,16 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
           else search.addSuccessor(s, a, succ.flags[k], succ.states, k * W, hashes[k]);
         }
         if (cfg.onProgress && s % cfg.progressEvery === 0 && s > 0) {
-          cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - s, elapsedMs: performance.now() - started });
+          cfg.onProgress({ states: store.count, transitions: search.transitions, depth: levels.depth, queue: store.count - s, elapsedMs: performance.now() - started });
         }
       }
     }
   } catch (e) {
     if (!(e instanceof BudgetExceeded)) throw e;
-    return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: memoryReason(e) };
+    return levels.outcome(id, memoryReason(e));
   }
   if (sink === 0.5) throw new Error('unreachable');
-  return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count) };
+  return levels.outcome(id);
 }
 
 /**

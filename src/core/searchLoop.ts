@@ -77,6 +77,46 @@ export function levelDecides(search: SearchState, visited: number): boolean {
   return search.decided();
 }
 
+/**
+ * Where a search loop is in the BFS levels: the level being expanded (`depth`, its states ending
+ * before `layerEnd`) and how far states are visited (every state before `visited`). Both loops
+ * keep one, ask `before(next)` before expanding each state, in id order, and end with `outcome`.
+ */
+export class LoopLevels {
+  depth = 0;
+  layerEnd: number;
+  visited = 0;
+
+  constructor(private readonly search: SearchState, private readonly cfg: CheckConfig) {
+    this.layerEnd = search.count;
+  }
+
+  /**
+   * Before state `next` is expanded (every state before it expanded): where a level begins, asks
+   * `stopWhenDecided` (levelDecides) and moves to the level; then checks the states budget.
+   * Returns the outcome that ends the search here, or undefined to expand `next`.
+   */
+  before(next: number): LoopOutcome | undefined {
+    if (next === this.layerEnd) {
+      if (this.cfg.stopWhenDecided) {
+        const decided = levelDecides(this.search, this.visited);
+        this.visited = this.search.count;
+        if (decided) return this.outcome(next, DECIDED_REASON);
+      }
+      this.depth++;
+      this.layerEnd = this.search.count;
+    }
+    if (this.search.count > this.cfg.maxStates) return this.outcome(next, maxStatesReason(this.cfg.maxStates));
+    return undefined;
+  }
+
+  /** The loop's outcome with the states before `expanded` expanded, stopped for `stopReason` if given. */
+  outcome(expanded: number, stopReason?: string): LoopOutcome {
+    const depth = storedDepth(this.depth, this.layerEnd, this.search.count);
+    return stopReason === undefined ? { expanded, visited: this.visited, depth } : { expanded, visited: this.visited, depth, stopReason };
+  }
+}
+
 export function maxStatesReason(n: number): string {
   return `--max-states ${n} reached`;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { DECIDED_REASON, levelDecides, maxStatesReason, memoryReason, storedDepth, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
+import { LoopLevels, memoryReason, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
 import { BudgetExceeded } from '../core/memoryBudget';
 import type { PackedModel } from '../core/model';
@@ -206,8 +206,9 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     }
   };
 
-  // Where the merge is between steps.
-  let at = { id: 0, depth: 0, layerEnd: store.count, visited: 0 };
+  // Where the merge is between steps: the next state to merge, and the levels' bookkeeping.
+  let at = 0;
+  const levels = new LoopLevels(search, cfg);
   let charged = false;
   let closed = false;
   const close = () => {
@@ -217,7 +218,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
     for (const port of ports) port.close();
   };
   const step = (deadline: number): LoopOutcome | undefined => {
-    let { id, depth, layerEnd, visited } = at;
+    let id = at;
     let sink = 0;
     let ended = true;
     try {
@@ -226,7 +227,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       for (let first = true; ; first = false) {
         if (!first && performance.now() >= deadline) {
           // The workers go on with the chunks they hold while this thread is away.
-          at = { id, depth, layerEnd, visited };
+          at = id;
           ended = false;
           // `sink` (an integer, never 0.5) only keeps the prepares' reads from being optimized away.
           if (sink === 0.5) throw new Error('unreachable');
@@ -264,20 +265,13 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             // Self-loops' actions are complemented (negative): `prepare` skips them.
             sink ^= search.prepare(r.rows, r.hashes, r.actions, r.ids, s, to);
           }
-          if (id === layerEnd) {
-            if (cfg.stopWhenDecided) {
-              // The main thread visits the new level itself (the workers' answers for it come later).
-              const decided = levelDecides(search, visited);
-              visited = store.count;
-              if (decided) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: DECIDED_REASON };
-            }
-            depth++;
-            layerEnd = store.count;
-          }
-          if (store.count > cfg.maxStates) return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: maxStatesReason(cfg.maxStates) };
-          if (id >= visited) {
+          // With stopWhenDecided this thread visits each new level itself (the workers' answers for
+          // it come later, and go unused).
+          const stop = levels.before(id);
+          if (stop) return stop;
+          if (id >= levels.visited) {
             search.visit(id, r.bits[i]);
-            visited = id + 1;
+            levels.visited = id + 1;
           }
           const end = s + r.counts[i];
           for (; s < end; s++) {
@@ -288,7 +282,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             else search.addSuccessor(id, a, f, r.rows, s * W, r.hashes[s]);
           }
           if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
-            cfg.onProgress({ states: store.count, transitions: search.transitions, depth, queue: store.count - id, elapsedMs: performance.now() - started });
+            cfg.onProgress({ states: store.count, transitions: search.transitions, depth: levels.depth, queue: store.count - id, elapsedMs: performance.now() - started });
           }
         }
         id = p.first + p.n;
@@ -298,18 +292,18 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
       }
     } catch (e) {
       if (!(e instanceof BudgetExceeded)) throw e;
-      return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count), stopReason: memoryReason(e) };
+      return levels.outcome(id, memoryReason(e));
     } finally {
       if (ended) close();
     }
     if (sink === 0.5) throw new Error('unreachable');
-    return { expanded: id, visited, depth: storedDepth(depth, layerEnd, store.count) };
+    return levels.outcome(id);
   };
   return {
     step,
     stop(reason) {
       close();
-      return { expanded: at.id, visited: at.visited, depth: storedDepth(at.depth, at.layerEnd, store.count), stopReason: reason };
+      return levels.outcome(at, reason);
     },
   };
 }
