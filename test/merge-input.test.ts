@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergeCommand, shardInputs } from '../src/cli/mergeCommand';
+import { DECIDED_REASON } from '../src/core/searchLoop';
 import { InputError } from '../src/errors';
 import { RECOVERY_LIMIT, RecoveryLimitExceeded, invariantStatuses } from '../src/explore/stateInvariants';
 import { callersOf } from '../src/iommu/callers';
@@ -241,6 +242,19 @@ describe('merge refuses what no shard writes', async () => {
     fails(() => mergeShards(inputsStopped((d) => { d.stopReason = ''; })), /^merge: m0.json: "complete" is false but "stopReason" is empty/);
     fails(() => mergeShards(inputsStopped((d) => { d.stopReason = '--max-states 3 reached\nFAKE: all invariants hold'; })), /^merge: m0.json: "complete" is false but "stopReason" is not one line of text \(it has a control character\)/);
     fails(() => mergeShards(inputs((d, k) => { if (k === 0) d.stopReason = 'x'; })), /^merge: s0.json: "complete" is true but there is a "stopReason": a shard that completed writes none$/);
+  });
+
+  it('a decided stop ("stopReason" of --stop-when-decided) only with every invariant violated or n/a', () => {
+    const violatedNames = ['no-warn', 'owned-isolation'];
+    const inv = invariants.filter((i) => violatedNames.includes(i.name));
+    const decided = Array.from({ length: 2 }, (_, index) => JSON.parse(JSON.stringify(shardJson(checkShard(design('jgg-draft'), 3, inv, { shards: 2, index, depth: 1, stopWhenDecided: true })))) as Doc);
+    expect(decided.map((d) => [d.complete, d.stopReason])).toEqual([[false, DECIDED_REASON], [false, DECIDED_REASON]]);
+    const of = inputsOf(decided, 'w');
+    expect(mergeShards(of(), full).stopReason).toBe(DECIDED_REASON);
+    fails(() => mergeShards(of((d, k) => { if (k === 1) d.invariants[0] = { name: d.invariants[0].name, verdict: 'unknown', states: 3 }; })),
+      /^merge: w1.json: "stopReason" says every invariant was decided, but no-warn is unknown: a shard stops once decided only when each invariant it checks is violated \(or n\/a\)$/);
+    fails(() => mergeShards(of((d) => { d.invariants = d.invariants.map((v: Doc) => ({ name: v.name, verdict: 'holds', states: 3 })); })),
+      /^merge: w0.json: "stopReason" says every invariant was decided, but no-warn is holds/);
   });
 
   it('a file holding one JSON array of shard results: each element one shard, named by position', () => {

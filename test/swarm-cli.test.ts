@@ -77,6 +77,29 @@ describe('dmaown shard / merge', () => {
     expect(JSON.parse(s.out).invariants[0].verdict).toBe('unknown');
   });
 
+  it('shard --stop-when-decided: each shard stops once its invariants are violated; merge says the verdicts are final, exit 1, and md is not marked incomplete', () => {
+    const args = ['--design', 'jgg-draft', '--devices', '3', '--invariant', 'owned-isolation,no-warn', '--depth', '2'];
+    const early = shards(3, [...args, '--stop-when-decided'], 'decided');
+    const whole = shards(3, args, 'undecided');
+    const docs = early.map((f) => JSON.parse(readFileSync(f, 'utf8')));
+    expect(docs.map((d) => d.stopReason)).toEqual(docs.map(() => 'every property checked was decided'));
+    const t = run(['merge', ...early]);
+    expect(t.code).toBe(1);
+    expect(t.out).toMatch(/^0 .*stopped once decided \(--stop-when-decided\)$/m);
+    expect(t.out).toMatch(/^3 shards stopped once every invariant checked was decided \(--stop-when-decided\): the verdicts below are final$/m);
+    expect(t.out).not.toMatch(/INCOMPLETE/);
+    // The same verdicts and counterexamples, from the same shards, as the shards searched whole.
+    const j = JSON.parse(run(['merge', '--format', 'json', ...early]).out);
+    const w = JSON.parse(run(['merge', '--format', 'json', ...whole]).out);
+    expect(j.stopReason).toBe('every property checked was decided');
+    expect(w.complete).toBe(true);
+    expect(j.invariants).toEqual(w.invariants);
+    expect(j.states).toBeLessThan(w.states);
+    expect(run(['merge', '--format', 'md', ...early]).out).not.toMatch(/incomplete|⚠️/);
+    // A shard's own text report says so too.
+    expect(run(['shard', '--shards', '3', '--index', '0', ...args, '--stop-when-decided']).out).toMatch(/stopped once every invariant checked was decided/);
+  });
+
   it('--report FORMAT=FILE writes what --format FORMAT prints, for shard and merge; a bad one is a one-line error', () => {
     const shardArgs = ['shard', '--shards', '2', '--index', '1', ...base, '--depth', '2'];
     const json = join(dir, 'report-shard.json');

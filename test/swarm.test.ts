@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { check } from '../src/core/check';
+import { DECIDED_REASON } from '../src/core/searchLoop';
 import { Successors, type PackedModel } from '../src/core/model';
 import { InputError } from '../src/errors';
 import { checkDesign, type DesignCheck } from '../src/iommu/checkDesign';
@@ -183,6 +184,47 @@ describe('workers and budgets', () => {
     const withWarn = swarm(d, 3, [...holding, invariants.find((i) => i.name === 'no-warn')!], { shards: 2, depth: 2, maxStates: 500 });
     expect(withWarn.invariants.map((v) => v.verdict)).toEqual(['unknown', 'unknown', 'violated']);
     expect(mergedExitCode(withWarn)).toBe(1);
+  });
+});
+
+describe('shards that stop once decided (stopWhenDecided)', () => {
+  /** The merged verdicts with each counterexample itself and the shard it comes from. */
+  const exact = (m: MergedCheck) => m.invariants.map((v) => [v.name, v.verdict, v.counterexample ?? null, v.shard ?? null]);
+
+  for (const name of ['v7', 'jgg-draft', 'v4-shared', 'attach-cnt']) {
+    it(`${name} at 3 devices, K in {1,2,3}, d in {1,2}: the same counterexamples from the same shards as without, fewer states, the verdicts final`, () => {
+      const d = design(name);
+      // The invariants a stop can decide: those check finds violated, but viability (only a whole search decides it).
+      const full = checkDesign(d, 3, invariants);
+      const violated = invariants.filter((i) => i.kind !== 'recoverable' && full.verdicts.find((v) => v.name === i.name)!.verdict === 'violated');
+      expect(violated.length, name).toBeGreaterThan(0);
+      let saved = 0;
+      for (const shards of [1, 2, 3]) for (const depth of [1, 2]) {
+        const at = `K=${shards} d=${depth}`;
+        const whole = swarm(d, 3, violated, { shards, depth });
+        const early = swarm(d, 3, violated, { shards, depth, stopWhenDecided: true });
+        expect(exact(early), at).toEqual(exact(whole));
+        expect(mergedExitCode(early), at).toBe(1);
+        // A shard whose last level decides it completes; every other one stops once decided.
+        expect(early.shards.every((s) => s.complete || s.stopReason === DECIDED_REASON), at).toBe(true);
+        expect(early.stopReason, at).toBe(early.complete ? undefined : DECIDED_REASON);
+        early.shards.forEach((s, k) => expect(s.states, `${at} shard ${k}`).toBeLessThanOrEqual(whole.shards[k].states));
+        saved += whole.states - early.states;
+      }
+      expect(saved, name).toBeGreaterThan(0);
+    });
+  }
+
+  it('a run where one shard stopped once decided and another by a budget is incomplete: the stop reasons are listed', () => {
+    const d = design('v7');
+    const inv = invariants.filter((i) => i.name === 'no-warn');
+    const docs = [
+      shardJson(checkShard(d, 3, inv, { shards: 2, index: 0, depth: 2, stopWhenDecided: true })),
+      shardJson(checkShard(d, 3, inv, { shards: 2, index: 1, depth: 2, maxStates: 5 })),
+    ];
+    expect(docs.map((x) => x.stopReason)).toEqual([DECIDED_REASON, '--max-states 5 reached']);
+    const m = mergeShards(docs.map((doc, k) => ({ file: `s${k}.json`, doc: JSON.parse(JSON.stringify(doc)) as unknown })));
+    expect(m.stopReason).toBe(`shard 0: ${DECIDED_REASON}; shard 1: --max-states 5 reached`);
   });
 });
 

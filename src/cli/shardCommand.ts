@@ -3,7 +3,7 @@ import { shardJson, shardText } from '../report/shardReport';
 import { checkShardAsync, FRONTIER_PER_SHARD, MAX_SHARDS } from '../swarm/checkShard';
 import { flagChoice, flagInt, flagString, parseArgs, refuseArguments } from './args';
 import { EXIT, type Command } from './command';
-import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, symmetryNotice } from './common';
+import { budgetFlags, SEARCH_FLAG_SPECS, DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, DEVICES_RANGE, devicesFlag, invariantsByName, invariantsFlag, searchFlags, switchFlag, symmetryNotice } from './common';
 import { interruptedExitCode, interruptible } from './interrupt';
 import { progressReporter } from './progress';
 import { refuseTooLarge } from './sizeCheck';
@@ -20,7 +20,7 @@ export const shardCommand: Command = {
   help: `usage: dmaown shard --shards K --index I [--depth D] [--design NAME] [--devices N]
                     [--invariant NAME ...] [--format text|json] [--report FORMAT=FILE ...]
                     [--max-states N] [--max-memory SIZE] [--max-time DURATION]
-                    [--symmetry] [--workers N]
+                    [--symmetry] [--workers N] [--stop-when-decided]
 
 Swarm mode (docs/scaling.md): a run split into K independent shards, one per job of a CI
 matrix, whose JSON results 'dmaown merge' combines. Every shard searches breadth first to
@@ -48,6 +48,10 @@ commute, as in every design here, each shard may search most of the space.
   --max-time DURATION  stop this shard after DURATION, e.g. 50m (merge then says unknown)
   --symmetry           reduce by symmetry as check does; the frontier is then one of orbits
   --workers N          search on N threads (default 1), as in 'dmaown check'
+  --stop-when-decided  end this shard's search once every invariant it checks is violated,
+                       as 'dmaown check --stop-when-decided' does (where a BFS level begins):
+                       merge's verdicts and shortest counterexamples are the same as
+                       without it, and its report says they are final
 
 Ctrl-C (SIGINT) or SIGTERM stops the search: the result is still printed and written, marked
 incomplete (merge then says unknown), and the process then ends by that signal.
@@ -66,6 +70,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       { name: 'format', kind: 'string' },
       { name: 'report', kind: 'list' },
       ...SEARCH_FLAG_SPECS,
+      { name: 'stop-when-decided', kind: 'bool' },
     ], 'shard');
     const named = invariantsFlag(args);
     if (!named) refuseArguments(args, 'shard');
@@ -80,6 +85,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
     const invariants = await invariantsByName(named ? [...named, ...args.positional] : undefined);
     const search = searchFlags(args);
     const budget = budgetFlags(args);
+    const stopWhenDecided = switchFlag(args, 'stop-when-decided');
     const progress = progressReporter();
     // Ctrl-C or a CI runner's SIGTERM stops the search; the shard's result is still written. As
     // in check, the signals are handled from before the size estimate on.
@@ -87,10 +93,11 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
       (signal) => {
         // As check: a bound estimated not to fit the memory budget is refused (a shard stores
         // the states under its part of the frontier, on these designs nearly all of them).
-        const [size] = refuseTooLarge('shard', [{ design, devices, invariants, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory }]);
+        const [size] = refuseTooLarge('shard', [{ design, devices, invariants, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory }],
+          { offerStopWhenDecided: !stopWhenDecided && invariants.every((i) => i.kind !== 'recoverable') });
         // A shard stores about as many states as the whole search, as said above.
         progress.label('', size?.states);
-        return checkShardAsync(design, devices, invariants, { ...budget, ...search, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal });
+        return checkShardAsync(design, devices, invariants, { ...budget, ...search, stopWhenDecided, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal });
       },
       progress.done,
     );

@@ -1,3 +1,4 @@
+import { DECIDED_REASON } from '../core/searchLoop';
 import type { DesignCheck } from '../iommu/checkDesign';
 import type { MergedCheck } from '../swarm/mergeShards';
 import { counterexampleText, symmetryJson } from './checkReport';
@@ -12,12 +13,11 @@ const num = (n: number) => n.toLocaleString('en-US');
  * `mergedDesignCheck(m, ...)`.
  */
 export function mergeJson(m: MergedCheck, dc: DesignCheck): Record<string, unknown> {
-  const stopped = m.shards.filter((s) => !s.complete);
   return {
     design: m.design,
     devices: m.devices,
     complete: m.complete,
-    ...(stopped.length ? { stopReason: stopped.map((s) => `shard ${s.index}: ${s.stopReason}`).join('; ') } : {}),
+    ...(m.stopReason === undefined ? {} : { stopReason: m.stopReason }),
     states: m.states,
     transitions: m.transitions,
     depth: m.depth,
@@ -37,14 +37,15 @@ export function mergeText(m: MergedCheck, dc: DesignCheck): string {
   out.push(`bound: ${plural(m.devices, 'device')}; ${plural(r.of, 'shard')} of the ${num(r.frontier)} states at depth ${r.depth}, after a prefix of ${num(r.prefixStates)} states${r.symmetry ? `; symmetry: ${r.reducedBy ?? 'none applies'}` : ''} (run ${r.digest})`);
   out.push('');
   const rows = [['shard', 'roots', 'states', 'transitions', 'depth', 'time', '']];
-  for (const s of m.shards) rows.push([String(s.index), num(s.roots), num(s.states), num(s.transitions), String(s.depth), `${(s.elapsedMs / 1000).toFixed(2)} s`, s.complete ? '' : `INCOMPLETE: ${s.stopReason}`]);
+  for (const s of m.shards) rows.push([String(s.index), num(s.roots), num(s.states), num(s.transitions), String(s.depth), `${(s.elapsedMs / 1000).toFixed(2)} s`, s.complete ? '' : s.stopReason === DECIDED_REASON ? 'stopped once decided (--stop-when-decided)' : `INCOMPLETE: ${s.stopReason}`]);
   rows.push(['sum', num(r.frontier), num(m.states), num(m.transitions), String(m.depth), `${(m.elapsedMs / 1000).toFixed(2)} s`, 'upper bound on the distinct states: shards overlap']);
   const table = (t: string[][]) => {
     const widths = t[0].map((_, i) => Math.max(...t.map((row) => row[i].length)));
     for (const row of t) out.push(row.map((c, i) => (i === row.length - 1 ? c : i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd());
   };
   table(rows);
-  if (!m.complete) out.push('', 'INCOMPLETE: a shard stopped early; an invariant no shard found violated is unknown');
+  if (m.stopReason === DECIDED_REASON) out.push('', `${plural(m.shards.filter((s) => !s.complete).length, 'shard')} stopped once every invariant checked was decided (--stop-when-decided): the verdicts below are final`);
+  else if (!m.complete) out.push('', 'INCOMPLETE: a shard stopped early; an invariant no shard found violated is unknown');
   out.push('');
   const vrows = [['invariant', 'verdict', '']];
   for (const v of m.invariants) {

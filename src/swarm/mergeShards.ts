@@ -1,3 +1,4 @@
+import { DECIDED_REASON } from '../core/searchLoop';
 import { cut, InputError } from '../errors';
 import type { Design } from '../iommu/design';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
@@ -71,6 +72,12 @@ export interface MergedCheck {
   readonly shards: readonly ShardSummary[];
   /** Every shard completed. */
   readonly complete: boolean;
+  /**
+   * When not complete: DECIDED_REASON if every shard that stopped early stopped once all it
+   * checks was decided (`--stop-when-decided`; the merged verdicts are then final), else the
+   * stopped shards' reasons, as "shard I: reason; ...".
+   */
+  readonly stopReason?: string;
   /** Sums over the shards: an upper bound on the distinct states and transitions (shards overlap). */
   readonly states: number;
   readonly transitions: number;
@@ -165,6 +172,12 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
       default: return { name: o.name as string, verdict: o.verdict as 'holds' | 'unknown', states: o.states as number };
     }
   });
+  // A decided stop (--stop-when-decided) ends a search only once every invariant it checks is violated.
+  if (d.complete === false && d.stopReason === DECIDED_REASON) {
+    const open = invariants.find((v) => v.verdict !== 'violated' && v.verdict !== 'n/a');
+    if (open) bad(`"stopReason" says every invariant was decided, but ${cut(open.name, 60)} is ${open.verdict}: a shard stops once decided only when each invariant it checks is violated (or n/a)`);
+    if (!invariants.some((v) => v.verdict === 'violated')) bad('"stopReason" says every invariant was decided, but none is violated: a shard with nothing to decide searches to its end');
+  }
   const tag = s as unknown as ShardTag;
   if (tag.index >= tag.of) bad(`shard index ${tag.index} is out of range for ${tag.of} shards`);
   return {
@@ -273,12 +286,15 @@ export function mergeShards(inputs: readonly ShardInput[], known?: KnownNames): 
   });
   const { index: _i, roots: _r, ...run } = first.tag;
   const sum = (k: 'states' | 'transitions' | 'elapsedMs') => total(shards.map((p) => p.summary[k]), `"${k}"`);
+  const stopped = shards.filter((p) => !p.summary.complete).map((p) => p.summary);
   return {
     design: first.design,
     devices: first.devices,
     run,
     shards: shards.map((p) => p.summary),
-    complete: shards.every((p) => p.summary.complete),
+    complete: stopped.length === 0,
+    ...(stopped.length === 0 ? {}
+      : { stopReason: stopped.every((p) => p.stopReason === DECIDED_REASON) ? DECIDED_REASON : stopped.map((p) => `shard ${p.index}: ${p.stopReason}`).join('; ') }),
     states: sum('states'),
     transitions: sum('transitions'),
     depth: Math.max(...shards.map((p) => p.summary.depth)),

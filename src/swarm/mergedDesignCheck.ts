@@ -55,7 +55,6 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       default: return { name: v.name, verdict: v.verdict, states: v.states! };
     }
   });
-  const stopped = m.shards.filter((s) => !s.complete);
   return {
     design,
     devices: m.devices,
@@ -67,7 +66,7 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       depth: m.depth,
       elapsedMs: m.elapsedMs,
       complete: m.complete,
-      ...(stopped.length ? { stopReason: stopped.map((s) => `shard ${s.index}: ${s.stopReason}`).join('; ') } : {}),
+      ...(m.stopReason === undefined ? {} : { stopReason: m.stopReason }),
       storeBytes: 0,
       peakBytes: 0,
       properties: [],
