@@ -13,6 +13,7 @@ import { InputError } from '../src/errors';
 import { RECOVERY_LIMIT, RecoveryLimitExceeded, invariantStatuses } from '../src/explore/stateInvariants';
 import { callersOf } from '../src/iommu/callers';
 import type { Design } from '../src/iommu/design';
+import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import type { Invariant } from '../src/iommu/invariant';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
@@ -318,5 +319,18 @@ describe('merge refuses what no shard writes', async () => {
     expect(edited.checked.invariants).toEqual(g.checked.invariants);
     expect(JSON.stringify(mergeJson(edited.checked, edited.dc))).not.toMatch(/EDITED|JUNK/);
     expect(mergeText(edited.checked, edited.dc)).not.toMatch(/EDITED|JUNK/);
+  });
+
+  it('what the shards were reduced by is the design\'s: an edited "shard.reducedBy" is refused, and the symmetry note is check --symmetry\'s', () => {
+    const v8 = design('v8');
+    const sym = inputsOf(shardDocs('v8', { shards: 2, depth: 1, symmetry: true }), 'r');
+    const checked = checkDesign(v8, 2, invariants, { symmetry: true });
+    const dc = mergedDesignCheck(mergeShards(sym(), full), v8, invariants);
+    expect(dc.symmetryNote).toBe(checked.symmetryNote);
+    expect(dc.result.symmetry).toBe(checked.result.symmetry);
+    fails(() => mergedDesignCheck(mergeShards(sym((d) => { d.shard.reducedBy = 'devices (any of 9! orders)'; }), full), v8, invariants),
+      /^merge: the shards say they were reduced by 'devices \(any of 9! orders\)', but --symmetry reduces v8 at 2 devices by 'devices \(any of 2! orders\), users/);
+    // Symmetry asked for, but the files say nothing was reduced: refused as well.
+    fails(() => mergedDesignCheck(mergeShards(sym((d) => { d.shard.reducedBy = null; }), full), v8, invariants), /^merge: the shards say they were reduced by nothing, but --symmetry reduces v8 at 2 devices by '/);
   });
 });

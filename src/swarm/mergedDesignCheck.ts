@@ -2,7 +2,9 @@ import { invariantStatuses, RECOVERY_LIMIT, RecoveryLimitExceeded, type Invarian
 import { callersOf } from '../iommu/callers';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
+import { cut } from '../errors';
 import { InputError, parseEvent } from '../iommu/events';
+import { plural } from '../report/plural';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
 import { initialTraceState, replayEvents } from '../iommu/replay';
@@ -17,7 +19,9 @@ import type { MergedCheck, MergedVerdict } from './mergeShards';
  * counterexample that breaks nothing is an InputError too, and so is one whose last state is
  * not confirmed stuck because more than `recoveryLimit` states are reachable from it by clean-up
  * alone). Whether each invariant applies is `design`'s to say, as in `check`: a verdict that
- * contradicts it is an InputError, and an n/a verdict's reason is the design's. `result.states`
+ * contradicts it is an InputError, and an n/a verdict's reason is the design's; so is what the
+ * shards were reduced by (`reducedBy` must be what check --symmetry reduces the design by at
+ * that bound, and the symmetry note printed is the design's). `result.states`
  * and `transitions` are the shards' sums, an upper bound on the distinct counts. `design` and
  * `invariants` must be the ones the merged run names.
  */
@@ -55,10 +59,17 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       default: return { name: v.name, verdict: v.verdict, states: v.states! };
     }
   });
+  // What the shards were reduced by is the design's to say too: check --symmetry's reduction.
+  const model = buildIommuModel(design, m.devices, invariants, { symmetry: m.run.symmetry });
+  const reducedBy = m.run.symmetry && model.symmetry ? model.symmetry.description : null;
+  if (reducedBy !== m.run.reducedBy) {
+    const by = (r: string | null) => (r === null ? 'nothing' : `'${cut(r, 80)}'`);
+    throw new InputError(`merge: the shards say they were reduced by ${by(m.run.reducedBy)}, but --symmetry reduces ${design.name} at ${plural(m.devices, 'device')} by ${by(reducedBy)}`);
+  }
   return {
     design,
     devices: m.devices,
-    model: buildIommuModel(design, m.devices, invariants),
+    model,
     verdicts,
     result: {
       states: m.states,
@@ -72,8 +83,8 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       properties: [],
       ...(m.run.reducedBy ? { symmetry: m.run.reducedBy } : {}),
     },
-    // The shards record what they were reduced by, not why a generator was left out.
-    ...(m.run.symmetry ? { symmetryNote: m.run.reducedBy ?? 'no symmetry applies to this design at this bound' } : {}),
+    // As check --symmetry says it: what the search was reduced by, or why a generator was left out.
+    ...(m.run.symmetry ? { symmetryNote: model.symmetryNote } : {}),
   };
 }
 
