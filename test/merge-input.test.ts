@@ -253,9 +253,9 @@ describe('merge refuses what no shard writes', async () => {
     const of = inputsOf(decided, 'w');
     expect(mergeShards(of(), full).stopReason).toBe(DECIDED_REASON);
     fails(() => mergeShards(of((d, k) => { if (k === 1) d.invariants[0] = { name: d.invariants[0].name, verdict: 'unknown', states: 3 }; })),
-      /^merge: w1.json: "stopReason" says every invariant was decided, but no-warn is unknown: a shard stops once decided only when each invariant it checks is violated \(or n\/a\)$/);
+      /^merge: w1.json: "stopReason" says every invariant was decided, but no-warn's verdict is unknown: a shard stops once decided only when each invariant it checks is violated \(or n\/a\)$/);
     fails(() => mergeShards(of((d) => { d.invariants = d.invariants.map((v: Doc) => ({ name: v.name, verdict: 'holds', states: 3 })); })),
-      /^merge: w0.json: "stopReason" says every invariant was decided, but no-warn is holds/);
+      /^merge: w0.json: "stopReason" says every invariant was decided, but no-warn's verdict is holds/);
   });
 
   it('a file holding one JSON array of shard results: each element one shard, named by position', () => {

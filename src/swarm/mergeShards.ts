@@ -175,7 +175,7 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   // A decided stop (--stop-when-decided) ends a search only once every invariant it checks is violated.
   if (d.complete === false && d.stopReason === DECIDED_REASON) {
     const open = invariants.find((v) => v.verdict !== 'violated' && v.verdict !== 'n/a');
-    if (open) bad(`"stopReason" says every invariant was decided, but ${cut(open.name, 60)} is ${open.verdict}: a shard stops once decided only when each invariant it checks is violated (or n/a)`);
+    if (open) bad(`"stopReason" says every invariant was decided, but ${cut(open.name, 60)}'s verdict is ${open.verdict}: a shard stops once decided only when each invariant it checks is violated (or n/a)`);
     if (!invariants.some((v) => v.verdict === 'violated')) bad('"stopReason" says every invariant was decided, but none is violated: a shard with nothing to decide searches to its end');
   }
   const tag = s as unknown as ShardTag;
