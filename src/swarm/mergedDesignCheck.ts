@@ -26,6 +26,13 @@ import type { MergedCheck, MergedVerdict } from './mergeShards';
  * `invariants` must be the ones the merged run names.
  */
 export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: readonly Invariant[], recoveryLimit = RECOVERY_LIMIT): DesignCheck {
+  // What the shards were reduced by is the design's to say too: check --symmetry's reduction.
+  const model = buildIommuModel(design, m.devices, invariants, { symmetry: m.run.symmetry });
+  const reducedBy = m.run.symmetry && model.symmetry ? model.symmetry.description : null;
+  if (reducedBy !== m.run.reducedBy) {
+    const by = (r: string | null) => (r === null ? 'nothing' : `'${cut(r, 80)}'`);
+    throw new InputError(`merge: the shards say they were reduced by ${by(m.run.reducedBy)}, but --symmetry reduces ${design.name} at ${plural(m.devices, 'device')} by ${by(reducedBy)}`);
+  }
   const verdicts = m.invariants.map((v): InvariantVerdict => {
     const inv = invariants.find((i) => i.name === v.name)!;
     const na = notApplicableReason(design, inv);
@@ -59,13 +66,6 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       default: return { name: v.name, verdict: v.verdict, states: v.states! };
     }
   });
-  // What the shards were reduced by is the design's to say too: check --symmetry's reduction.
-  const model = buildIommuModel(design, m.devices, invariants, { symmetry: m.run.symmetry });
-  const reducedBy = m.run.symmetry && model.symmetry ? model.symmetry.description : null;
-  if (reducedBy !== m.run.reducedBy) {
-    const by = (r: string | null) => (r === null ? 'nothing' : `'${cut(r, 80)}'`);
-    throw new InputError(`merge: the shards say they were reduced by ${by(m.run.reducedBy)}, but --symmetry reduces ${design.name} at ${plural(m.devices, 'device')} by ${by(reducedBy)}`);
-  }
   return {
     design,
     devices: m.devices,
