@@ -144,7 +144,7 @@ exit status: 0 all checked invariants hold, 1 one is violated, 2 bad usage or in
       (signal) => {
         // Bounds estimated not to fit the memory budget are bad input: refused before any search.
         const sizes = refuseTooLarge('check', plan.runs.map((r) => ({ ...r, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory })),
-          { offerStopWhenDecided: !stopWhenDecided && plan.runs.every((r) => r.invariants.every((i) => i.kind !== 'recoverable')), ...(plan.source === null ? {} : { remedy: `leaving that run out of ${plan.source}`, config: plan.source, memoryFromConfig: !args.flags.has('max-memory') && plan.maxMemory !== undefined }) });
+          { stopWhenDecided, ...(plan.source === null ? {} : { remedy: `leaving that run out of ${plan.source}`, config: plan.source, memoryFromConfig: !args.flags.has('max-memory') && plan.maxMemory !== undefined }) });
         // The progress line names the run when a config has several, and gives its estimated size.
         const onRun = (i: number) => {
           const r = plan.runs[i];

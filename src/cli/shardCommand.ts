@@ -94,7 +94,7 @@ exit status: 0 the shard's result was printed, whatever its verdicts ('dmaown me
         // As check: a bound estimated not to fit the memory budget is refused (a shard stores
         // the states under its part of the frontier, on these designs nearly all of them).
         const [size] = refuseTooLarge('shard', [{ design, devices, invariants, symmetry: search.symmetry, maxStates: budget.maxStates, maxMemory: budget.maxMemory }],
-          { offerStopWhenDecided: !stopWhenDecided && invariants.every((i) => i.kind !== 'recoverable') });
+          { stopWhenDecided });
         // A shard stores about as many states as the whole search, as said above.
         progress.label('', size?.states);
         return checkShardAsync(design, devices, invariants, { ...budget, ...search, stopWhenDecided, shards, index, depth, onProgress: progress.onProgress, progressEvery: 1 << 14, signal });

@@ -61,10 +61,11 @@ export interface RefusalContext {
   /** The command takes none of the budget and symmetry options: it suggests only fewer --devices. */
   readonly devicesOnly?: boolean;
   /**
-   * The command takes --stop-when-decided, it is off, and no search checks an invariant only the
-   * whole search decides (viability): the states budget's remedy mentions it.
+   * Whether --stop-when-decided is on, for a command that takes it (undefined: it does not).
+   * When it is off and no search checks an invariant only the whole search decides (viability),
+   * the states budget's remedy mentions it.
    */
-  readonly offerStopWhenDecided?: boolean;
+  readonly stopWhenDecided?: boolean;
 }
 
 function budgetName(maxMemory: number, c: RefusalContext): string {
@@ -72,14 +73,16 @@ function budgetName(maxMemory: number, c: RefusalContext): string {
   return maxMemory === DEFAULT_MAX_MEMORY ? `the memory budget (${formatBytes(maxMemory)}, half of this machine's memory)` : `--max-memory ${formatBytes(maxMemory)}`;
 }
 
-/** What a refusal suggests instead (symmetry only where it is not already asked for). */
-function remedies(symmetry: boolean, c: RefusalContext): string {
+/** What a refusal suggests instead (symmetry only where it is not already asked for) for `searches`, which share one symmetry setting. */
+function remedies(searches: readonly PlannedSearch[], c: RefusalContext): string {
+  const symmetry = searches[0].symmetry;
+  const offerStop = c.stopWhenDecided === false && searches.every((s) => s.invariants.every((i) => i.kind !== 'recoverable'));
   if (c.devicesOnly) return 'fewer --devices';
   return [
     ...(c.remedy ? [c.remedy] : []),
     ...(symmetry ? [] : ['--symmetry']),
     c.config ? `fewer devices in ${c.config}` : 'fewer --devices',
-    c.offerStopWhenDecided ? '--max-states N to search part of it (with --stop-when-decided, enough to decide its violations)' : '--max-states N to search part of it',
+    offerStop ? '--max-states N to search part of it (with --stop-when-decided, enough to decide its violations)' : '--max-states N to search part of it',
     'or a larger --max-memory',
   ].join(', ');
 }
@@ -107,5 +110,5 @@ export function refuseTooLarge(command: string, searches: readonly PlannedSearch
   if (big.length === 0) return sized.map((t) => t?.estimate ?? null);
   const s = big[0].search;
   const list = big.map((t) => `${t.search.design.name} at ${plural(t.search.devices, 'device')}: ${what(t)}`).join('; ');
-  throw new InputError(`${command}: too large for ${budgetName(s.maxMemory, context)} by estimate: ${list}; try ${remedies(s.symmetry, context)} (docs/scaling.md)`);
+  throw new InputError(`${command}: too large for ${budgetName(s.maxMemory, context)} by estimate: ${list}; try ${remedies(searches, context)} (docs/scaling.md)`);
 }
