@@ -58,6 +58,15 @@ describe('JUnit report', () => {
     expect(checkJunit([holds])).toContain('<failure type="holds" message="expected violated, got holds">');
     const cut = { dc: checkDesign(v7, 2, pick('owned-isolation'), { maxStates: 10 }), expect: {} };
     expect(checkJunit([cut])).toMatch(/<error type="incomplete" message="undecided: --max-states 10 reached"\/>/);
+    expect(checkJunit([cut])).toContain('<property name="stopped" value="--max-states 10 reached"/>');
+    // A complete search has no `stopped` property; one --stop-when-decided ended says its verdicts are final.
+    expect(checkJunit([holds])).not.toContain('name="stopped"');
+    const decided = { dc: checkDesign(v7, 3, pick('no-warn'), { stopWhenDecided: true }), expect: {} };
+    expect([decided.dc.result.complete, decided.dc.verdicts[0].verdict]).toEqual([false, 'violated']);
+    const dx = checkJunit([decided]);
+    expect(dx).toContain('<property name="complete" value="false"/>');
+    expect(dx).toContain('<property name="stopped" value="every property checked was decided (--stop-when-decided): the verdicts are final"/>');
+    expect(dx).toMatch(/errors="0"/);
     expect(exitCodeOf([holds])).toBe(1);
     expect(exitCodeOf([cut])).toBe(3);
     expect(exitCodeOf([runs[1]])).toBe(0);

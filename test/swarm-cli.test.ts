@@ -96,6 +96,9 @@ describe('dmaown shard / merge', () => {
     expect(j.invariants).toEqual(w.invariants);
     expect(j.states).toBeLessThan(w.states);
     expect(run(['merge', '--format', 'md', ...early]).out).not.toMatch(/incomplete|⚠️/);
+    const junit = run(['merge', '--format', 'junit', ...early]).out;
+    expect(junit).toContain('<property name="stopped" value="every property checked was decided (--stop-when-decided): the verdicts are final"/>');
+    expect(junit).toMatch(/<testsuites name="dmaown merge" [^>]*errors="0"/);
     // A shard's own text report says so too.
     expect(run(['shard', '--shards', '3', '--index', '0', ...args, '--stop-when-decided']).out).toMatch(/stopped once every invariant checked was decided/);
   });

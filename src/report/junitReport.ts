@@ -1,3 +1,4 @@
+import { DECIDED_REASON } from '../core/searchLoop';
 import { expectedOf, outcomeOf, type CheckRun } from '../config/expectations';
 import type { InvariantVerdict } from '../iommu/checkDesign';
 import { DEVICES_LEGEND, symmetryLine, traceText } from './checkReport';
@@ -23,6 +24,9 @@ export function xmlEscape(s: string): string {
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(3);
+
+/** A stop reason as the `stopped` property says it: the decided one says its verdicts are final. */
+const stopLine = (reason: string) => reason === DECIDED_REASON ? `${reason} (--stop-when-decided): the verdicts are final` : reason;
 const suiteName = (r: CheckRun) => `${r.dc.design.name} (${plural(r.dc.devices, 'device')})`;
 
 /** The counterexample as text: the numbered calls with the state after each, then the replay events. */
@@ -78,6 +82,9 @@ export function checkJunit(runs: readonly CheckRun[]): string {
       // A merged run's counts are the shards' sums (an upper bound on the distinct states).
       ...(r.shards === undefined ? [] : [`      <property name="states-summed-over-shards" value="${r.shards}"/>`]),
       `      <property name="complete" value="${r.dc.result.complete}"/>`,
+      // Why a search ended before it was complete: a budget or interrupt (its undecided verdicts
+      // are errors), or --stop-when-decided (every verdict final).
+      ...(r.dc.result.complete || r.dc.result.stopReason === undefined ? [] : [`      <property name="stopped" value="${xmlEscape(stopLine(r.dc.result.stopReason))}"/>`]),
       // With symmetry asked for: what states were counted up to (or why nothing was reduced).
       ...(r.dc.symmetryNote === undefined ? [] : [`      <property name="symmetry" value="${xmlEscape(symmetryLine(r.dc)!)}"/>`]),
       '    </properties>',
