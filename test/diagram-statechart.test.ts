@@ -9,7 +9,8 @@ import { deriveStatechart } from '../src/diagram/statechart';
 import { statechartDot } from '../src/diagram/statechartDot';
 import { statechartMermaid } from '../src/diagram/statechartMermaid';
 import { renderSvg } from '../src/diagram/renderSvg';
-import { mermaidText } from '../src/diagram/labels';
+import { mermaidId, mermaidText } from '../src/diagram/labels';
+import { GROUP_STATES } from '../src/model/vocabulary';
 
 const sc = deriveStatechart(v7, 2);
 const edge = (from: string, to: string) => sc.edges.find((e) => e.from === from && e.to === to);
@@ -78,5 +79,20 @@ describe('mermaidText', () => {
   it('turns the characters Mermaid reads as syntax into #code; entities, and leaves the rest', () => {
     expect(mermaidText('claim [a:b; "c" <d> #e] %%x `y` $$z$$')).toBe('claim [a#58;b#59; #34;c#34; #60;d#62; #35;e] #37;#37;x #96;y#96; #36;#36;z#36;#36;');
     expect(mermaidText('bind_driver(dev=0) && owner_cnt != 0 → -EBUSY')).toBe('bind_driver(dev=0) && owner_cnt != 0 → -EBUSY');
+  });
+});
+
+describe('mermaidId', () => {
+  // State names are the fixed GROUP_STATES, so mermaidId needs no collision or keyword guard as
+  // long as they map to distinct ids that are not words of Mermaid's stateDiagram syntax. A new
+  // group state that broke this would make statecharts that draw two states as one, or none.
+  it('maps every group state to a distinct id that is not a Mermaid keyword', () => {
+    const ids = GROUP_STATES.map(mermaidId);
+    expect(new Set(ids).size).toBe(GROUP_STATES.length);
+    const keywords = ['end', 'state', 'note', 'as', 'direction', 'class', 'classdef', 'default', 'style', 'left', 'right', 'of', 'over', 'click', 'stateDiagram', 'stateDiagram-v2'];
+    for (const id of ids) {
+      expect(id).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+      expect(keywords.map((k) => k.toLowerCase())).not.toContain(id.toLowerCase());
+    }
   });
 });

@@ -32,7 +32,11 @@ export function selfLoopLabels(sc: Statechart, state: string, selfLoops: SelfLoo
   return selfLoops === 'all' ? loop.labels : loop.labels.filter(isErrorLabel);
 }
 
-/** A Mermaid node id for a state name (`dma-api` -> `dma_api`). */
+/**
+ * A Mermaid node id for a state name (`dma-api` -> `dma_api`). Not guarded against collisions or
+ * Mermaid keywords: state names are the fixed GROUP_STATES, whose ids are distinct and not
+ * keywords (test/diagram-statechart.test.ts); a new group state must keep that.
+ */
 export const mermaidId = (name: string): string => name.replace(/[^A-Za-z0-9_]/g, '_');
 
 /**
