@@ -4,7 +4,7 @@
  * "the group list is dynamic" objection replayed, then the checker's verdicts.
  */
 import { describe, expect, it } from 'vitest';
-import { design } from '../../machines/lu-owner-param';
+import { attachCntMax, design, ownerCntMax } from '../../machines/lu-owner-param';
 import { checkDesign } from '../../src/iommu/checkDesign';
 import type { IommuEvent } from '../../src/iommu/events';
 import { loadInvariants } from '../../src/iommu/invariantRegistry';
@@ -154,6 +154,15 @@ describe('lu-owner-param: verdicts found by the checker', async () => {
     it(`at ${devices} devices`, () => {
       const dc = checkDesign(design, devices, invariants);
       expect(pinnedVerdicts(dc.verdicts, expected)).toEqual(expected);
+      // The model saturates both counts (lu-owner-param.md, "Saturation"): past a saturated count
+      // it may differ from the kernel's, so no counterexample may pass through one.
+      for (const v of dc.verdicts) {
+        if (v.verdict !== 'violated') continue;
+        for (const s of v.trace) {
+          expect(s.context.owner_cnt as number).toBeLessThan(ownerCntMax(devices));
+          expect(s.context.attach_cnt as number).toBeLessThan(attachCntMax(devices));
+        }
+      }
     });
   }
 });
