@@ -10,7 +10,7 @@
  * not the iommu core's; `owner_cnt` stays 0 (there is none). A BUG_ON is reported as `warn`: a
  * WARN_ON marks a state believed unreachable, and a BUG_ON is that and worse.
  *
- * VFIO's stall in vfio_del_group_dev() is modelled as a caller precondition (`vfioUnbindWaits`):
+ * VFIO's stall in vfio_unregister_group_dev() is modelled as a caller precondition (`vfioUnbindWaits`):
  * vfio-pci's unbind of the group's last VFIO device waits for the container to be unset.
  *
  * Left out (see docs/designs/singleton.md): groups without a default domain, IOMMU driver
@@ -48,7 +48,7 @@ export function classify(c: C): GroupStateName {
 }
 
 /**
- * vfio_del_group_dev() (v5.16), run when vfio-pci unbinds: once the group's last VFIO device is
+ * vfio_unregister_group_dev() (v5.16), run when vfio-pci unbinds: once the group's last VFIO device is
  * gone, `if (list_empty(&group->device_list)) wait_event(group->container_q, !group->container);`
  * ("Without this stall, we're potentially racing with a user process that may attempt to
  * immediately bind this device to another driver."). So the unbind of the last member bound to
@@ -58,7 +58,7 @@ export function classify(c: C): GroupStateName {
 export function vfioUnbindWaits(c: C, e: E): string | null {
   if (e.type !== 'unbind_driver' || c.devices[e.dev].driver !== 'vfio' || c.owner === null) return null;
   for (let d = 0; d < c.devices.length; d++) if (d !== e.dev && c.devices[d].driver === 'vfio') return null;
-  return `vfio-pci's unbind of the group's last VFIO device waits until ${c.owner} unsets the container (vfio_del_group_dev)`;
+  return `vfio-pci's unbind of the group's last VFIO device waits until ${c.owner} unsets the container (vfio_unregister_group_dev)`;
 }
 
 /** vfio_group_viable(): every member is driver-less or bound to vfio-pci (vfio_dev_viable). */

@@ -62,7 +62,7 @@ describe('singleton: hot-plug and the driver core (no ownership calls exist)', (
   });
 });
 
-describe("singleton: vfio_del_group_dev()'s stall on the group's last VFIO device", () => {
+describe("singleton: vfio_unregister_group_dev()'s stall on the group's last VFIO device", () => {
   const unbindOffered = (events: IommuEvent[], devices: number, dev: number) => {
     const c = last(events, devices).context;
     const a = callersOf(design, devices).find((x) => x.event.type === 'unbind_driver' && x.event.dev === dev)!;
