@@ -69,8 +69,10 @@ export const userIndex = (u: UserName): number => USERS.indexOf(u);
  *   detaches it before it unbinds;
  * - with `sharedPrivateDomain`: the driver core may bind a Tegra-like driver, which attaches the
  *   shared private domain through the design's shared call and detaches it before it unbinds;
- * - a VFIO user claims the group (only while some member is bound to vfio-pci: VFIO has no
- *   group fd otherwise), attaches its own domain, detaches it, and releases, in VFIO's order.
+ * - a VFIO user claims the group (only while some member is bound to vfio-pci, standing in for
+ *   holding a group fd; stricter than the kernel, whose fd outlives vfio-pci's unbind when no
+ *   container is set: docs/model.md), attaches its own domain, detaches it, and releases, in
+ *   VFIO's order.
  */
 export function callerActions(devices: number, options: CallerOptions = {}): CallerAction[] {
   const out: CallerAction[] = [];

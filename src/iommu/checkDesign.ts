@@ -52,7 +52,7 @@ export function violationText(inv: Invariant, design: Design, state: GroupStateN
       return `WARN_ON fired in ${last?.event.type}${g ? ` (${g})` : ''}`;
     }
     case 'recoverable':
-      return 'from this state no sequence of unbinding, detaching and releasing lets VFIO take the group again (bind vfio-pci, claim, attach its domain)';
+      return 'from this state no sequence of unbinding, detaching and releasing lets VFIO take the group again (bind vfio-pci, claim, attach a new domain of its own)';
     case 'always':
       return inv.explain ? inv.explain(context, { design, state }) : `${inv.name} does not hold`;
   }
