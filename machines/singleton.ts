@@ -199,5 +199,7 @@ export const design: Design = {
     'refcount-balance': 'the iommu core keeps no owner count before the series (owner_cnt stays 0)',
   },
   driverCoreWaits: vfioUnbindWaits,
+  // iommu_attach_group() is the kernel's, open to a kernel driver's own domain (upstream Tegra).
+  kernelAttachGroup: true,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
 };

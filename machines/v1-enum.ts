@@ -227,5 +227,7 @@ export const design: Design = {
   classify: standardClassify,
   // One count per counted KERNEL driver; VFIO's set_container holds one USER count.
   expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted).length,
+  // iommu_attach_group() is the kernel's, open to a kernel driver's own domain (upstream Tegra).
+  kernelAttachGroup: true,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device', 'owner_claimed'],
 };

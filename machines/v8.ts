@@ -222,6 +222,8 @@ export const design: Design = {
   initialContext: (devices) => standardInitialContext(devices),
   classify: standardClassify,
   expectedOwnerCnt: v8ExpectedOwnerCnt,
+  // iommu_attach_group() is the kernel's, open to a kernel driver's own domain (upstream Tegra).
+  kernelAttachGroup: true,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device', 'owner_claimed'],
   // dma_configure() puts the device in its group before vfio-pci's probe looks for the group.
   bindJoinsGroup: true,

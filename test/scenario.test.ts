@@ -129,11 +129,18 @@ describe('runScenario on v7', () => {
     if (r.verdict === 'passes') expect(r.trace[3].ret).toBe(Errno.EPERM);
   });
 
-  it('reports the failing step and its return code (attach_device on a two-device group)', () => {
+  it("shares a kernel driver's domain through iommu_attach_group(), as upstream Tegra does", () => {
     const r = runScenario(v7, 2, byName('shared-private-domain'));
+    expect(r.verdict === 'passes' && r.variant).toBe('kernel, attach_group');
+  });
+
+  it('reports the failing step and its return code (attach_device on a two-device group)', () => {
+    // v7 without the kernel's iommu_attach_group() open to a kernel driver: neither the
+    // Tegra-like driver nor a _shared call, so the device call is played, and 426a273834ea refuses it.
+    const r = runScenario({ ...v7, kernelAttachGroup: false }, 2, byName('shared-private-domain'));
     expect(r.verdict).toBe('fails');
     if (r.verdict !== 'fails') return;
-    expect(r.variant).toBe('kernel, attach_device'); // v7 has neither the Tegra-like driver nor a _shared call
+    expect(r.variant).toBe('kernel, attach_device');
     expect(r.failure.step).toBe(4);
     expect(r.failure.ret).toBe(Errno.EINVAL);
     expect(r.failure.expected).toEqual([0]);
@@ -245,7 +252,8 @@ describe('runScenario on a design that refuses everything', () => {
     const r2 = runScenario(noShared, 2, byName('shared-private-domain'));
     expect(r2.verdict === 'n/a' && r2.reason).toBe(
       'design refuse-everything lacks driver tegra, attach_device_shared, detach_device_shared (variant tegra, attach_device_shared)'
-        + ' and driver tegra, attach_device, detach_device (variant tegra, attach_device) and attach_device, detach_device (variant kernel, attach_device)',
+        + ' and driver tegra, attach_device, detach_device (variant tegra, attach_device)'
+        + ' and kernel attach_group, kernel detach_group (variant kernel, attach_group) and attach_device, detach_device (variant kernel, attach_device)',
     );
   });
 

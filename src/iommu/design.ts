@@ -52,6 +52,15 @@ export interface Design {
    */
   readonly bindJoinsGroup?: boolean;
   /**
+   * The machine's `attach_group` / `detach_group` are the kernel's `iommu_attach_group()` /
+   * `iommu_detach_group()`, which a kernel driver may call with its own private domain, as
+   * upstream Tegra does to share one domain across a group. Only the usage scenarios make such
+   * calls (`attach_group(priv)`); the modelled callers do not. Omit it where those events are a
+   * VFIO-only path (iommufd's hw_pagetable attach, the per-device designs' loops) or where the
+   * design means `iommu_attach_group()` for VFIO only (Jason's sketches).
+   */
+  readonly kernelAttachGroup?: boolean;
+  /**
    * Why a driver-core call (`event`, a bind, unbind, probe or release) would block in state `c`
    * until another caller acts, or null. Such a call completes only after that: the modelled
    * callers do not make it while this says why (`callersOf`), and replay and the scenarios

@@ -104,14 +104,19 @@ export function devicesNeeded(v: ScenarioVariant): number {
 
 /**
  * What a variant uses that `design` does not have, in order of first use: calls (event types),
- * and drivers it binds (as `driver tegra`).
+ * drivers it binds (as `driver tegra`), and a kernel driver's `attach_group` / `detach_group` of
+ * its private domain where the design's are not the kernel's `iommu_attach_group()` (as `kernel
+ * attach_group`, Design.kernelAttachGroup).
  */
 export function missingCalls(design: Design, v: ScenarioVariant): string[] {
   const out: string[] = [];
   const drivers = driversOf(design);
   for (const s of v.steps) {
     const e = s.event;
-    const lack = !design.events.includes(e.type) ? e.type : e.type === 'bind_driver' && !drivers.includes(e.driver) ? `driver ${e.driver}` : null;
+    const kernelGroupCall = (e.type === 'attach_group' || e.type === 'detach_group') && e.domain === 'priv';
+    const lack = !design.events.includes(e.type) ? e.type
+      : e.type === 'bind_driver' && !drivers.includes(e.driver) ? `driver ${e.driver}`
+        : kernelGroupCall && design.kernelAttachGroup !== true ? `kernel ${e.type}` : null;
     if (lack && !out.includes(lack)) out.push(lack);
   }
   return out;
