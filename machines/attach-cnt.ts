@@ -251,6 +251,8 @@ export const design: Design = {
   // One count per counted DMA_API driver, one per Tegra-like driver holding PRIVATE_DOMAIN (its
   // private domain attached), one for VFIO's PRIVATE_DOMAIN_USER.
   expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted || (d.driver === 'tegra' && d.priv)).length,
+  // iommu_attach_group() is the kernel's, open to a kernel driver's own domain (upstream Tegra).
+  kernelAttachGroup: true,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device'],
   // The Tegra-like driver shares its private domain through this design's iommu_attach_device().
   callers: (n) => callerActions(n, { sharedPrivateDomain: true, sharedAttach: 'attach_device' }),

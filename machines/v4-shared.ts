@@ -234,6 +234,8 @@ export const design: Design = {
   // One count per counted DMA_API driver, one per Tegra-like driver holding PRIVATE_DOMAIN, one
   // for VFIO's PRIVATE_DOMAIN_USER.
   expectedOwnerCnt: (c) => (c.owner !== null ? 1 : 0) + c.devices.filter((d) => d.counted || d.private_owner).length,
+  // iommu_attach_group() is the kernel's, open to a kernel driver's own domain (upstream Tegra).
+  kernelAttachGroup: true,
   events: ['probe_device', 'release_device', 'bind_driver', 'unbind_driver', 'claim', 'release', 'attach_group', 'detach_group', 'attach_device', 'detach_device', 'attach_device_shared', 'detach_device_shared'],
   // The standard callers with the Tegra-like driver of 13/13: bound with
   // suppress_auto_claim_dma_owner, it attaches and detaches through `_shared`.
