@@ -82,7 +82,7 @@ function encodeValue(spec: FieldSpec, v: unknown, path: string): number {
 }
 
 const STANDARD_FIELDS = {
-  group: ['owner_cnt', 'owner', 'domain'],
+  group: ['owner_cnt', 'owner', 'domain', 'fd_openable'],
   device: ['in_group', 'driver', 'domain', 'counted', 'priv'],
   user: ['phase'],
 };
@@ -131,8 +131,10 @@ class Code {
     return `(${Array.from({ length: this.devices }, (_, d) => this.dev(d, 'in_group')).join(' + ')})`;
   }
 
+  /** `bindDriver(c, d, driver, counted)`, which for vfio-pci also sets the ghost `fd_openable`. */
   bindDriver(d: number, driver: 'kernel' | 'vfio', counted: boolean): string[] {
-    return [`${this.dev(d, 'driver')} = ${DRIVER_NAME[driver]}`, `${this.dev(d, 'counted')} = ${counted ? 1 : 0}`];
+    const fd = driver === 'vfio' ? ['g_fd_openable = 1'] : [];
+    return [`${this.dev(d, 'driver')} = ${DRIVER_NAME[driver]}`, `${this.dev(d, 'counted')} = ${counted ? 1 : 0}`, ...fd];
   }
 
   unbindDriver(d: number): string[] {
@@ -177,10 +179,8 @@ class Code {
       case 'detach_device': return `${this.dev(d, 'driver')} == KERNEL && ${this.dev(d, 'priv')}`;
       case 'unbind_driver': return `${this.dev(d, 'driver')} != NODRV && !${this.dev(d, 'priv')}`;
       case 'release_device': return `${this.dev(d, 'in_group')} && ${this.dev(d, 'driver')} == NODRV`;
-      case 'claim': {
-        const anyVfio = Array.from({ length: this.devices }, (_, i) => `(${this.dev(i, 'in_group')} && ${this.dev(i, 'driver')} == VFIO)`).join(' || ');
-        return `${this.user(USERS.indexOf(e.owner))} == IDLE && (${anyVfio})`;
-      }
+      // Through the group fd (both translated designs): once vfio-pci has bound a member.
+      case 'claim': return `${this.user(USERS.indexOf(e.owner))} == IDLE && g_fd_openable`;
       case 'attach_group': return `${this.user(userOfDomain(e.domain))} == CLAIMED`;
       case 'detach_group': return `${this.user(userOfDomain(e.domain))} == ATTACHED`;
       case 'release': return `${this.user(USERS.indexOf(e.owner))} == CLAIMED`;

@@ -190,7 +190,7 @@ export const machine = setup({
   },
 }).createMachine({
   id: 'iommufd',
-  context: ({ input }) => standardInitialContext(input.devices, {}, { bound_by: null }),
+  context: ({ input }) => standardInitialContext(input.devices, {}, { bound_by: null }, 'device'),
   initial: 'unowned',
   on: {
     ...v8On,
@@ -229,8 +229,10 @@ export const design: Design = {
   title: 'v6.2 device-centric ownership: iommu_device_claim/release_dma_owner shared by owner pointer',
   source: 'upstream 89395ccedbc1 (v6.2, with a6a9a5da6808); v5.19 core as in machines/v8.ts',
   machine,
-  schema: (devices) => standardSchema(devices, { device: { bound_by: oneOf(OWNERS) } }),
-  initialContext: (devices) => standardInitialContext(devices, {}, { bound_by: null }),
+  schema: (devices) => standardSchema(devices, { device: { bound_by: oneOf(OWNERS) } }, 'device'),
+  initialContext: (devices) => standardInitialContext(devices, {}, { bound_by: null }, 'device'),
+  // A user claims through device fds (cdev), which vfio-pci's unbind waits for.
+  vfioFd: 'device',
   classify: standardClassify,
   // One count per device a context has bound; one per counted DMA-API driver.
   expectedOwnerCnt: (c) => c.devices.filter((d) => d.bound_by !== null).length + c.devices.filter((d) => d.counted).length,

@@ -70,7 +70,7 @@ describe('dmaown CLI', () => {
     const lines = r.out.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({
       step: 0, event: { type: 'probe_device', dev: 0 }, ret: 0, warn: false,
-      group: { owner_cnt: 0, owner: null, domain: 'default' },
+      group: { owner_cnt: 0, owner: null, domain: 'default', fd_openable: false },
       devices: [{ in_group: true, driver: 'none', domain: 'default' }, { in_group: false, driver: 'none', domain: null }],
     });
     expect(lines[1].group.owner_cnt).toBe(1);

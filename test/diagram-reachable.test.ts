@@ -124,7 +124,7 @@ describe('counterexample as a Mermaid sequence diagram', () => {
     if (mixed?.verdict !== 'violated') throw new Error('no-mixed-dma should be violated');
     const m2 = sequenceMermaid(v7, 2, mixed);
     expect(m2).toContain('F1->>IO: 4. claim(owner=file1)');
-    expect(m2).toContain('Note over IO: user-owned<br/>owner_cnt=1 owner=file1 domain=null<br/>d0#58;vfio@null d1#58;kernel@null');
+    expect(m2).toContain('Note over IO: user-owned<br/>owner_cnt=1 owner=file1 domain=null fd_openable=true<br/>d0#58;vfio@null d1#58;kernel@null');
     expect(m2).toContain('✗ no-mixed-dma broken#58; device 1 has a kernel DMA-API driver bound while file1 owns the group');
   });
 });

@@ -111,7 +111,7 @@ describe('explore API', () => {
     expect(steps[0].changed).toEqual(['devices.0.driver']);
     expect(steps[1].changed).toEqual(['devices.0.in_group', 'devices.0.domain']);
     expect(steps[1].view.devices[0]).toMatchObject({ in_group: true, driver: 'kernel', domain: 'default', counted: false });
-    expect(steps[2].view.group).toEqual({ owner_cnt: 0, owner: null, domain: 'default' });
+    expect(steps[2].view.group).toEqual({ owner_cnt: 0, owner: null, domain: 'default', fd_openable: false });
     expect(steps[2].invariants.find((i: { name: string }) => i.name === 'no-warn')).toMatchObject({ status: 'broken' });
   });
 

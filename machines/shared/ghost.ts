@@ -35,10 +35,19 @@ export function markDetached(c: GroupContext, domain: Domain): void {
   if (u >= 0 && c.users[u].phase === 'attached') c.users[u].phase = 'claimed';
 }
 
+/**
+ * A driver is bound. Binding vfio-pci also sets the group's ghost `fd_openable` where the design
+ * has it (VFIO claims through the group fd, `Design.vfioFd`): vfio-pci registered a device, so
+ * the group's `/dev/vfio/N` exists and a user may open it and keep it open for as long as it
+ * likes, past vfio-pci's unbind (with no container set nothing waits for it). The flag is never
+ * cleared: once set, a user may hold the fd. It stands for every user at once, which is exact
+ * while VFIO's one opener per group (`group->opened`) is left out (docs/model.md).
+ */
 export function bindDriver(c: GroupContext, dev: number, driver: BoundDriver, counted: boolean): void {
   const d = c.devices[dev];
   d.driver = driver;
   d.counted = counted;
+  if (driver === 'vfio' && c.fd_openable === false) c.fd_openable = true;
 }
 
 export function unbindDriver(c: GroupContext, dev: number): void {

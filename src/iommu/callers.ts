@@ -1,6 +1,6 @@
 import type { Design } from './design';
 import type { GroupContext } from '../model/context';
-import { USER_DOMAIN, USERS, type UserName } from '../model/vocabulary';
+import { USER_DOMAIN, USERS, type UserName, type VfioFd } from '../model/vocabulary';
 import type { IommuEvent } from './events';
 
 /** Who makes a call: the driver core (bind/unbind/probe/remove), a kernel driver, or a VFIO user. */
@@ -38,16 +38,22 @@ export interface CallerOptions {
    * a device outside the group: it is a member by the time vfio-pci looks for its group.
    */
   readonly bindJoinsGroup?: boolean;
+  /**
+   * What a user claims through (`Design.vfioFd`, default 'group'): with the group fd, a user may
+   * claim once the group's ghost `fd_openable` is set (vfio-pci has bound a member at some
+   * time); with a device fd, only while a member is bound to vfio-pci.
+   */
+  readonly vfioFd?: VfioFd;
 }
 
 /**
  * The callers a design is checked with: its own `callers` if it has them, else the standard ones
- * with what the design declares (`bindJoinsGroup`), less the driver-core calls that would block
+ * with what the design declares (`bindJoinsGroup`, `vfioFd`), less the driver-core calls that would block
  * (`driverCoreWaits`). Everything that enumerates caller actions
  * (the checker, diagrams, the explorer) goes through here, so they all see the same callers.
  */
 export function callersOf(design: Design, devices: number): CallerAction[] {
-  const actions = design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true });
+  const actions = design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true, vfioFd: design.vfioFd ?? 'group' });
   const waits = design.driverCoreWaits;
   if (!waits) return actions;
   // A driver-core call that would block is not made until it would not (Design.driverCoreWaits).
@@ -69,13 +75,16 @@ export const userIndex = (u: UserName): number => USERS.indexOf(u);
  *   detaches it before it unbinds;
  * - with `sharedPrivateDomain`: the driver core may bind a Tegra-like driver, which attaches the
  *   shared private domain through the design's shared call and detaches it before it unbinds;
- * - a VFIO user claims the group (only while some member is bound to vfio-pci, standing in for
- *   holding a group fd; stricter than the kernel, whose fd outlives vfio-pci's unbind when no
- *   container is set: docs/model.md), attaches its own domain, detaches it, and releases, in
- *   VFIO's order.
+ * - a VFIO user claims the group, attaches its own domain, detaches it, and releases, in VFIO's
+ *   order. It claims through an fd it opened: a group fd (the default) once vfio-pci has bound a
+ *   member at some time, since the fd outlives vfio-pci's unbind (the group's ghost
+ *   `fd_openable`, machines/shared/ghost.ts); a device fd only while a member is bound to vfio-pci.
  */
 export function callerActions(devices: number, options: CallerOptions = {}): CallerAction[] {
   const out: CallerAction[] = [];
+  const fdOpen = (options.vfioFd ?? 'group') === 'group'
+    ? (c: GroupContext) => c.fd_openable === true
+    : (c: GroupContext) => c.devices.some((d) => d.in_group && d.driver === 'vfio');
   for (let dev = 0; dev < devices; dev++) {
     out.push(
       { event: { type: 'probe_device', dev }, lane: 'driver-core', cleanup: false, enabled: (c) => !c.devices[dev].in_group },
@@ -103,7 +112,7 @@ export function callerActions(devices: number, options: CallerOptions = {}): Cal
     const u = userIndex(owner);
     const domain = USER_DOMAIN[owner];
     out.push(
-      { event: { type: 'claim', owner }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'idle' && c.devices.some((d) => d.in_group && d.driver === 'vfio') },
+      { event: { type: 'claim', owner }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'idle' && fdOpen(c) },
       { event: { type: 'attach_group', domain }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'claimed' },
       { event: { type: 'detach_group', domain }, lane: owner, cleanup: true, enabled: (c) => c.users[u].phase === 'attached' },
       { event: { type: 'release', owner }, lane: owner, cleanup: true, enabled: (c) => c.users[u].phase === 'claimed' },

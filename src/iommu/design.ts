@@ -1,7 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import type { GroupContext } from '../model/context';
 import type { ContextSchema } from '../model/schema';
-import { STANDARD_DRIVERS, type BoundDriver, type GroupStateName } from '../model/vocabulary';
+import { STANDARD_DRIVERS, type BoundDriver, type GroupStateName, type VfioFd } from '../model/vocabulary';
 import type { CallerAction } from './callers';
 import type { IommuEvent } from './events';
 
@@ -51,6 +51,12 @@ export interface Design {
    * before the driver's probe). Replay then accepts vfio-pci on a device outside the group.
    */
   readonly bindJoinsGroup?: boolean;
+  /**
+   * What VFIO's claim goes through (default 'group', the group fd). With 'group' the schema has
+   * the ghost `fd_openable` (standardSchema) and a user may claim once it is set, even after
+   * vfio-pci has unbound again; with 'device' only while a member is bound to vfio-pci.
+   */
+  readonly vfioFd?: VfioFd;
   /**
    * The machine's `attach_group` / `detach_group` are the kernel's `iommu_attach_group()` /
    * `iommu_detach_group()`, which a kernel driver may call with its own private domain, as

@@ -62,6 +62,13 @@ export const KERNEL_DRIVERS: readonly Driver[] = ['kernel', 'tegra'];
 export const PHASES = ['idle', 'claimed', 'attached'] as const;
 export type Phase = (typeof PHASES)[number];
 
+/**
+ * What a VFIO user claims through. 'group': the group fd (`/dev/vfio/N`), which a user can open
+ * once vfio-pci has registered a device of the group and may keep open after vfio-pci unbinds.
+ * 'device': a device fd, which exists only while vfio-pci is bound (its unbind waits for it).
+ */
+export type VfioFd = 'group' | 'device';
+
 /** The group's finite states, shared by every design's statechart. */
 export const GROUP_STATES = ['unowned', 'dma-api', 'private-domain', 'user-owned'] as const;
 export type GroupStateName = (typeof GROUP_STATES)[number];
