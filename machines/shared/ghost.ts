@@ -40,8 +40,9 @@ export function markDetached(c: GroupContext, domain: Domain): void {
  * has it (VFIO claims through the group fd, `Design.vfioFd`): vfio-pci registered a device, so
  * the group's `/dev/vfio/N` exists and a user may open it and keep it open for as long as it
  * likes, past vfio-pci's unbind (with no container set nothing waits for it). The flag is never
- * cleared: once set, a user may hold the fd. It stands for every user at once, which is exact
- * while VFIO's one opener per group (`group->opened`) is left out (docs/model.md).
+ * cleared: once set, a user may hold the fd. It stands for every user at once: a modelled user
+ * is one VFIO session, and a later session may set its container through the fd an earlier one
+ * opened (docs/model.md, "The group fd").
  */
 export function bindDriver(c: GroupContext, dev: number, driver: BoundDriver, counted: boolean): void {
   const d = c.devices[dev];
