@@ -137,6 +137,11 @@ class Code {
     return [`${this.dev(d, 'driver')} = ${DRIVER_NAME[driver]}`, `${this.dev(d, 'counted')} = ${counted ? 1 : 0}`, ...fd];
   }
 
+  /** `removeMember(c, d)`: `d` leaves; the last member's leaving clears `fd_openable`. */
+  removeMember(d: number): string[] {
+    return [`${this.dev(d, 'in_group')} = 0`, `${this.dev(d, 'domain')} = NODOM`, `g_fd_openable = (${this.memberCount()} == 0 -> 0 : g_fd_openable)`];
+  }
+
   unbindDriver(d: number): string[] {
     return [`${this.dev(d, 'driver')} = NODRV`, `${this.dev(d, 'counted')} = 0`, `${this.dev(d, 'priv')} = 0`];
   }
@@ -179,9 +184,9 @@ class Code {
       case 'detach_device': return `${this.dev(d, 'driver')} == KERNEL && ${this.dev(d, 'priv')}`;
       case 'unbind_driver': return `${this.dev(d, 'driver')} != NODRV && !${this.dev(d, 'priv')}`;
       case 'release_device': return `${this.dev(d, 'in_group')} && ${this.dev(d, 'driver')} == NODRV`;
-      // Through the group fd (both translated designs): once vfio-pci has bound a member.
+      // Through the group fd (both translated designs): vfio-pci has bound a member of the group.
       case 'claim': return `${this.user(USERS.indexOf(e.owner))} == IDLE && g_fd_openable`;
-      case 'attach_group': return `${this.user(userOfDomain(e.domain))} == CLAIMED`;
+      case 'attach_group': return `${this.user(userOfDomain(e.domain))} == CLAIMED && ${this.memberCount()} > 0`;
       case 'detach_group': return `${this.user(userOfDomain(e.domain))} == ATTACHED`;
       case 'release': return `${this.user(USERS.indexOf(e.owner))} == CLAIMED`;
       default: throw new Error(`no Promela precondition for caller action ${e.type}`);
@@ -220,7 +225,7 @@ const v7: Translation = (k, e) => {
       return k.cascade([['g_owner != NOBODY', [...k.ret('OK'), ...add]]], [...k.ret('OK'), ...add, `${k.dev(d, 'domain')} = DEFAULT`]);
     }
     case 'release_device':
-      return [...k.ret('OK'), `${k.dev(e.dev, 'in_group')} = 0`, `${k.dev(e.dev, 'domain')} = NODOM`];
+      return [...k.ret('OK'), ...k.removeMember(e.dev)];
     case 'bind_driver': {
       const d = e.dev;
       if (e.driver === 'vfio') return [...k.ret('OK'), ...k.bindDriver(d, 'vfio', false)];
@@ -331,7 +336,7 @@ const v8: Translation = (k, e) => {
     case 'probe_device':
       return [...k.ret('OK'), ...v8Probe(k, e.dev)];
     case 'release_device':
-      return [...k.ret('OK'), `${k.dev(e.dev, 'in_group')} = 0`, `${k.dev(e.dev, 'domain')} = NODOM`];
+      return [...k.ret('OK'), ...k.removeMember(e.dev)];
     case 'bind_driver': {
       const d = e.dev;
       if (e.driver === 'vfio') return [...k.ret('OK'), ...v8ProbeIfOutside(k, d), ...k.bindDriver(d, 'vfio', false)];

@@ -26,7 +26,8 @@ import { classifierGuards, groupStates, standardClassify } from './shared/groupS
 import { standardInitialContext, standardSchema } from './shared/standard';
 import { v4OwnershipCalls } from './shared/v4Calls';
 import {
-  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, unbindDriver,
+  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, removeMember,
+  unbindDriver,
 } from './shared/ghost';
 
 /** enum iommu_dma_owner of v4 01/13 (no NONE: a zero count leaves DMA_API). */
@@ -181,7 +182,7 @@ export const machine = setup({
 
     addToGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = true; d.domain = c.domain; }),
     attachDefaultToDevice: effect<C, E>((c, e) => { c.devices[dev(e)].domain = 'default'; }),
-    removeFromGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = false; d.domain = null; }),
+    removeFromGroup: effect<C, E>((c, e) => removeMember(c, dev(e))),
     detachGroup: effect<C, E>((c) => detachGroup(c)),
     attachGroup: effect<C, E>((c, e) => { attachMembers(c, dom(e)); c.domain = dom(e); }),
     attachDefaultGroup: effect<C, E>((c) => { attachMembers(c, 'default'); c.domain = 'default'; }),

@@ -26,7 +26,8 @@ import { Errno } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
 import {
-  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount, unbindDriver,
+  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount,
+  removeMember, unbindDriver,
 } from './shared/ghost';
 
 type C = GroupContext;
@@ -98,7 +99,7 @@ export const jggActions = {
   /** `if (group->default_domain) __iommu_attach_device(group->default_domain, dev)` */
   attachDefaultToDevice: effect<C, E>((c, e) => { c.devices[dev(e)].domain = 'default'; }),
   /** iommu_group_remove_device(): leaves the list. */
-  removeFromGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = false; d.domain = null; }),
+  removeFromGroup: effect<C, E>((c, e) => removeMember(c, dev(e))),
 
   // ---- ownership ----
   /** `group->owner = owner;` */

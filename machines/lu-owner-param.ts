@@ -30,7 +30,8 @@ import { classifierGuards, groupStates, standardClassify } from './shared/groupS
 import { standardInitialContext, standardSchema } from './shared/standard';
 import { v4DeviceCalls } from './shared/v4Calls';
 import {
-  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount, unbindDriver, userOfOwner,
+  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount,
+  removeMember, unbindDriver, userOfOwner,
 } from './shared/ghost';
 
 /** v4's enum iommu_dma_owner, which Lu's `owner` argument names. */
@@ -223,7 +224,7 @@ export const machine = setup({
 
     addToGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = true; d.domain = c.domain; }),
     attachDefaultToDevice: effect<C, E>((c, e) => { c.devices[dev(e)].domain = 'default'; }),
-    removeFromGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = false; d.domain = null; }),
+    removeFromGroup: effect<C, E>((c, e) => removeMember(c, dev(e))),
     detachGroup: effect<C, E>((c) => detachGroup(c)),
     attachGroup: effect<C, E>((c, e) => { attachMembers(c, dom(e)); c.domain = dom(e); }),
     attachDefaultGroup: effect<C, E>((c) => { attachMembers(c, 'default'); c.domain = 'default'; }),

@@ -27,7 +27,8 @@ import { Errno } from '../src/model/vocabulary';
 import { classifierGuards, groupStates } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
 import {
-  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount, unbindDriver,
+  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount,
+  removeMember, unbindDriver,
 } from './shared/ghost';
 
 type C = GroupContext;
@@ -113,7 +114,7 @@ export const machine = setup({
     addToGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = true; d.domain = c.domain; }),
     /** iommu_probe_device(): `if (group->default_domain) __iommu_attach_device(group->default_domain, dev)`. */
     attachDefaultToDevice: effect<C, E>((c, e) => { c.devices[dev(e)].domain = 'default'; }),
-    removeFromGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = false; d.domain = null; }),
+    removeFromGroup: effect<C, E>((c, e) => removeMember(c, dev(e))),
 
     /** VFIO: the group fd is opened and set to a container (`container_users++`). */
     setOwner: effect<C, E>((c, e) => { c.owner = (e as { owner: C['owner'] }).owner; }),

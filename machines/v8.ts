@@ -24,7 +24,8 @@ import { Errno } from '../src/model/vocabulary';
 import { classifierGuards, groupStates, standardClassify } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
 import {
-  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount, unbindDriver,
+  attachMembers, bindDriver, markAttached, markClaimed, markDetached, markReleased, memberCount,
+  removeMember, unbindDriver,
 } from './shared/ghost';
 
 type C = GroupContext;
@@ -114,7 +115,7 @@ export const v8Actions = {
   /** iommu_probe_device(): `if (group->default_domain && !group->owner)` attach the default domain. */
   probe: effect<C, E>((c, e) => probeIntoGroup(c, dev(e))),
   /** iommu_group_remove_device(): leaves the list. */
-  removeFromGroup: effect<C, E>((c, e) => { const d = c.devices[dev(e)]; d.in_group = false; d.domain = null; }),
+  removeFromGroup: effect<C, E>((c, e) => removeMember(c, dev(e))),
 
   // ---- ownership ----
   /** claim: `__iommu_group_set_domain(group, group->blocking_domain); group->owner = owner;` */

@@ -88,7 +88,7 @@ describe('compiled transition function equals xstate transition()', async () => 
           }
         }
         expect(compared).toBeGreaterThan(rows.length);
-        // lu-owner-param at 2 devices: 52,085 states through xstate's transition(), about two minutes here.
+        // lu-owner-param at 2 devices: 31,353 states through xstate's transition(), over a minute here.
       }, 600_000);
     }
   }

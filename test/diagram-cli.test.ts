@@ -77,7 +77,7 @@ describe('dmaown diagram', () => {
       // Said without a search: singleton at 8 devices would otherwise take minutes.
       [['diagram', '--design', 'singleton', '--sequence', '--invariant', 'refcount-balance', '--devices', '8'], /refcount-balance is not applicable to singleton at 8 devices: no counterexample to draw/],
       [['diagram', '--update-docs', '--design', 'v7'], /--update-docs takes only --check/],
-      // lu-owner-param has 1,168,134 states at 3 devices: past the statechart's walk.
+      // lu-owner-param has 750,953 states at 3 devices: past the statechart's walk.
       [['diagram', '--design', 'lu-owner-param', '--devices', '3'], /the statechart of lu-owner-param at 3 devices would walk more than 200,000 reachable states, the most it walks; pass a smaller --devices/],
     ];
     for (const [args, msg] of cases) {

@@ -17,7 +17,8 @@ import type { GroupContext } from '../src/model/context';
 import type { GroupStateName } from '../src/model/vocabulary';
 
 const CAP = 120_000;
-const V7_CAP = 2_500_000;
+// v7 at 5 devices has 2,661,557 states; the cap lets that bound be compared too (the test insists on it).
+const V7_CAP = 3_000_000;
 
 function summary(dc: DesignCheck) {
   return dc.verdicts.map((v) => [v.name, v.verdict, v.verdict === 'violated' ? v.counterexample.length : null]);

@@ -58,6 +58,21 @@ export function unbindDriver(c: GroupContext, dev: number): void {
   d.priv = false;
 }
 
+/**
+ * `iommu_group_remove_device()`: the device leaves the group's list and is attached to nothing.
+ * Once the last member has left, `fd_openable` (where the design has it) is cleared: the kernel
+ * gives a device probed later a fresh group (`pci_device_group()` and `generic_device_group()`
+ * find a group only through another device's, else `iommu_group_alloc()`), whose `/dev/vfio/N`
+ * no one has opened, and an fd of the old, empty group could only claim a group with no device
+ * in it. The one modelled group stands for both (docs/model.md, "The group's lifetime").
+ */
+export function removeMember(c: GroupContext, dev: number): void {
+  const d = c.devices[dev];
+  d.in_group = false;
+  d.domain = null;
+  if (c.fd_openable === true && memberCount(c) === 0) c.fd_openable = false;
+}
+
 /** The group's members: devices that went through iommu_probe_device() and are still there. */
 export function memberCount(c: GroupContext): number {
   let n = 0;

@@ -75,8 +75,8 @@ export const userIndex = (u: UserName): number => USERS.indexOf(u);
  *   detaches it before it unbinds;
  * - with `sharedPrivateDomain`: the driver core may bind a Tegra-like driver, which attaches the
  *   shared private domain through the design's shared call and detaches it before it unbinds;
- * - a VFIO user claims the group, attaches its own domain, detaches it, and releases, in VFIO's
- *   order. It claims through an fd it opened: a group fd (the default) once vfio-pci has bound a
+ * - a VFIO user claims the group, attaches its own domain (never to an empty group: type1 fails
+ *   first), detaches it, and releases, in VFIO's order. It claims through an fd it opened: a group fd (the default) once vfio-pci has bound a
  *   member at some time, since the fd outlives vfio-pci's unbind (the group's ghost
  *   `fd_openable`, machines/shared/ghost.ts); a device fd only while a member is bound to vfio-pci.
  */
@@ -113,7 +113,9 @@ export function callerActions(devices: number, options: CallerOptions = {}): Cal
     const domain = USER_DOMAIN[owner];
     out.push(
       { event: { type: 'claim', owner }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'idle' && fdOpen(c) },
-      { event: { type: 'attach_group', domain }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'claimed' },
+      // VFIO type1 finds the IOMMU through a member's bus: with no member its attach fails (-EIO)
+      // before any iommu call, so it is not made on an empty group.
+      { event: { type: 'attach_group', domain }, lane: owner, cleanup: false, enabled: (c) => c.users[u].phase === 'claimed' && c.devices.some((d) => d.in_group) },
       { event: { type: 'detach_group', domain }, lane: owner, cleanup: true, enabled: (c) => c.users[u].phase === 'attached' },
       { event: { type: 'release', owner }, lane: owner, cleanup: true, enabled: (c) => c.users[u].phase === 'claimed' },
     );

@@ -36,9 +36,9 @@ export interface SizeEstimate {
 }
 
 /** Every search run to sample a design's growth stops here (2 and 3 devices are always run). */
-export const SAMPLE_STATES = 1_500_000;
+export const SAMPLE_STATES = 1_000_000;
 /** A bound from 4 devices up is searched only when the last growth predicts at most this many states. */
-export const FURTHER_SAMPLE_STATES = 250_000;
+export const FURTHER_SAMPLE_STATES = 350_000;
 
 /** How much faster than the last growth `enoughBelow` allows the growth to become. */
 const PESSIMISM = 1.5;
@@ -82,20 +82,20 @@ export function minBytesPerState(words: number): number {
  * It searches smaller bounds completely, checking no property: 2 devices, 3, and each next one
  * while the last growth predicts at most FURTHER_SAMPLE_STATES states; each search stops at
  * SAMPLE_STATES, and a bound it stops is not used. One device is never used: its growth to two
- * is far above the later ones (12x against 8.5x and 8.8x for v7; 86x against 22x for
+ * is far above the later ones (15x against 8.2x and 8.4x for v7; 116x against 24x for
  * lu-owner-param).
  *
  * From the count at the largest bound searched, each device more multiplies by the growth per
  * device, which itself changes each device by `trend`: the square root of how it changed over
  * the last three bounds searched (constant growth when only two were). Without symmetry the
- * designs' growth rises or falls slowly (v7: x8.53, x8.80, x9.26, x9.72 from 2 to 6 devices);
- * by symmetry it falls fast (v7: x3.57, x2.98, x2.64, ... x1.91 at 10), and constant growth
- * overestimates badly. The square root is empirical: over the 11 designs at up to 10 devices
+ * designs' growth rises or falls slowly (v7: x8.22, x8.36, x8.79, x9.25 from 2 to 6 devices);
+ * by symmetry it falls fast (v7: x3.46, x2.85, ...; x1.91 at 10 before the group fd), and
+ * constant growth overestimates badly. The square root is empirical: over the 11 designs at up to 10 devices
  * with symmetry and 8 without (every count under 4 million), extrapolating one to six devices
  * from any three consecutive counts came within 0.66x to 1.49x of the real count, where
  * constant growth ranged from 0.86x to 7.1x and the full change (no square root) from 0.10x to
  * 1.01x (bench/results.md; measured before the group fd was modelled). It stays an estimate:
- * v7 at 8 devices from 2 to 4 gives 1.48 billion, against about 1.9 billion extrapolated the
+ * v7 at 8 devices from 2 to 4 gives 1.6 billion, against about 2.3 billion extrapolated the
  * same way from the count at 6.
  *
  * Returns null when there is nothing to extrapolate: `devices` is at most 3, or 3 devices

@@ -186,21 +186,21 @@ describe('v8 verdicts, found by the checker', async () => {
     'domain-consistency': 'violated', 'owned-isolation': 'holds', 'owner-domain': 'holds', viability: 'violated',
   };
 
-  it('at 1 device everything holds, in 21 states', () => {
-    // By hand, one device d0 and users u in {file1, file2}; `fd_openable` is set by the first
-    // bind of vfio-pci and never cleared:
-    //   4 states before any vfio-pci bind (no owner, fd_openable false): d0 outside; in with no
-    //     driver; a counted DMA-API driver; the same with its private domain attached;
-    //   the same 4 with fd_openable set (vfio-pci bound once and unbound; a kernel driver bound
-    //     after it, with or without its private domain), and vfio-pci bound (group on the default
-    //     domain): 5;
-    //   6 states per user u, all with fd_openable set: claimed with vfio-pci bound (blocking);
-    //     attached (dom_u); claimed with d0 in the group but unbound (blocking); attached and
-    //     unbound (dom_u); claimed with d0 removed (group on blocking, no member); attached with
-    //     d0 removed (group on dom_u). Claiming after vfio-pci's unbind (the fd kept) reaches the
-    //     same states, and with a DMA-API driver bound it is refused (-EPERM).
-    // 4 + 5 + 2 * 6 = 21.
-    expect(at1.result.states).toBe(21);
+  it('at 1 device everything holds, in 24 states', () => {
+    // By hand, one device d0 and users u in {file1, file2}. `fd_openable` is set by binding
+    // vfio-pci (which in v8 puts d0 into the group first) and cleared when d0 leaves the group:
+    //   4 states with no owner and fd_openable false: d0 outside; in with no driver; a counted
+    //     DMA-API driver; the same with its private domain attached;
+    //   4 with no owner and fd_openable set (d0 cannot be outside then): vfio-pci bound (group
+    //     on the default domain); unbound again (the fd kept); a DMA-API driver bound after it,
+    //     with or without its private domain;
+    //   8 per user u, each claimed (blocking) or attached (dom_u): with vfio-pci bound; with d0
+    //     in the group but unbound (fd_openable set); with d0 removed (no member: fd_openable
+    //     cleared); with d0 probed again into the owned group (in, unbound, fd_openable clear).
+    //     A claim after vfio-pci's unbind reaches the same states; with a DMA-API driver bound it
+    //     is refused (-EPERM); a user attaches only while the group has a member.
+    // 4 + 4 + 2 * 8 = 24.
+    expect(at1.result.states).toBe(24);
     // Every invariant `expected` names.
     const all = Object.fromEntries(Object.keys(expected).map((name) => [name, 'holds']));
     expect(pinnedVerdicts(at1.verdicts, all)).toEqual(all);
