@@ -405,8 +405,10 @@ const TRANSLATIONS: Readonly<Record<string, Translation>> = { v7, v8 };
 
 /**
  * Where dmaown's model of `design` does not follow a caller rule the design declares, and the
- * Promela model (which follows the declaration) therefore differs: a sentence, or null. Today
- * the one rule declared per design is `bindJoinsGroup`.
+ * Promela model (which follows the declaration) therefore differs: a sentence, or null. It
+ * checks `bindJoinsGroup`. The other declared rule, `vfioFd`, needs no check here: the writer
+ * translates the group-fd claim only, and a design claiming through device fds has no
+ * `fd_openable`, which `checkStandardSchema` refuses.
  */
 export function callerRuleMismatch(design: Design, devices: number): string | null {
   const actions = buildIommuModel(design, devices, []).actions;

@@ -231,7 +231,8 @@ export const design: Design = {
   machine,
   schema: (devices) => standardSchema(devices, { device: { bound_by: oneOf(OWNERS) } }, 'device'),
   initialContext: (devices) => standardInitialContext(devices, {}, { bound_by: null }, 'device'),
-  // A user claims through device fds (cdev), which vfio-pci's unbind waits for.
+  // A user's claim is the opening of a device fd (VFIO_GROUP_GET_DEVICE_FD in v6.2, the device
+  // cdev later), which needs vfio-pci bound; vfio-pci's unbind waits for it to close.
   vfioFd: 'device',
   classify: standardClassify,
   // One count per device a context has bound; one per counted DMA-API driver.
