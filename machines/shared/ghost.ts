@@ -39,8 +39,8 @@ export function markDetached(c: GroupContext, domain: Domain): void {
  * A driver is bound. Binding vfio-pci also sets the group's ghost `fd_openable` where the design
  * has it (VFIO claims through the group fd, `Design.vfioFd`): vfio-pci registered a device, so
  * the group's `/dev/vfio/N` exists and a user may open it and keep it open for as long as it
- * likes, past vfio-pci's unbind (with no container set nothing waits for it). The flag is never
- * cleared: once set, a user may hold the fd. It stands for every user at once: a modelled user
+ * likes, past vfio-pci's unbind (with no container set nothing waits for it). Only the group's
+ * emptying clears the flag (`removeMember`). It stands for every user at once: a modelled user
  * is one VFIO session, and a later session may set its container through the fd an earlier one
  * opened (docs/model.md, "The group fd").
  */

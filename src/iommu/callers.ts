@@ -40,16 +40,16 @@ export interface CallerOptions {
   readonly bindJoinsGroup?: boolean;
   /**
    * What a user claims through (`Design.vfioFd`, default 'group'): with the group fd, a user may
-   * claim once the group's ghost `fd_openable` is set (vfio-pci has bound a member at some
-   * time); with a device fd, only while a member is bound to vfio-pci.
+   * claim while the group's ghost `fd_openable` is set (vfio-pci has bound a member since the
+   * group last emptied); with a device fd, only while a member is bound to vfio-pci.
    */
   readonly vfioFd?: VfioFd;
 }
 
 /**
  * The callers a design is checked with: its own `callers` if it has them, else the standard ones
- * with what the design declares (`bindJoinsGroup`, `vfioFd`), less the driver-core calls that would block
- * (`driverCoreWaits`). Everything that enumerates caller actions
+ * with what the design declares (`bindJoinsGroup`, `vfioFd`), less the driver-core calls that
+ * would block (`driverCoreWaits`). Everything that enumerates caller actions
  * (the checker, diagrams, the explorer) goes through here, so they all see the same callers.
  */
 export function callersOf(design: Design, devices: number): CallerAction[] {
@@ -76,9 +76,10 @@ export const userIndex = (u: UserName): number => USERS.indexOf(u);
  * - with `sharedPrivateDomain`: the driver core may bind a Tegra-like driver, which attaches the
  *   shared private domain through the design's shared call and detaches it before it unbinds;
  * - a VFIO user claims the group, attaches its own domain (never to an empty group: type1 fails
- *   first), detaches it, and releases, in VFIO's order. It claims through an fd it opened: a group fd (the default) once vfio-pci has bound a
- *   member at some time, since the fd outlives vfio-pci's unbind (the group's ghost
- *   `fd_openable`, machines/shared/ghost.ts); a device fd only while a member is bound to vfio-pci.
+ *   first), detaches it, and releases, in VFIO's order. It claims through an fd it opened: a
+ *   group fd (the default) once vfio-pci has bound a member since the group last emptied, as the
+ *   fd outlives vfio-pci's unbind (the group's ghost `fd_openable`, machines/shared/ghost.ts); a
+ *   device fd only while a member is bound to vfio-pci.
  */
 export function callerActions(devices: number, options: CallerOptions = {}): CallerAction[] {
   const out: CallerAction[] = [];

@@ -53,7 +53,7 @@ export interface Design {
   readonly bindJoinsGroup?: boolean;
   /**
    * What VFIO's claim goes through (default 'group', the group fd). With 'group' the schema has
-   * the ghost `fd_openable` (standardSchema) and a user may claim once it is set, even after
+   * the ghost `fd_openable` (standardSchema) and a user may claim while it is set, even after
    * vfio-pci has unbound again; with 'device' only while a member is bound to vfio-pci.
    */
   readonly vfioFd?: VfioFd;

@@ -89,8 +89,8 @@ export function minBytesPerState(words: number): number {
  * device, which itself changes each device by `trend`: the square root of how it changed over
  * the last three bounds searched (constant growth when only two were). Without symmetry the
  * designs' growth rises or falls slowly (v7: x8.22, x8.36, x8.79, x9.25 from 2 to 6 devices);
- * by symmetry it falls fast (v7: x3.46, x2.85, ...; x1.91 at 10 before the group fd), and
- * constant growth overestimates badly. The square root is empirical: over the 11 designs at up to 10 devices
+ * by symmetry it falls fast (v7: x3.46, x2.85, ... x1.86 from 9 to 10), and constant growth
+ * overestimates badly. The square root is empirical: over the 11 designs at up to 10 devices
  * with symmetry and 8 without (every count under 4 million), extrapolating one to six devices
  * from any three consecutive counts came within 0.66x to 1.49x of the real count, where
  * constant growth ranged from 0.86x to 7.1x and the full change (no square root) from 0.10x to
