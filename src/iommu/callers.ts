@@ -53,7 +53,15 @@ export interface CallerOptions {
  * (the checker, diagrams, the explorer) goes through here, so they all see the same callers.
  */
 export function callersOf(design: Design, devices: number): CallerAction[] {
-  const actions = design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true, vfioFd: design.vfioFd ?? 'group' });
+  const vfioFd = design.vfioFd ?? 'group';
+  // The claim rule reads the schema's `fd_openable`, and bindDriver / removeMember keep it where
+  // it exists: a design declaring one fd but with the other schema would never claim (no flag)
+  // or carry a flag nothing reads (doubling its states), so it is refused here.
+  const hasFlag = Object.prototype.hasOwnProperty.call(design.schema(devices).group, 'fd_openable');
+  if (hasFlag !== (vfioFd === 'group')) {
+    throw new Error(`design ${design.name}: vfioFd '${vfioFd}' ${hasFlag ? 'but its schema has' : 'needs'} the group field fd_openable (standardSchema(devices, extra, '${vfioFd}'))`);
+  }
+  const actions = design.callers?.(devices) ?? callerActions(devices, { bindJoinsGroup: design.bindJoinsGroup === true, vfioFd });
   const waits = design.driverCoreWaits;
   if (!waits) return actions;
   // A driver-core call that would block is not made until it would not (Design.driverCoreWaits).

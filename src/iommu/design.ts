@@ -54,7 +54,9 @@ export interface Design {
   /**
    * What VFIO's claim goes through (default 'group', the group fd). With 'group' the schema has
    * the ghost `fd_openable` (standardSchema) and a user may claim while it is set, even after
-   * vfio-pci has unbound again; with 'device' only while a member is bound to vfio-pci.
+   * vfio-pci has unbound again; with 'device' only while a member is bound to vfio-pci. Pass the
+   * same value to `standardSchema` and `standardInitialContext`: `callersOf` refuses a design
+   * whose schema does not match it.
    */
   readonly vfioFd?: VfioFd;
   /**

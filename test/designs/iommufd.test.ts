@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { design } from '../../machines/iommufd';
 import { design as v8 } from '../../machines/v8';
+import { callersOf } from '../../src/iommu/callers';
 import { checkDesign } from '../../src/iommu/checkDesign';
 import type { IommuEvent } from '../../src/iommu/events';
 import { loadInvariants } from '../../src/iommu/invariantRegistry';
@@ -174,5 +175,17 @@ describe('iommufd verdicts, found by the checker', async () => {
       USERS.forEach((u, i) => expect(c.users[i].phase === 'idle').toBe(!c.devices.some((d) => d.bound_by === u)));
     }
     expect(at2.result.states).toBe(states.length);
+  });
+});
+
+describe('what a user claims through (Design.vfioFd) must match the schema', () => {
+  it('a design declaring one fd with the other schema is refused, naming the design and the field', () => {
+    // iommufd's schema has no fd_openable (device fds); declared as a group-fd design it could never claim.
+    expect(() => callersOf({ ...design, vfioFd: 'group' }, 2)).toThrow(/^design iommufd: vfioFd 'group' needs the group field fd_openable/);
+    // v8's has it (group fd); declared as a device-fd design its flag would be kept but never read.
+    expect(() => callersOf({ ...v8, vfioFd: 'device' }, 2)).toThrow(/^design v8: vfioFd 'device' but its schema has the group field fd_openable/);
+    // As declared, both build.
+    expect(callersOf(design, 2).length).toBeGreaterThan(0);
+    expect(callersOf(v8, 2).length).toBeGreaterThan(0);
   });
 });
