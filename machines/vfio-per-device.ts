@@ -23,7 +23,7 @@ import { int, oneOf } from '../src/model/schema';
 import { Errno } from '../src/model/vocabulary';
 import { groupStates, standardClassify } from './shared/groupStates';
 import { standardInitialContext, standardSchema } from './shared/standard';
-import { attachMembers, markAttached, markDetached } from './shared/ghost';
+import { attachMembers, markAttached, markDetached, memberCount } from './shared/ghost';
 import { DMA_OWNERS, design as attachCntDesign, machine as attachCnt } from './attach-cnt';
 
 type C = GroupContext;
@@ -80,8 +80,6 @@ export function detachDevice(c: C, domain: C['domain']): boolean {
   if (cnt === 1) detachGroup(c);
   return false;
 }
-
-const memberCount = (c: C) => c.devices.filter((d) => d.in_group).length;
 
 const base = attachCnt as any;
 
