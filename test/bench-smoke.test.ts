@@ -40,7 +40,7 @@ describe('npm run bench -- --quick (in process)', () => {
   const lines: string[] = [];
 
   it('runs and reports every section', async () => {
-    report = await runBench({ quick: true, inProcess: true, noSpin: !spin, budgetStates: 1_000_000, spinSeconds: 60, out: (t) => lines.push(t), progress: () => {} });
+    report = await runBench({ quick: true, inProcess: true, noSpin: !spin, budgetStates: 1_000_000, rounds: 2, spinSeconds: 60, out: (t) => lines.push(t), progress: () => {} });
     const text = lines.join('\n');
     for (const heading of ['== dmaown exhaustive ==', '== XState baselines', '== Ratios the issue targets']) expect(text).toContain(heading);
     expect(report.dmaown.length).toBeGreaterThan(0);
@@ -50,6 +50,24 @@ describe('npm run bench -- --quick (in process)', () => {
     }
     expect(report.ratios.some((r) => r.name.startsWith('bytes/state'))).toBe(true);
   }, 600_000);
+
+  it('runs the headline rounds in turn, reversing the order every other round, on the same bound as the table', () => {
+    expect(report.rounds.map((r) => r.round)).toEqual([1, 2]);
+    const first = report.rounds[0].order;
+    expect(first[0]).toBe('dmaown');
+    expect(report.rounds[1].order).toEqual([...first].reverse());
+    const table = report.dmaown.find((r) => r.design === 'v7' && r.devices === 3 && !r.symmetry && r.workers === 1 && r.invariants === 'safety')!;
+    for (const r of report.rounds) {
+      // The same search as the table's: the same count, whatever the round.
+      expect(r.dmaown.states).toBe(table.states);
+      if (spin) expect(r.spin?.states).toBe(table.states);
+      const x = r.xstate!;
+      expect('timedOut' in x ? null : x.method).toBe('getAdjacencyMap');
+    }
+    const medians = report.ratios.filter((r) => r.name.endsWith('headline rounds'));
+    expect(medians.map((r) => r.name.split(',')[0])).toEqual(spin ? ['states/s dmaown/SPIN', 'states/s dmaown(v7 3 dev)/getAdjacencyMap(2 dev)'] : ['states/s dmaown(v7 3 dev)/getAdjacencyMap(2 dev)']);
+    for (const m of medians) expect(m.detail).toMatch(/^median of 2 rounds: /);
+  });
 
   it('XState baselines count the states dmaown counts', () => {
     const done = report.xstate.filter((x) => !('timedOut' in x));
