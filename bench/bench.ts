@@ -265,11 +265,20 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
   // 4. XState baselines (v7), bound by bound until one is killed at the limit.
   const xstate: XStateRow[] = [];
   const xDesign = o.designs.includes('v7') ? 'v7' : o.designs[0];
+  /**
+   * A baseline's time limit at bound n: --xstate-seconds, or where dmaown completed the bound,
+   * 110 times dmaown's time there if longer (at most five times --xstate-seconds), so that a
+   * baseline killed at the limit still decides the 100x target at that same bound.
+   */
+  const xstateLimit = (design: string, n: number): number => {
+    const at = find(design, n, false, 1);
+    return at?.complete ? Math.min(o.xstateSeconds * 5, Math.max(o.xstateSeconds, Math.ceil(at.seconds * 110))) : o.xstateSeconds;
+  };
   const xstateRun = async (method: XStateMethod, design: string, n: number): Promise<XStateRow> => {
     note(`  XState ${method} ${design} ${n} devices ...`);
     const row: XStateRow = o.inProcess
       ? runXStateBaseline(method, await designNamed(design), n)
-      : await xstateChild(method, design, n, o.xstateSeconds);
+      : await xstateChild(method, design, n, xstateLimit(design, n));
     if (!('timedOut' in row)) note(`    ${int(row.states)} states in ${secs(row.seconds)}`);
     return row;
   };
@@ -370,7 +379,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     say('');
   }
 
-  say(`== XState baselines (${xDesign}; each bound up to ${o.quick ? 2 : 4} devices until one is killed after ${o.xstateSeconds} s) ==`);
+  say(`== XState baselines (${xDesign}; each bound up to ${o.quick ? 2 : 4} devices until one is killed after ${o.xstateSeconds} s, or after 110 times dmaown's time at that bound if longer, at most ${o.xstateSeconds * 5} s) ==`);
   say(table(['method', 'devices', 'states', 'transitions', 'time', 'states/s'],
     xstate.map((x) => ('timedOut' in x
       ? [x.method, String(x.devices), '-', '-', `> ${x.limitSeconds} s (killed)`, '-']
@@ -532,7 +541,8 @@ export function computeRatios(o: Pick<BenchOptions, 'quick' | 'designs'>, dmaown
     if (killed && atKilled) {
       const ceiling = atKilled.states / killed.limitSeconds;
       const v = atKilled.states / atKilled.seconds / ceiling;
-      out.push({ name: `states/s dmaown/${method}, ${killed.design} ${killed.devices} dev (${method} killed)`, value: v, unit: 'x', relation: '>=', target: '>= 100', met: v >= 100, detail: `dmaown ${rate(atKilled.states / atKilled.seconds)} (${secs(atKilled.seconds)}, start-up included); ${method} had not finished ${int(atKilled.states)} states after ${killed.limitSeconds} s: below ${rate(ceiling)}` });
+      // A lower bound: it shows the target met when it reaches 100, and decides nothing below.
+      out.push({ name: `states/s dmaown/${method}, ${killed.design} ${killed.devices} dev (${method} killed)`, value: v, unit: 'x', relation: '>=', target: '>= 100', met: v >= 100 ? true : null, detail: `dmaown ${rate(atKilled.states / atKilled.seconds)} (${secs(atKilled.seconds)}, start-up included); ${method} had not finished ${int(atKilled.states)} states after ${killed.limitSeconds} s: below ${rate(ceiling)}` });
     }
     // dmaown at the headline bound, checking invariants and (the same work as XState's) not, on
     // one thread and on two (--workers 2: this machine's two cores; XState uses one).
