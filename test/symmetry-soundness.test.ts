@@ -1,12 +1,12 @@
 /**
  * Symmetry reduction is sound: every design gives the same verdicts with and without it, with
  * counterexamples of the same (shortest) length, at 2 to 5 devices. Where the unreduced space
- * fits the cap, every verdict is compared. Where it does not, the unreduced search runs to the
- * cap (stopping early once every verdict it can decide is decided), and what it decided is
- * compared: each violation it found must be the reduced search's, as short; each invariant it
- * found no violation of within its complete levels must have none that short in the reduced
- * search either; holds and viability, which need the whole unreduced space, are not compared
- * there (the test counts what was). Each reduced counterexample is checked on its own terms: it
+ * fits the cap, every verdict is compared. Where it does not, the unreduced search runs to a
+ * cap and what it decided is compared: each violation it found must be the reduced search's, as
+ * short; each invariant it found no violation of within its complete levels must have none that
+ * short in the reduced search either; holds and viability, which need the whole unreduced space,
+ * are not compared there. Every design is compared whole at 2 devices at least, and v7 at every
+ * bound (both asserted). Each reduced counterexample is checked on its own terms: it
  * replays, and its last step breaks the invariant (for viability: no clean-up path from the
  * last state leads to a successful claim, searched here on the unreduced model).
  */
@@ -20,8 +20,9 @@ import { buildIommuModel } from '../src/iommu/iommuModel';
 import type { GroupContext } from '../src/model/context';
 import type { GroupStateName } from '../src/model/vocabulary';
 
-/** Unreduced states searched at most at a bound, to compare it whole (v7 at 5 devices, 2,661,557 states, fits: the test insists on it). */
+/** Unreduced states searched at most at a bound, to compare it whole. */
 const CAP = 1_000_000;
+/** v7's: its 5 devices (2,661,557 states) fit, and the test insists on comparing them whole. */
 const V7_CAP = 3_000_000;
 /** Unreduced states searched at a bound past the first one over the cap (its violations are a few calls deep). */
 const PART_CAP = 400_000;
