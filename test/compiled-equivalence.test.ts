@@ -5,6 +5,7 @@
  * and every kernel call the design has. Reachable states are enumerated here by a plain BFS over
  * the packed model with a JS Set, independently of the checker's store.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { Successors } from '../src/core/model';
@@ -30,27 +31,6 @@ function reachableRows(model: ReturnType<typeof buildIommuModel>): Uint32Array[]
     for (let k = 0; k < out.count; k++) push(out.states.subarray(k * model.words, (k + 1) * model.words));
   }
   return rows;
-}
-
-/**
- * Whether `a` and `b` are structurally identical: the same primitives (===), arrays of the same
- * length and objects with the same own keys, recursively. Stricter than `toEqual` (which also
- * ignores undefined properties), so a pair it accepts passes `toEqual`; the test asks `expect`
- * only for pairs it rejects, which then decides (and prints the difference). This keeps three
- * deep `expect`s per compared pair out of a loop of hundreds of thousands.
- */
-function identical(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
-    if (!identical((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
 }
 
 /** Every call the design's machine handles, with arguments spread over the bound. */
@@ -99,15 +79,18 @@ describe('compiled transition function equals xstate transition()', async () => 
             const [next] = transition(design.machine, snapshot, event);
             const c = cloneContext(context);
             const s = compiled.step(compiled.stateNames.indexOf(state), c, event);
+            // Node's strict deep equality is stricter than toEqual, so a pair it accepts passes
+            // toEqual; expect decides (and prints the difference) only where it does not. This
+            // keeps three deep expects per pair out of a loop of hundreds of thousands.
             const got = { value: compiled.stateNames[s], context: c };
             const want = { value: next.value, context: next.context };
-            if (!identical(got, want)) expect(got).toEqual(want);
+            if (!isDeepStrictEqual(got, want)) expect(got).toEqual(want);
             // The packed view (what the checker really runs) gives the same row as encoding XState's result.
             view.buf.set(row);
             view.ret = 0; view.warn = false;
             view.$state = compiled.step(view.$state, view, event);
             model.layout.encode(next.value as string, next.context, expected);
-            if (!identical(Array.from(view.buf), Array.from(expected))) expect(Array.from(view.buf)).toEqual(Array.from(expected));
+            if (!isDeepStrictEqual(view.buf, expected)) expect(Array.from(view.buf)).toEqual(Array.from(expected));
             if (view.ret !== next.context.ret || view.warn !== next.context.warn) expect([view.ret, view.warn]).toEqual([next.context.ret, next.context.warn]);
             compared++;
           }
