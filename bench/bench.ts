@@ -222,10 +222,8 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     // symmetry ratio SPIN instead runs as far as its time and memory budgets let it: at least
     // 25 times dmaown's symmetric run there (run before SPIN for this), so that SPIN's time,
     // finished or not, decides the 1/20 target, and at most five times --spin-seconds.
-    const symRun = find(design.name, n, true, 1);
-    const symSeconds = symRun?.complete ? Math.min(o.spinSeconds * 5, Math.max(o.spinSeconds, Math.ceil(symRun.seconds * 25))) : o.spinSeconds;
     const budget = !big ? { seconds: o.spinSeconds * 2 }
-      : n === symN ? { seconds: symSeconds, memoryMB: o.spinMemoryMB }
+      : n === symN ? { seconds: limitBeside(find(design.name, n, true, 1), 25, o.spinSeconds), memoryMB: o.spinMemoryMB }
       : { states: o.budgetStates, seconds: o.spinSeconds * 3, memoryMB: o.spinMemoryMB };
     // Size pan's hash table and depth limit for what it will store (DFS depth <= states).
     const expected = !big ? d.states : budget.states ?? budget.seconds * 1_000_000;
@@ -270,10 +268,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
    * 110 times dmaown's time there if longer (at most five times --xstate-seconds), so that a
    * baseline killed at the limit still decides the 100x target at that same bound.
    */
-  const xstateLimit = (design: string, n: number): number => {
-    const at = find(design, n, false, 1);
-    return at?.complete ? Math.min(o.xstateSeconds * 5, Math.max(o.xstateSeconds, Math.ceil(at.seconds * 110))) : o.xstateSeconds;
-  };
+  const xstateLimit = (design: string, n: number): number => limitBeside(find(design, n, false, 1), 110, o.xstateSeconds);
   const xstateRun = async (method: XStateMethod, design: string, n: number): Promise<XStateRow> => {
     note(`  XState ${method} ${design} ${n} devices ...`);
     const row: XStateRow = o.inProcess
@@ -394,7 +389,7 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
         const q = roundRatios(r);
         return [String(r.round), r.order.join(', '), rate(r.dmaown.states / r.dmaown.seconds), r.spin ? rate(r.spin.states / r.spin.seconds) : '-', xs(r.xstate), q.spin === undefined ? '-' : ratio(q.spin), q.xstate === undefined ? '-' : ratio(q.xstate)];
       })));
-    const x = rounds.find((r) => r.xstate && !('timedOut' in r.xstate))?.xstate as XStateResult | undefined;
+    const x = roundsBaseline(rounds);
     say(`dmaown and SPIN on the same state budget (${int(o.budgetStates)}); getAdjacencyMap at ${x ? `${x.devices} devices, its largest bound finished above` : 'its largest bound finished above'}. The rate targets below take the median of the rounds' ratios.`);
     say('');
   }
@@ -428,6 +423,19 @@ export async function runBench(partial: Partial<BenchOptions> = {}): Promise<Ben
     options: { quick: o.quick, budgetStates: o.budgetStates, spinSeconds: o.spinSeconds, spinMemoryMB: o.spinMemoryMB, xstateSeconds: o.xstateSeconds, rounds: o.rounds },
     machine, features, dmaown, spin, spinMissing: !spinVer, agreement, xstate, growth, rounds, ratios, seconds,
   };
+}
+
+/**
+ * A time limit, in seconds, for another tool's run beside dmaown's run `d`: `factor` times
+ * d's time, at least `base` and at most five times it; `base` where d did not complete.
+ */
+function limitBeside(d: DmaownResult | undefined, factor: number, base: number): number {
+  return d?.complete ? Math.min(base * 5, Math.max(base, Math.ceil(d.seconds * factor))) : base;
+}
+
+/** The `getAdjacencyMap` run of the first round where it finished, or undefined. */
+function roundsBaseline(rounds: readonly HeadlineRound[]): XStateResult | undefined {
+  return rounds.find((r) => r.xstate && !('timedOut' in r.xstate))?.xstate as XStateResult | undefined;
 }
 
 /** The last bound `method` finished, or undefined. */
@@ -470,7 +478,7 @@ export function computeRatios(o: Pick<BenchOptions, 'quick' | 'designs'>, dmaown
   if (rounds.length) {
     const rn = rounds[0].dmaown.devices;
     fromRounds('spin', `states/s dmaown/SPIN, v7 ${rn} dev, no sym, 1 worker, headline rounds`, 1);
-    const x = rounds.find((r) => r.xstate && !('timedOut' in r.xstate))?.xstate as XStateResult | undefined;
+    const x = roundsBaseline(rounds);
     if (x) fromRounds('xstate', `states/s dmaown(v7 ${rn} dev)/getAdjacencyMap(${x.devices} dev), headline rounds`, 100);
   }
   const rateN = o.quick ? 3 : 7;
