@@ -89,6 +89,9 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
 
 Each counterexample is printed as numbered calls with return code, WARN and the state after
 each call, followed by a 'replay:' line of events that 'dmaown replay' accepts as they are.
+A 'note:' line under a trace marks a step the kernel would not take as printed: a device
+joining the group after its last member left while the group is not fresh (the model keeps one
+group where the kernel makes a fresh one; docs/model.md, "The group's lifetime").
 
 Ctrl-C (SIGINT) or SIGTERM stops the search: the reports are still printed and written,
 marked incomplete, and the process then ends by that signal (a second one ends it at once).

@@ -1,6 +1,7 @@
 import { DECIDED_REASON, stoppedUndecided } from '../core/searchLoop';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import { formatEvent } from '../iommu/events';
+import { freshGroupSteps } from '../iommu/freshGroupSteps';
 import type { TraceStep } from '../iommu/replay';
 import { initialTraceState } from '../iommu/replay';
 import { errnoName } from '../model/vocabulary';
@@ -25,7 +26,25 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
     rows.push([String(s.step), formatEvent(s.event), errnoName(s.ret), s.warn ? 'WARN' : '', s.state, groupText(schema, s.context), devicesText(s.context)]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  const lines = rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  return [...lines, ...freshGroupNotes(dc, trace)];
+}
+
+/**
+ * One line per step at which the trace takes the model's group-lifetime shortcut
+ * (`freshGroupSteps`), saying what the kernel does there instead; none for a trace the kernel
+ * can follow as printed.
+ */
+export function freshGroupNotes(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): string[] {
+  const steps = freshGroupSteps(dc.design, dc.devices, trace);
+  if (steps.length === 0) return [];
+  const init = initialTraceState(dc.design, dc.devices);
+  const schema = dc.design.schema(dc.devices);
+  const fields = (g: Readonly<Record<string, unknown>>) => Object.keys(g).map((k) => `${k}=${g[k] === null ? 'null' : String(g[k])}`).join(' ');
+  return steps.map((f) => {
+    const who = f.devices.map((d) => `device ${d}`).join(' and ');
+    return `  note: at step ${f.step} ${who} ${f.devices.length > 1 ? 'join' : 'joins'} the group after its last member left, and the group is not a fresh one (${f.before.state}, ${fields(f.before.group)}; fresh: ${init.state}, ${groupText(schema, init.context)}). The kernel gives a device probed then a fresh group, so from this step on the trace is the model's one-group shortcut, not a path the kernel takes (docs/model.md, "The group's lifetime")`;
+  });
 }
 
 /** What the `devices` column of a trace (`devicesText`) writes, for the reader of a report. */
@@ -55,6 +74,15 @@ function verdictCell(v: InvariantVerdict): [string, string, string] {
     case 'violated': return ['violated', num(v.states), `shortest counterexample: ${plural(v.counterexample.length, 'call')}`];
     case 'n/a': return ['n/a', '', v.reason];
   }
+}
+
+/**
+ * A violated verdict's `freshGroupSteps` field (docs/json-output.md): the steps at which its
+ * trace takes the model's group-lifetime shortcut, present only when there are any.
+ */
+export function freshGroupJson(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): { freshGroupSteps?: number[] } {
+  const steps = freshGroupSteps(dc.design, dc.devices, trace);
+  return steps.length === 0 ? {} : { freshGroupSteps: steps.map((f) => f.step) };
 }
 
 /** The run object's `symmetry` field (docs/json-output.md), present only with symmetry asked for. */
@@ -110,7 +138,7 @@ export function checkJson(dc: DesignCheck): Record<string, unknown> {
     invariants: dc.verdicts.map((v) => {
       switch (v.verdict) {
         case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };
-        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: v.trace.map((s) => stepJson(dc, s)) };
+        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: v.trace.map((s) => stepJson(dc, s)), ...freshGroupJson(dc, v.trace) };
         default: return { name: v.name, verdict: v.verdict, states: v.states };
       }
     }),

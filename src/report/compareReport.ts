@@ -4,7 +4,7 @@ import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { failureText, runScenario, type Scenario, type ScenarioResult } from '../iommu/scenario';
 import { errnoName } from '../model/vocabulary';
-import { DEVICES_LEGEND, traceText } from './checkReport';
+import { DEVICES_LEGEND, freshGroupJson, traceText } from './checkReport';
 import { plural } from './plural';
 
 /**
@@ -76,11 +76,12 @@ class Notes {
   }
 }
 
-function invariantCell(v: InvariantVerdict, design: string, notes: Notes): string {
+function invariantCell(v: InvariantVerdict, dc: DesignCheck, notes: Notes): string {
+  const design = dc.design.name;
   switch (v.verdict) {
     case 'holds': return `holds, ${num(v.states)} states`;
     case 'unknown': return `unknown, ${num(v.states)} states`;
-    case 'violated': return `**violated**, ${plural(v.counterexample.length, 'call')}`;
+    case 'violated': return `**violated**, ${plural(v.counterexample.length, 'call')}${freshGroupJson(dc, v.trace).freshGroupSteps ? ' (one-group shortcut)' : ''}`;
     case 'n/a': return notes.ref(`${design} / ${v.name}: ${v.reason}`);
   }
 }
@@ -135,7 +136,7 @@ export function comparisonMarkdown(c: Comparison): string {
     out.push(`- \`${d.check.design.name}\`: ${d.check.design.title} (${d.check.design.source})${sym}`);
   }
   out.push('', '## Invariants', '');
-  out.push(...table(['invariant', ...names], c.invariants.map((inv, i) => [inv.name, ...c.designs.map((d) => invariantCell(d.check.verdicts[i], d.check.design.name, notes))])));
+  out.push(...table(['invariant', ...names], c.invariants.map((inv, i) => [inv.name, ...c.designs.map((d) => invariantCell(d.check.verdicts[i], d.check, notes))])));
   out.push('');
   for (const inv of c.invariants) out.push(`- \`${inv.name}\`: ${inv.summary}`);
   const stopped = c.designs.filter((d) => !d.check.result.complete);
@@ -179,13 +180,13 @@ export function comparisonMarkdown(c: Comparison): string {
   return out.join('\n') + '\n';
 }
 
-function invariantJson(v: InvariantVerdict): Record<string, unknown> {
+function invariantJson(v: InvariantVerdict, dc: DesignCheck): Record<string, unknown> {
   switch (v.verdict) {
     case 'holds':
     case 'unknown':
       return { verdict: v.verdict, states: v.states, counterexample: null };
     case 'violated':
-      return { verdict: 'violated', states: v.states, counterexample: v.counterexample, length: v.counterexample.length, explanation: v.explanation };
+      return { verdict: 'violated', states: v.states, counterexample: v.counterexample, length: v.counterexample.length, explanation: v.explanation, ...freshGroupJson(dc, v.trace) };
     case 'n/a':
       return { verdict: 'n/a', states: null, counterexample: null, reason: v.reason };
   }
@@ -223,7 +224,7 @@ export function comparisonJson(c: Comparison): Record<string, unknown> {
       transitions: r.transitions,
       depth: r.depth,
       ...(c.symmetry ? { symmetry: { reduced: r.symmetry !== undefined, note: d.check.symmetryNote ?? null } } : {}),
-      invariants: Object.fromEntries(d.check.verdicts.map((v) => [v.name, invariantJson(v)])),
+      invariants: Object.fromEntries(d.check.verdicts.map((v) => [v.name, invariantJson(v, d.check)])),
       scenarios: Object.fromEntries(d.scenarios.map((s) => [s.name, scenarioJson(s)])),
     };
   }
