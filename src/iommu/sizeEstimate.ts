@@ -50,7 +50,7 @@ export const CHEAP_SHARE = 1 / 20;
 /**
  * The range `SizeEstimate.trend` is held in, so that one odd step between small bounds (a
  * growth that jumps from x1.1 to x9, say) cannot make the estimate run away. The 11 designs'
- * trends lie between 0.88 and 1.02.
+ * trends lie between 0.84 and 1.04 (bench/estimateStudy.ts).
  */
 export const MIN_TREND = 0.8;
 export const MAX_TREND = 1.25;
@@ -92,9 +92,9 @@ export function minBytesPerState(words: number): number {
  * by symmetry it falls fast (v7: x3.46, x2.85, ... x1.86 from 9 to 10), and constant growth
  * overestimates badly. The square root is empirical: over the 11 designs at up to 10 devices
  * with symmetry and 8 without (every count under 4 million), extrapolating one to six devices
- * from any three consecutive counts came within 0.66x to 1.49x of the real count, where
- * constant growth ranged from 0.86x to 7.1x and the full change (no square root) from 0.10x to
- * 1.01x (bench/results.md; measured before the group fd was modelled). It stays an estimate:
+ * from any three consecutive counts came within 0.62x to 1.32x of the real count, where
+ * constant growth ranged from 0.93x to 6.6x and the full change (no square root) from 0.10x to
+ * 1.00x (`node dist/bench/estimateStudy.js`; bench/results.md). It stays an estimate:
  * v7 at 8 devices from 2 to 4 gives 1.6 billion, against about 2.3 billion extrapolated the
  * same way from the count at 6.
  *
