@@ -12,6 +12,7 @@ import { checkDesign } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { formatEvent } from '../src/iommu/events';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
+import { freshGroupSteps } from '../src/iommu/freshGroupSteps';
 import { initialTraceState, replayEvents } from '../src/iommu/replay';
 import type { GroupContext } from '../src/model/context';
 import { startExploreServer, type ExploreServer } from '../src/explore/server';
@@ -117,6 +118,29 @@ describe.skipIf(SKIP)('dmaown explore in headless Chromium', () => {
     mkdirSync(join(ARTIFACT, '..'), { recursive: true });
     await page.screenshot({ path: ARTIFACT, fullPage: true });
     expect(existsSync(ARTIFACT)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('marks the step of a counterexample that takes the one-group shortcut', async () => {
+    const design = (await loadDesigns()).find((d) => d.name === 'v7')!;
+    const v = checkDesign(design, 1, await loadInvariants()).verdicts.find((x) => x.name === 'no-mixed-dma');
+    if (v?.verdict !== 'violated') throw new Error('v7 at 1 device should violate no-mixed-dma');
+    const step = freshGroupSteps(design, 1, v.trace)[0].step;
+    const fresh = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    fresh.on('pageerror', (e) => pageErrors.push(e.message));
+    await fresh.goto(`${server.url}#design=v7&devices=1`);
+    // The verdicts panel says so before the counterexample is opened.
+    expect(await fresh.locator('#verdicts tbody tr[data-invariant="no-mixed-dma"] .tag.shortcut').textContent()).toBe(`one-group shortcut at step ${step}`);
+    expect(await fresh.locator('#verdicts tbody tr[data-invariant="no-warn"] .tag.shortcut').count()).toBe(0);
+    await fresh.locator('button.show-cex[data-invariant="no-mixed-dma"]').click();
+    await expect.poll(() => fresh.locator('#trail tbody tr').count()).toBe(v.counterexample.length + 1);
+    // The trail tags the step's row (row 0 is the initial state), and only it.
+    expect(await fresh.locator('#trail tbody tr').evaluateAll((trs) => trs.flatMap((tr, i) => (tr.querySelector('.tag.shortcut') ? [i] : [])))).toEqual([step + 1]);
+    await fresh.locator(`#trail tbody tr[data-index="${step + 1}"]`).click();
+    expect(await fresh.locator('#last-call .tag.shortcut').textContent()).toBe('one-group shortcut');
+    await fresh.locator(`#trail tbody tr[data-index="${step}"]`).click();
+    expect(await fresh.locator('#last-call .tag.shortcut').count()).toBe(0);
+    await fresh.close();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -14,6 +14,9 @@ import { freshGroupSteps, withoutShortcut } from '../src/iommu/freshGroupSteps';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { replayEvents } from '../src/iommu/replay';
 import { runCli } from './cliRun';
+import { successorsApi } from '../src/explore/api';
+import { sequenceMermaid } from '../src/diagram/sequenceMermaid';
+import { invariant as noMixed } from '../invariants/no-mixed-dma';
 
 const probe = (dev: number): IommuEvent => ({ type: 'probe_device', dev });
 const leave = (dev: number): IommuEvent => ({ type: 'release_device', dev });
@@ -109,5 +112,28 @@ describe('reports', () => {
     expect(row).toMatch(/^\| no-mixed-dma \| \*\*violated\*\*, 7 calls \(one-group shortcut\) \| holds, /);
     const json = JSON.parse(runCli(['compare', '--devices', '1', '--design', 'v7', '--format', 'json']).out) as { designs: Record<string, { invariants: Record<string, { freshGroupSteps?: number[] }> }> };
     expect(json.designs.v7.invariants['no-mixed-dma'].freshGroupSteps).toEqual([6]);
+  });
+});
+
+describe('explorer and sequence diagrams', () => {
+  const path = [...emptiedWhileOwned, bind(0, 'kernel'), probe(0)];
+
+  it('the explorer marks the step that takes the shortcut, and only it', async () => {
+    const r = await successorsApi({ design: 'v7', devices: 1, path });
+    const states = r.states as { step: number | null; shortcut?: string }[];
+    expect(states.filter((s) => s.shortcut).map((s) => s.step)).toEqual([6]);
+    expect(states[7].shortcut).toMatch(/^device 0 joined the group after its last member left, but the group is not a fresh one/);
+    const kept = await successorsApi({ design: 'v7', devices: 2, path: [probe(1), ...path] });
+    expect((kept.states as { shortcut?: string }[]).filter((s) => s.shortcut)).toEqual([]);
+  });
+
+  it('the sequence diagram has a note after the call that takes it', () => {
+    const v = checkDesign(v7, 1, [noMixed]).verdicts[0];
+    if (v.verdict !== 'violated') throw new Error('no-mixed-dma holds for v7 at 1 device');
+    const lines = sequenceMermaid(v7, 1, v).split('\n');
+    const at = lines.findIndex((l) => l.includes('one-group shortcut'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at - 2]).toMatch(new RegExp(`^ {2}DC->>IO: ${freshGroupSteps(v7, 1, v.trace)[0].step}\\. probe_device`));
+    expect(lines.filter((l) => l.includes('one-group shortcut'))).toHaveLength(1);
   });
 });

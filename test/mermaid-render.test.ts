@@ -125,5 +125,10 @@ describe.skipIf(SKIP)('Mermaid output in a real Mermaid', () => {
       const r = await expectRenders(`v7 ${v.name} sequence`, sequenceMermaid(v7, 2, v), 'sequence');
       expect(r.text).toContain(v.counterexample[0].type);
     }
+    // At one device no-mixed-dma's counterexample takes the one-group shortcut: its note renders too.
+    const shortcut = checkDesign(v7, 1, invariants).verdicts.find((v) => v.name === 'no-mixed-dma');
+    if (shortcut?.verdict !== 'violated') throw new Error('v7 at 1 device should violate no-mixed-dma');
+    const r = await expectRenders('v7 no-mixed-dma sequence at 1 device', sequenceMermaid(v7, 1, shortcut), 'sequence');
+    expect(r.text).toContain('one-group shortcut');
   });
 });

@@ -9,6 +9,7 @@ import { loadDesigns } from '../iommu/designRegistry';
 import { formatEvent, parseEvent, type IommuEvent } from '../iommu/events';
 import { stepContext } from '../iommu/iommuModel';
 import { loadInvariants } from '../iommu/invariantRegistry';
+import { freshGroupSteps } from '../iommu/freshGroupSteps';
 import { initialTraceState, replayEvents, type TraceStep } from '../iommu/replay';
 import { cloneContext } from '../model/context';
 import { errnoName, MAX_DEVICES, MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
@@ -117,7 +118,10 @@ async function checkAnswer(design: Design, devices: number, signal: AbortSignal 
     verdicts: dc.verdicts.map((v) => {
       switch (v.verdict) {
         case 'n/a': return { name: v.name, verdict: v.verdict, reason: v.reason };
-        case 'violated': return { name: v.name, verdict: v.verdict, states: v.states, explanation: v.explanation, counterexample: v.counterexample, calls: v.counterexample.map(formatEvent) };
+        case 'violated': {
+          const shortcut = freshGroupSteps(design, devices, v.trace).map((f) => f.step);
+          return { name: v.name, verdict: v.verdict, states: v.states, explanation: v.explanation, counterexample: v.counterexample, calls: v.counterexample.map(formatEvent), ...(shortcut.length ? { freshGroupSteps: shortcut } : {}) };
+        }
         default: return { name: v.name, verdict: v.verdict, states: v.states };
       }
     }),
@@ -162,6 +166,11 @@ export interface PathStateJson {
   /** Fields that the call changed (see `changedFields`). */
   readonly changed: readonly string[];
   readonly invariants: readonly InvariantStatus[];
+  /**
+   * Only at a step that takes the model's one-group shortcut (`freshGroupSteps`): what the
+   * kernel does there instead.
+   */
+  readonly shortcut?: string;
 }
 
 /** One caller action from the last state: enabled or not, and what it would return. */
@@ -202,9 +211,12 @@ export async function successorsApi(body: unknown): Promise<Record<string, unkno
   const init = initialTraceState(design, devices);
   let prev = stateView(design, devices, init.state, init.context);
   const states: PathStateJson[] = [{ step: null, view: prev, changed: [], invariants: invariantStatuses(design, actions, invariants, init.state, init.context, null) }];
+  const shortcuts = new Map(freshGroupSteps(design, devices, trace).map((f) => [f.step, f.devices] as const));
   for (const s of trace) {
     const view = stateView(design, devices, s.state, s.context);
-    states.push(stepJson(s, view, changedFields(prev, view), invariantStatuses(design, actions, invariants, s.state, s.context, s)));
+    const joined = shortcuts.get(s.step);
+    const shortcut = joined && `${joined.map((d) => `device ${d}`).join(' and ')} joined the group after its last member left, but the group is not a fresh one: the kernel would give ${joined.length > 1 ? 'them' : 'it'} a fresh group here, so from this step on the path is the model's one-group shortcut (docs/model.md, "The group's lifetime")`;
+    states.push(stepJson(s, view, changedFields(prev, view), invariantStatuses(design, actions, invariants, s.state, s.context, s), shortcut));
     prev = view;
   }
 
@@ -219,7 +231,7 @@ export async function successorsApi(body: unknown): Promise<Record<string, unkno
   return { design: design.name, devices, path, states, actions: out };
 }
 
-function stepJson(s: TraceStep, view: StateView, changed: string[], inv: InvariantStatus[]): PathStateJson {
+function stepJson(s: TraceStep, view: StateView, changed: string[], inv: InvariantStatus[], shortcut: string | undefined): PathStateJson {
   return {
     step: s.step,
     event: s.event,
@@ -231,5 +243,6 @@ function stepJson(s: TraceStep, view: StateView, changed: string[], inv: Invaria
     view,
     changed,
     invariants: inv,
+    ...(shortcut ? { shortcut } : {}),
   };
 }

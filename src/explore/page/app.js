@@ -193,7 +193,8 @@ function renderVerdicts() {
     if (v.verdict === 'violated') {
       detail = h('div', { class: 'cex' },
         h('button', { type: 'button', class: 'show-cex', dataset: { invariant: v.name }, onclick: () => showCounterexample(v) }, `step through ${v.counterexample.length} call${v.counterexample.length === 1 ? '' : 's'}`),
-        h('span', { class: 'explanation' }, v.explanation));
+        h('span', { class: 'explanation' }, v.explanation),
+        v.freshGroupSteps ? h('span', { class: 'tag shortcut', title: `at step ${v.freshGroupSteps.join(', ')} a device joins the emptied group while it is not fresh; the kernel would give it a fresh group (docs/model.md, "The group's lifetime")` }, `one-group shortcut at step ${v.freshGroupSteps.join(', ')}`) : null);
     } else if (v.verdict === 'n/a') {
       detail = h('span', { class: 'muted' }, v.reason);
     } else if (v.verdict === 'unknown') {
@@ -237,7 +238,7 @@ function renderTrail() {
       h('td', { class: 'num' }, st.step === null ? '' : st.step),
       h('td', { class: 'call' }, st.step === null ? h('span', { class: 'muted' }, '(initial)') : st.call),
       h('td', { class: st.ret ? 'ret bad' : 'ret' }, st.step === null ? '' : st.retName),
-      h('td', {}, st.warn ? h('span', { class: 'tag warn' }, 'WARN') : ''),
+      h('td', {}, st.warn ? h('span', { class: 'tag warn' }, 'WARN') : '', st.shortcut ? h('span', { class: 'tag shortcut', title: st.shortcut }, 'shortcut') : ''),
       h('td', { class: 'state-name' }, st.view.state),
       h('td', { class: 'breaks' }, broken.map((n) => h('span', { class: 'tag broken' }, n))));
     tbody.append(tr);
@@ -270,6 +271,7 @@ function renderState() {
       h('span', { class: st.ret ? 'tag bad' : 'tag ok' }, `ret ${st.retName}`),
       st.warn ? h('span', { class: 'tag warn' }, 'WARN_ON fired') : null,
       st.guard ? h('span', { class: 'guard', title: 'the branch of the kernel code taken' }, `branch: ${st.guard}`) : null,
+      st.shortcut ? h('p', { class: 'shortcut-note' }, h('span', { class: 'tag shortcut' }, 'one-group shortcut'), ' ', st.shortcut) : null,
     ].filter(Boolean));
   }
 
