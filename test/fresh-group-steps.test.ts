@@ -93,8 +93,17 @@ describe('reports', () => {
     expect(note).toHaveLength(1);
     expect(note[0]).toMatch(/^ {2}note: at step 6 device 0 joins the group after its last member left, .*\(user-owned, owner_cnt=1 owner=file1 domain=null fd_openable=false; fresh: unowned, owner_cnt=0 owner=null domain=default fd_openable=false\)/);
     const json = runCli(['check', '--devices', '1', '--invariant', 'no-mixed-dma', '--format', 'json']);
-    const inv = (JSON.parse(json.out) as { invariants: { freshGroupSteps?: number[] }[] }).invariants[0];
+    const inv = (JSON.parse(json.out) as { invariants: { freshGroupSteps?: number[]; trace: { step: number; freshGroup?: boolean }[] }[] }).invariants[0];
     expect(inv.freshGroupSteps).toEqual([6]);
+    expect(inv.trace.filter((t) => 'freshGroup' in t).map((t) => [t.step, t.freshGroup])).toEqual([[6, true]]);
+  });
+
+  it('replay: freshGroup on the step line that takes the shortcut, and only on it', () => {
+    const lines = (events: IommuEvent[], devices: number) => runCli(['replay', '--devices', String(devices), '-'], { input: JSON.stringify(events) }).out.trim().split('\n').map((l) => JSON.parse(l) as { step: number; freshGroup?: boolean });
+    const owned = lines([...emptiedWhileOwned, bind(0, 'kernel'), probe(0)], 1);
+    expect(owned).toHaveLength(7);
+    expect(owned.filter((l) => 'freshGroup' in l).map((l) => [l.step, l.freshGroup])).toEqual([[6, true]]);
+    expect(lines([probe(1), ...emptiedWhileOwned, probe(0)], 2).filter((l) => 'freshGroup' in l)).toEqual([]);
   });
 
   it('check: no note and no field where no counterexample takes the shortcut', () => {

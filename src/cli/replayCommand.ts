@@ -1,6 +1,9 @@
 import { InputError } from '../errors';
 import { parseEvent } from '../iommu/events';
-import { replayEvents } from '../iommu/replay';
+import { freshGroupAt } from '../iommu/freshGroupSteps';
+import { initialTraceState, replayEvents } from '../iommu/replay';
+import type { GroupContext } from '../model/context';
+import type { GroupStateName } from '../model/vocabulary';
 import { stepJson } from '../report/checkReport';
 import { flagString, parseArgs } from './args';
 import { EXIT, type Command } from './command';
@@ -29,7 +32,10 @@ Events:
   {"type":"owner_claimed"}
 Domains to attach: "priv" (a kernel driver's private domain), "dom1", "dom2".
 ret is the kernel's return value (0, -1 EPERM, -16 EBUSY, -19 ENODEV, -22 EINVAL; 1/0 for
-owner_claimed); warn says whether a WARN_ON fired in that step.
+owner_claimed); warn says whether a WARN_ON fired in that step. "freshGroup":true (only then
+present) marks a step at which a device joins the group after its last member left while the
+group is not fresh: the kernel would give it a fresh group there, the model keeps its one group
+(docs/model.md, "The group's lifetime").
 
 Kernel functions are accepted in any state and behave as the design's code does. Driver-core
 events must make sense (bind an unbound device, bind vfio-pci only to a member of the group,
@@ -56,7 +62,11 @@ exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
     if (raw.length === 0) throw new InputError(`replay: no events in ${inputName(input)}`);
     const events = raw.map((r, i) => parseEvent(r, devices, `step ${i}`));
     const dc = { design, devices };
-    replayEvents(design, devices, events, (s) => process.stdout.write(JSON.stringify(stepJson(dc, s)) + '\n'));
+    let before: { state: GroupStateName; context: GroupContext } = initialTraceState(design, devices);
+    replayEvents(design, devices, events, (s) => {
+      process.stdout.write(JSON.stringify(stepJson(dc, s, freshGroupAt(design, devices, before, s) !== null)) + '\n');
+      before = s;
+    });
     return EXIT.OK;
   },
 };

@@ -24,22 +24,29 @@ export interface FreshGroupStep {
  * kernel can follow as printed. Pure and deterministic.
  */
 export function freshGroupSteps(design: Design, devices: number, trace: readonly TraceStep[]): FreshGroupStep[] {
-  const init = initialTraceState(design, devices);
-  const fields = Object.keys(design.schema(devices).group);
-  const groupOf = (c: GroupContext): Record<string, unknown> => Object.fromEntries(fields.map((k) => [k, c[k]]));
-  const fresh = groupOf(init.context);
   const out: FreshGroupStep[] = [];
-  let before = init;
+  let before: { state: GroupStateName; context: GroupContext } = initialTraceState(design, devices);
   for (const s of trace) {
-    const members = before.context.devices.filter((d) => d.in_group).length;
-    const joined = s.context.devices.flatMap((d, i) => (d.in_group && !before.context.devices[i].in_group ? [i] : []));
-    const group = groupOf(before.context);
-    if (members === 0 && joined.length > 0 && (before.state !== init.state || fields.some((k) => group[k] !== fresh[k]))) {
-      out.push({ step: s.step, devices: joined, before: { state: before.state, group } });
-    }
+    const f = freshGroupAt(design, devices, before, s);
+    if (f) out.push(f);
     before = s;
   }
   return out;
+}
+
+/**
+ * `freshGroupSteps` for one step: the step `after`, taken from the state `before`, as a
+ * FreshGroupStep when it takes the shortcut, else null. Pure.
+ */
+export function freshGroupAt(design: Design, devices: number, before: { readonly state: GroupStateName; readonly context: GroupContext }, after: TraceStep): FreshGroupStep | null {
+  if (before.context.devices.some((d) => d.in_group)) return null;
+  const joined = after.context.devices.flatMap((d, i) => (d.in_group && !before.context.devices[i].in_group ? [i] : []));
+  if (joined.length === 0) return null;
+  const init = initialTraceState(design, devices);
+  const fields = Object.keys(design.schema(devices).group);
+  const group: Record<string, unknown> = Object.fromEntries(fields.map((k) => [k, before.context[k]]));
+  if (before.state === init.state && fields.every((k) => group[k] === init.context[k])) return null;
+  return { step: after.step, devices: joined, before: { state: before.state, group } };
 }
 
 /**

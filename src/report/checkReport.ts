@@ -10,10 +10,19 @@ import { plural } from './plural';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
-/** One replay-format JSON object for a trace step (the format `dmaown replay` prints). */
-export function stepJson(dc: Pick<DesignCheck, 'design' | 'devices'>, s: TraceStep): Record<string, unknown> {
+/**
+ * One replay-format JSON object for a trace step (the format `dmaown replay` prints), with
+ * `freshGroup: true` when the step takes the model's one-group shortcut (`freshGroupAt`).
+ */
+export function stepJson(dc: Pick<DesignCheck, 'design' | 'devices'>, s: TraceStep, freshGroup = false): Record<string, unknown> {
   const schema = dc.design.schema(dc.devices);
-  return { step: s.step, event: s.event, ret: s.ret, warn: s.warn, group: groupJson(schema, s.context), devices: devicesJson(schema, s.context) };
+  return { step: s.step, event: s.event, ret: s.ret, warn: s.warn, ...(freshGroup ? { freshGroup: true } : {}), group: groupJson(schema, s.context), devices: devicesJson(schema, s.context) };
+}
+
+/** Every step of a trace as `stepJson`. */
+export function traceJson(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): Record<string, unknown>[] {
+  const at = new Set(freshGroupSteps(dc.design, dc.devices, trace).map((f) => f.step));
+  return trace.map((s) => stepJson(dc, s, at.has(s.step)));
 }
 
 /** The numbered calls of a counterexample with outcome and state after each, as text lines. */
@@ -138,7 +147,7 @@ export function checkJson(dc: DesignCheck): Record<string, unknown> {
     invariants: dc.verdicts.map((v) => {
       switch (v.verdict) {
         case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };
-        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: v.trace.map((s) => stepJson(dc, s)), ...freshGroupJson(dc, v.trace) };
+        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: traceJson(dc, v.trace), ...freshGroupJson(dc, v.trace) };
         default: return { name: v.name, verdict: v.verdict, states: v.states };
       }
     }),
