@@ -59,6 +59,12 @@ describe('withoutShortcut', () => {
     expect(replayEvents(d, 1, [...emptiedWhileOwned, release, probe(0)])).toHaveLength(7);
   });
 
+  it('has a name of its own, so that worker threads refuse it instead of searching the registered design', async () => {
+    const d = withoutShortcut(v7);
+    expect(d.name).toBe('v7-without-shortcut');
+    expect(() => checkDesign(d, 2, [noMixed], { workers: 2 })).toThrow(/no design named 'v7-without-shortcut'.*workers can only check registered designs/);
+  });
+
   it('loses every counterexample the reports flag, and only flagged ones, at 1 and 2 devices (every design)', async () => {
     const invariants = await loadInvariants();
     for (const design of await loadDesigns()) {

@@ -56,13 +56,16 @@ export function freshGroupAt(design: Design, devices: number, before: { readonly
  * device a fresh group there, which this model cannot hold beside the emptied one, so the
  * variant has fewer behaviours than the kernel: a violation it finds is one the shortcut does
  * not cause, and one it loses is one that at this bound only the shortcut shows. For
- * measurements (bench/freshGroupStudy.ts); the checker's designs keep the shortcut. The name is
- * the design's, so that workers, which rebuild a model by name, cannot be used with it.
+ * measurements (bench/freshGroupStudy.ts); the checker's designs keep the shortcut. Its name is
+ * the design's with `-without-shortcut` added: worker threads rebuild a model from the
+ * registered design of a name, so they refuse it (search it on one thread) instead of searching
+ * the design with the shortcut.
  */
 export function withoutShortcut(design: Design): Design {
   const own = design.driverCoreWaits?.bind(design);
   return {
     ...design,
+    name: `${design.name}-without-shortcut`,
     driverCoreWaits(c: GroupContext, event: IommuEvent): string | null {
       const waits = own?.(c, event) ?? null;
       if (waits !== null) return waits;
