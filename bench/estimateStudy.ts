@@ -82,7 +82,11 @@ function parse(argv: readonly string[]): StudyOptions {
     else if (a === '--max-sym') o.maxSym = Math.min(16, num());
     else if (a === '--max-plain') o.maxPlain = Math.min(8, num());
     else if (a === '--ahead') o.ahead = num();
-    else if (a === '--designs' && v !== undefined) { o.designs = v.split(','); i++; }
+    else if (a === '--designs') {
+      if (v === undefined || v === '') throw new Error('--designs takes a comma-separated list of design names');
+      o.designs = v.split(',');
+      i++;
+    }
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the comment at the top of bench/estimateStudy.ts)`);
   }
   return o;

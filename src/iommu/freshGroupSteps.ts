@@ -70,7 +70,7 @@ export function withoutShortcut(design: Design): Design {
       const waits = own?.(c, event) ?? null;
       if (waits !== null) return waits;
       const joins = event.type === 'probe_device' || (event.type === 'bind_driver' && event.driver === 'vfio' && design.bindJoinsGroup === true);
-      if (!joins || 'dev' in event && c.devices[event.dev].in_group || c.devices.some((d) => d.in_group)) return null;
+      if (!joins || ('dev' in event && c.devices[event.dev].in_group) || c.devices.some((d) => d.in_group)) return null;
       const init = design.initialContext(c.devices.length);
       const stale = Object.keys(design.schema(c.devices.length).group).filter((k) => c[k] !== init[k]);
       return stale.length === 0 ? null : `the group has no member and is not fresh (${stale.map((k) => `${k}=${String(c[k])}`).join(' ')}): the kernel would give the device a fresh group, which this variant leaves out`;

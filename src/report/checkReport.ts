@@ -44,7 +44,7 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
  * (`freshGroupSteps`), saying what the kernel does there instead; none for a trace the kernel
  * can follow as printed.
  */
-export function freshGroupNotes(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): string[] {
+function freshGroupNotes(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): string[] {
   const steps = freshGroupSteps(dc.design, dc.devices, trace);
   if (steps.length === 0) return [];
   const init = initialTraceState(dc.design, dc.devices);
