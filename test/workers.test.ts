@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runOutcome } from './runOutcome';
-import { checkDesign } from '../src/iommu/checkDesign';
+import { checkDesign, checkDesignAsync } from '../src/iommu/checkDesign';
 import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { check, checkAsync } from '../src/core/check';
@@ -134,5 +134,29 @@ describe('a worker thread that ends without a word', async () => {
     } finally {
       liveness.silenceMs = before;
     }
+  });
+});
+
+describe('workers refuse a design or invariant that is not the registered object of its name', async () => {
+  const designs = await loadDesigns();
+  const invariants = await loadInvariants();
+  const v7 = designs.find((d) => d.name === 'v7')!;
+  const noMixed = invariants.find((i) => i.name === 'no-mixed-dma')!;
+
+  it('a copy of v7 whose probe never happens: refused before any thread starts, not searched as v7', async () => {
+    // Same name, same layout, actions and machine: only a function differs, which the
+    // fingerprint does not see. On one thread it is searched as it is: with no device ever in
+    // the group, vfio-pci cannot bind and no fd opens, so only a kernel driver can be bound to
+    // each device or not: 2 x 2 states (v7 has 4,407 at 2 devices).
+    const copy = { ...v7, driverCoreWaits: (_c: unknown, e: { type: string }) => (e.type === 'probe_device' ? 'never' : null) };
+    expect(checkDesign(copy, 2, [noMixed]).result.states).toBe(4);
+    expect(() => checkDesign(copy, 2, [noMixed], { workers: 2 })).toThrow(/design 'v7' is not machines\/'s object of that name/);
+    await expect(checkDesignAsync(copy, 2, [noMixed], { workers: 2 })).rejects.toThrow(/design 'v7' is not machines\/'s object of that name/);
+  });
+
+  it('a copy of an invariant under its registered name is refused too; the registered ones run', () => {
+    const copy = { ...noMixed, holds: () => true };
+    expect(() => checkDesign(v7, 2, [copy], { workers: 2 })).toThrow(/invariant 'no-mixed-dma' is not invariants\/'s object of that name/);
+    expect(checkDesign(v7, 2, [noMixed], { workers: 2 }).result.workers).toBe(2);
   });
 });

@@ -1,8 +1,10 @@
 import { check, checkAsync, type CheckAsyncOptions, type CheckOptions, type CheckResult } from '../core/check';
 import type { Design } from './design';
+import { loadDesigns } from './designRegistry';
 import type { IommuEvent } from './events';
 import type { Invariant } from './invariant';
 import { buildIommuModel, type IommuModel } from './iommuModel';
+import { loadInvariants } from './invariantRegistry';
 import { initialTraceState, replayEvents, type TraceStep } from './replay';
 import type { GroupContext } from '../model/context';
 import type { GroupStateName } from '../model/vocabulary';
@@ -74,8 +76,9 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
  *   each counterexample is mapped back to concrete calls of the same, shortest, length.
  * - `workers: N` (N >= 2) searches on N threads, N - 1 of them worker threads expanding
  *   states; the result is the same as with one. Workers rebuild the model by name, so the
- *   design and invariants must be the ones in machines/ and invariants/ (an error says so
- *   otherwise).
+ *   design and invariants must be the ones in machines/ and invariants/: an error says so
+ *   otherwise (for an object that keeps a registered name, only once `loadDesigns` and
+ *   `loadInvariants` have run in the process; `checkDesignAsync` runs them first).
  * `result.states`, `transitions`, `depth`, `elapsedMs`, `peakBytes` and `complete` are what a
  * benchmark reads.
  */
@@ -89,6 +92,8 @@ export function checkDesign(design: Design, devices: number, invariants: readonl
  * `options.signal` interrupts it (the result is then incomplete, as after a budget stop).
  */
 export async function checkDesignAsync(design: Design, devices: number, invariants: readonly Invariant[], options: CheckAsyncOptions = {}): Promise<DesignCheck> {
+  // So that iommuRecipe can tell a registered design or invariant from a changed copy.
+  if ((options.workers ?? 1) > 1) await Promise.all([loadDesigns(), loadInvariants()]);
   const { model, reduce } = designModel(design, devices, invariants, options);
   return designCheck(model, invariants, await checkAsync(model, { ...options, symmetry: reduce }), reduce, options);
 }

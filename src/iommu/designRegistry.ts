@@ -6,6 +6,16 @@ import type { Design } from './design';
 export const MACHINES_DIR = join(__dirname, '..', '..', 'machines');
 
 let cache: Promise<Design[]> | null = null;
+/** The designs `loadDesigns` loaded, by name: empty until it has resolved once. */
+const loaded = new Map<string, Design>();
+
+/**
+ * The design of that name in `machines/`, once `loadDesigns` has resolved in this process;
+ * undefined before that, or when there is none. Synchronous.
+ */
+export function registeredDesign(name: string): Design | undefined {
+  return loaded.get(name);
+}
 
 /** Every design in `machines/` (each file exports `design`), sorted by name. */
 export function loadDesigns(): Promise<Design[]> {
@@ -20,6 +30,7 @@ export function loadDesigns(): Promise<Design[]> {
       if (!mod.design) throw new Error(`machines/${f} does not export a 'design'`);
       out.push(mod.design);
     }
+    for (const d of out) loaded.set(d.name, d);
     return out.sort((a, b) => a.name.localeCompare(b.name));
   })();
   return cache;

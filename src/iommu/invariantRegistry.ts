@@ -6,6 +6,16 @@ import type { Invariant } from './invariant';
 export const INVARIANTS_DIR = join(__dirname, '..', '..', 'invariants');
 
 let cache: Promise<Invariant[]> | null = null;
+/** The invariants `loadInvariants` loaded, by name: empty until it has resolved once. */
+const loaded = new Map<string, Invariant>();
+
+/**
+ * The invariant of that name in `invariants/`, once `loadInvariants` has resolved in this
+ * process; undefined before that, or when there is none. Synchronous.
+ */
+export function registeredInvariant(name: string): Invariant | undefined {
+  return loaded.get(name);
+}
 
 /**
  * Every invariant in `invariants/`: each file exports `invariant`. Adding a file adds an
@@ -26,6 +36,7 @@ export function loadInvariants(): Promise<Invariant[]> {
       seen.add(inv.name);
       out.push(inv);
     }
+    for (const inv of out) loaded.set(inv.name, inv);
     return out.sort((a, b) => (a.rank ?? 100) - (b.rank ?? 100) || a.name.localeCompare(b.name));
   })();
   return cache;

@@ -1,8 +1,8 @@
 import type { ModelRecipe } from '../core/model';
 import type { Design } from '../iommu/design';
-import { loadDesigns } from '../iommu/designRegistry';
+import { loadDesigns, registeredDesign } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
-import { loadInvariants } from '../iommu/invariantRegistry';
+import { loadInvariants, registeredInvariant } from '../iommu/invariantRegistry';
 import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
 
 /** What a worker needs to rebuild an IOMMU model: names, resolved through the registries. */
@@ -18,8 +18,11 @@ export interface IommuRecipeArgs {
 
 /**
  * What identifies a model's encoding and callers: layout, actions, initial state, properties
- * and the machine's configuration. Two threads whose models agree on it check the same thing
- * (unless a guard or effect differs under the same name, which a design file cannot do).
+ * and the machine's configuration. Two threads whose models agree on it check the same thing,
+ * unless code differs under the same names: a guard or effect (which a design file cannot
+ * do), or a design or invariant object built in the caller's code that keeps a registered
+ * name but changes a function (a caller's precondition, `driverCoreWaits`, a predicate).
+ * `iommuRecipe` refuses those once the registries are loaded.
  */
 export function modelFingerprint(model: IommuModel): string {
   return JSON.stringify([
@@ -46,8 +49,22 @@ export async function iommuModelFromRecipe(a: IommuRecipeArgs): Promise<IommuMod
   return model;
 }
 
-/** The recipe for worker threads to rebuild `design` at `devices` with these invariants. */
+/**
+ * The recipe for worker threads to rebuild `design` at `devices` with these invariants. Throws
+ * when `design` or an invariant is not the registered object of its name while the registry
+ * is loaded (`registeredDesign`, `registeredInvariant`): the workers would check the
+ * registered one instead, and the fingerprint does not see a changed function. Before the
+ * registries are loaded the check cannot be made (`checkDesignAsync` loads them first).
+ */
 export function iommuRecipe(design: Design, devices: number, invariants: readonly Invariant[], symmetry: IommuRecipeArgs['symmetry'], fingerprint: string): ModelRecipe {
+  const reg = registeredDesign(design.name);
+  if (reg !== undefined && reg !== design) {
+    throw new Error(`design '${design.name}' is not machines/'s object of that name: worker threads rebuild the registered design by name, so they would check that one; give a changed design a name of its own, or check it on one thread`);
+  }
+  for (const inv of invariants) {
+    const r = registeredInvariant(inv.name);
+    if (r !== undefined && r !== inv) throw new Error(`invariant '${inv.name}' is not invariants/'s object of that name: worker threads rebuild the registered invariant by name, so they would check that one; give a changed invariant a name of its own, or check it on one thread`);
+  }
   const args: IommuRecipeArgs = { design: design.name, devices, invariants: invariants.map((i) => i.name), symmetry, fingerprint };
   return { module: __filename, exportName: 'iommuModelFromRecipe', args };
 }
