@@ -62,6 +62,7 @@ describe('withoutShortcut', () => {
   it('has a name of its own, so that worker threads refuse it instead of searching the registered design', async () => {
     const d = withoutShortcut(v7);
     expect(d.name).toBe('v7-without-shortcut');
+    await Promise.all([loadDesigns(), loadInvariants()]);
     expect(() => checkDesign(d, 2, [noMixed], { workers: 2 })).toThrow(/no design named 'v7-without-shortcut'.*workers can only check registered designs/);
   });
 

@@ -76,9 +76,9 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
  *   each counterexample is mapped back to concrete calls of the same, shortest, length.
  * - `workers: N` (N >= 2) searches on N threads, N - 1 of them worker threads expanding
  *   states; the result is the same as with one. Workers rebuild the model by name, so the
- *   design and invariants must be the ones in machines/ and invariants/: an error says so
- *   otherwise (for an object that keeps a registered name, only once `loadDesigns` and
- *   `loadInvariants` have run in the process; `checkDesignAsync` runs them first).
+ *   design and invariants must be the objects machines/ and invariants/ export, and
+ *   `loadDesigns` and `loadInvariants` must have run in the process so that this can be
+ *   checked (`checkDesignAsync` runs them first): an error says so otherwise.
  * `result.states`, `transitions`, `depth`, `elapsedMs`, `peakBytes` and `complete` are what a
  * benchmark reads.
  */
@@ -92,7 +92,7 @@ export function checkDesign(design: Design, devices: number, invariants: readonl
  * `options.signal` interrupts it (the result is then incomplete, as after a budget stop).
  */
 export async function checkDesignAsync(design: Design, devices: number, invariants: readonly Invariant[], options: CheckAsyncOptions = {}): Promise<DesignCheck> {
-  // So that iommuRecipe can tell a registered design or invariant from a changed copy.
+  // iommuRecipe tells a registered design or invariant from a changed copy by the registries.
   if ((options.workers ?? 1) > 1) await Promise.all([loadDesigns(), loadInvariants()]);
   const { model, reduce } = designModel(design, devices, invariants, options);
   return designCheck(model, invariants, await checkAsync(model, { ...options, symmetry: reduce }), reduce, options);

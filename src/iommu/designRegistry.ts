@@ -11,11 +11,14 @@ const loaded = new Map<string, Design>();
 
 /**
  * The design of that name in `machines/`, once `loadDesigns` has resolved in this process;
- * undefined before that, or when there is none. Synchronous.
+ * undefined before that (see `designsLoaded`), or when there is none. Synchronous.
  */
 export function registeredDesign(name: string): Design | undefined {
   return loaded.get(name);
 }
+
+/** Whether `loadDesigns` has resolved in this process. */
+export const designsLoaded = (): boolean => loaded.size > 0;
 
 /** Every design in `machines/` (each file exports `design`), sorted by name. */
 export function loadDesigns(): Promise<Design[]> {

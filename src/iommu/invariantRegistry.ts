@@ -11,11 +11,14 @@ const loaded = new Map<string, Invariant>();
 
 /**
  * The invariant of that name in `invariants/`, once `loadInvariants` has resolved in this
- * process; undefined before that, or when there is none. Synchronous.
+ * process; undefined before that (see `invariantsLoaded`), or when there is none. Synchronous.
  */
 export function registeredInvariant(name: string): Invariant | undefined {
   return loaded.get(name);
 }
+
+/** Whether `loadInvariants` has resolved in this process. */
+export const invariantsLoaded = (): boolean => loaded.size > 0;
 
 /**
  * Every invariant in `invariants/`: each file exports `invariant`. Adding a file adds an

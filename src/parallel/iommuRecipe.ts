@@ -1,8 +1,8 @@
 import type { ModelRecipe } from '../core/model';
 import type { Design } from '../iommu/design';
-import { loadDesigns, registeredDesign } from '../iommu/designRegistry';
+import { designsLoaded, loadDesigns, registeredDesign } from '../iommu/designRegistry';
 import type { Invariant } from '../iommu/invariant';
-import { loadInvariants, registeredInvariant } from '../iommu/invariantRegistry';
+import { invariantsLoaded, loadInvariants, registeredInvariant } from '../iommu/invariantRegistry';
 import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
 
 /** What a worker needs to rebuild an IOMMU model: names, resolved through the registries. */
@@ -22,7 +22,7 @@ export interface IommuRecipeArgs {
  * unless code differs under the same names: a guard or effect (which a design file cannot
  * do), or a design or invariant object built in the caller's code that keeps a registered
  * name but changes a function (a caller's precondition, `driverCoreWaits`, a predicate).
- * `iommuRecipe` refuses those once the registries are loaded.
+ * `iommuRecipe` refuses those.
  */
 export function modelFingerprint(model: IommuModel): string {
   return JSON.stringify([
@@ -51,19 +51,25 @@ export async function iommuModelFromRecipe(a: IommuRecipeArgs): Promise<IommuMod
 
 /**
  * The recipe for worker threads to rebuild `design` at `devices` with these invariants. Throws
- * when `design` or an invariant is not the registered object of its name while the registry
- * is loaded (`registeredDesign`, `registeredInvariant`): the workers would check the
- * registered one instead, and the fingerprint does not see a changed function. Before the
- * registries are loaded the check cannot be made (`checkDesignAsync` loads them first).
+ * unless `design` and every invariant are the objects `machines/` and `invariants/` export
+ * under their names (`registeredDesign`, `registeredInvariant`): the workers would otherwise
+ * check the registered ones, or none, and the fingerprint does not see a changed function. So
+ * the registries must be loaded first (`loadDesigns`, `loadInvariants`; `checkDesignAsync`
+ * and the CLI do).
  */
 export function iommuRecipe(design: Design, devices: number, invariants: readonly Invariant[], symmetry: IommuRecipeArgs['symmetry'], fingerprint: string): ModelRecipe {
+  if (!designsLoaded() || !invariantsLoaded()) {
+    throw new Error('worker threads rebuild the design and invariants by name from machines/ and invariants/: load those first (loadDesigns() and loadInvariants(); checkDesignAsync does), so that a changed copy under a registered name can be told from the registered one');
+  }
   const reg = registeredDesign(design.name);
-  if (reg !== undefined && reg !== design) {
+  if (reg === undefined) throw new Error(`no design named '${design.name}' in machines/: workers can only check registered designs`);
+  if (reg !== design) {
     throw new Error(`design '${design.name}' is not machines/'s object of that name: worker threads rebuild the registered design by name, so they would check that one; give a changed design a name of its own, or check it on one thread`);
   }
   for (const inv of invariants) {
     const r = registeredInvariant(inv.name);
-    if (r !== undefined && r !== inv) throw new Error(`invariant '${inv.name}' is not invariants/'s object of that name: worker threads rebuild the registered invariant by name, so they would check that one; give a changed invariant a name of its own, or check it on one thread`);
+    if (r === undefined) throw new Error(`no invariant named '${inv.name}' in invariants/: workers can only check registered invariants`);
+    if (r !== inv) throw new Error(`invariant '${inv.name}' is not invariants/'s object of that name: worker threads rebuild the registered invariant by name, so they would check that one; give a changed invariant a name of its own, or check it on one thread`);
   }
   const args: IommuRecipeArgs = { design: design.name, devices, invariants: invariants.map((i) => i.name), symmetry, fingerprint };
   return { module: __filename, exportName: 'iommuModelFromRecipe', args };
