@@ -42,11 +42,15 @@ export function freshGroupAt(design: Design, devices: number, before: { readonly
   if (before.context.devices.some((d) => d.in_group)) return null;
   const joined = after.context.devices.flatMap((d, i) => (d.in_group && !before.context.devices[i].in_group ? [i] : []));
   if (joined.length === 0) return null;
-  const init = initialTraceState(design, devices);
-  const fields = Object.keys(design.schema(devices).group);
-  const group: Record<string, unknown> = Object.fromEntries(fields.map((k) => [k, before.context[k]]));
-  if (before.state === init.state && fields.every((k) => group[k] === init.context[k])) return null;
+  if (before.state === initialTraceState(design, devices).state && staleGroupFields(design, devices, before.context).length === 0) return null;
+  const group = Object.fromEntries(Object.keys(design.schema(devices).group).map((k) => [k, before.context[k]]));
   return { step: after.step, devices: joined, before: { state: before.state, group } };
+}
+
+/** The group fields of the design's schema whose value in `context` is not the initial one. */
+function staleGroupFields(design: Design, devices: number, context: GroupContext): string[] {
+  const init = design.initialContext(devices);
+  return Object.keys(design.schema(devices).group).filter((k) => context[k] !== init[k]);
 }
 
 /**
@@ -71,8 +75,7 @@ export function withoutShortcut(design: Design): Design {
       if (waits !== null) return waits;
       const joins = event.type === 'probe_device' || (event.type === 'bind_driver' && event.driver === 'vfio' && design.bindJoinsGroup === true);
       if (!joins || ('dev' in event && c.devices[event.dev].in_group) || c.devices.some((d) => d.in_group)) return null;
-      const init = design.initialContext(c.devices.length);
-      const stale = Object.keys(design.schema(c.devices.length).group).filter((k) => c[k] !== init[k]);
+      const stale = staleGroupFields(design, c.devices.length, c);
       return stale.length === 0 ? null : `the group has no member and is not fresh (${stale.map((k) => `${k}=${String(c[k])}`).join(' ')}): the kernel would give the device a fresh group, which this variant leaves out`;
     },
   };

@@ -61,16 +61,16 @@ export function iommuRecipe(design: Design, devices: number, invariants: readonl
   if (!designsLoaded() || !invariantsLoaded()) {
     throw new Error('worker threads rebuild the design and invariants by name from machines/ and invariants/: load those first (loadDesigns() and loadInvariants(); checkDesignAsync does), so that a changed copy under a registered name can be told from the registered one');
   }
-  const reg = registeredDesign(design.name);
-  if (reg === undefined) throw new Error(`no design named '${design.name}' in machines/: workers can only check registered designs`);
-  if (reg !== design) {
-    throw new Error(`design '${design.name}' is not machines/'s object of that name: worker threads rebuild the registered design by name, so they would check that one; give a changed design a name of its own, or check it on one thread`);
-  }
-  for (const inv of invariants) {
-    const r = registeredInvariant(inv.name);
-    if (r === undefined) throw new Error(`no invariant named '${inv.name}' in invariants/: workers can only check registered invariants`);
-    if (r !== inv) throw new Error(`invariant '${inv.name}' is not invariants/'s object of that name: worker threads rebuild the registered invariant by name, so they would check that one; give a changed invariant a name of its own, or check it on one thread`);
-  }
+  mustBeRegistered('design', 'machines/', design, registeredDesign(design.name));
+  for (const inv of invariants) mustBeRegistered('invariant', 'invariants/', inv, registeredInvariant(inv.name));
   const args: IommuRecipeArgs = { design: design.name, devices, invariants: invariants.map((i) => i.name), symmetry, fingerprint };
   return { module: __filename, exportName: 'iommuModelFromRecipe', args };
+}
+
+/** Throws unless `given` is `registered`, the object `folder` exports under its name. */
+function mustBeRegistered(kind: 'design' | 'invariant', folder: string, given: { readonly name: string }, registered: object | undefined): void {
+  if (registered === undefined) throw new Error(`no ${kind} named '${given.name}' in ${folder}: workers can only check registered ${kind}s`);
+  if (registered !== given) {
+    throw new Error(`${kind} '${given.name}' is not ${folder}'s object of that name: worker threads rebuild the registered ${kind} by name, so they would check that one; give a changed ${kind} a name of its own, or check it on one thread`);
+  }
 }

@@ -19,10 +19,15 @@ export function stepJson(dc: Pick<DesignCheck, 'design' | 'devices'>, s: TraceSt
   return { step: s.step, event: s.event, ret: s.ret, warn: s.warn, ...(freshGroup ? { freshGroup: true } : {}), group: groupJson(schema, s.context), devices: devicesJson(schema, s.context) };
 }
 
-/** Every step of a trace as `stepJson`. */
-export function traceJson(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): Record<string, unknown>[] {
-  const at = new Set(freshGroupSteps(dc.design, dc.devices, trace).map((f) => f.step));
-  return trace.map((s) => stepJson(dc, s, at.has(s.step)));
+/**
+ * A violated verdict's `trace` (every step as `stepJson`) and, when the trace takes the
+ * model's one-group shortcut, its `freshGroupSteps` (docs/json-output.md), from one pass of
+ * `freshGroupSteps`.
+ */
+export function violationTraceJson(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): { trace: Record<string, unknown>[]; freshGroupSteps?: number[] } {
+  const steps = freshGroupSteps(dc.design, dc.devices, trace).map((f) => f.step);
+  const json = trace.map((s) => stepJson(dc, s, steps.includes(s.step)));
+  return steps.length === 0 ? { trace: json } : { trace: json, freshGroupSteps: steps };
 }
 
 /** The numbered calls of a counterexample with outcome and state after each, as text lines. */
@@ -147,7 +152,7 @@ export function checkJson(dc: DesignCheck): Record<string, unknown> {
     invariants: dc.verdicts.map((v) => {
       switch (v.verdict) {
         case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };
-        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: traceJson(dc, v.trace), ...freshGroupJson(dc, v.trace) };
+        case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, ...violationTraceJson(dc, v.trace) };
         default: return { name: v.name, verdict: v.verdict, states: v.states };
       }
     }),

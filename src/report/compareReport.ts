@@ -1,6 +1,7 @@
 import type { CheckAsyncOptions } from '../core/check';
 import { checkDesignAsync, type DesignCheck, type InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
+import { freshGroupSteps } from '../iommu/freshGroupSteps';
 import type { Invariant } from '../iommu/invariant';
 import { failureText, runScenario, type Scenario, type ScenarioResult } from '../iommu/scenario';
 import { errnoName } from '../model/vocabulary';
@@ -81,7 +82,7 @@ function invariantCell(v: InvariantVerdict, dc: DesignCheck, notes: Notes): stri
   switch (v.verdict) {
     case 'holds': return `holds, ${num(v.states)} states`;
     case 'unknown': return `unknown, ${num(v.states)} states`;
-    case 'violated': return `**violated**, ${plural(v.counterexample.length, 'call')}${freshGroupJson(dc, v.trace).freshGroupSteps ? ' (one-group shortcut)' : ''}`;
+    case 'violated': return `**violated**, ${plural(v.counterexample.length, 'call')}${freshGroupSteps(dc.design, dc.devices, v.trace).length > 0 ? ' (one-group shortcut)' : ''}`;
     case 'n/a': return notes.ref(`${design} / ${v.name}: ${v.reason}`);
   }
 }

@@ -8,7 +8,7 @@ import { plural } from '../report/plural';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
 import { initialTraceState, replayEvents } from '../iommu/replay';
-import { freshGroupJson, traceJson } from '../report/checkReport';
+import { violationTraceJson } from '../report/checkReport';
 import type { MergedCheck, MergedVerdict } from './mergeShards';
 
 /**
@@ -99,7 +99,7 @@ export function checkedVerdicts(m: MergedCheck, dc: DesignCheck): MergedVerdict[
   return dc.verdicts.map((v, i): MergedVerdict => {
     switch (v.verdict) {
       case 'n/a': return { name: v.name, verdict: 'n/a', reason: v.reason };
-      case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, trace: traceJson(dc, v.trace), ...freshGroupJson(dc, v.trace), shard: m.invariants[i].shard };
+      case 'violated': return { name: v.name, verdict: 'violated', states: v.states, explanation: v.explanation, counterexample: v.counterexample, ...violationTraceJson(dc, v.trace), shard: m.invariants[i].shard };
       default: return { name: v.name, verdict: v.verdict, states: v.states };
     }
   });
