@@ -3,6 +3,7 @@
  * process. Checks the report's structure and that dmaown, SPIN and the XState baselines count
  * the same states, and that bad options are refused before anything runs. No timing is asserted: speed is what the bench measures, not what tests check.
  */
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { spinVersion } from '../bench/spin';
 import { buildIommuModel } from '../src/iommu/iommuModel';
 import { design as v7 } from '../machines/v7';
 import { design as v8 } from '../machines/v8';
+import { ROOT } from './cliRun';
 
 const spin = spinVersion();
 if (!spin) {
@@ -111,5 +113,19 @@ describe('bench options', () => {
       [{ json: join(tmpdir(), 'no-such-dir-dmaown', 'x.json') }, /cannot be written: the directory .* does not exist$/],
     ];
     for (const [args, re] of cases) expect(await argsProblem(args), JSON.stringify(args)).toMatch(re);
+  });
+});
+
+describe('bench feature probe', () => {
+  // The full run asks the checker what it supports before it plans its rows, in its own fresh
+  // process (as here: the compiled bench, nothing loaded first); a probe that fails drops every
+  // row of that feature without failing the run. The workers probe checks no invariant.
+  it('finds symmetry and worker threads supported, in a fresh process', () => {
+    for (const feature of ['symmetry', 'workers']) {
+      const script = `require(${JSON.stringify(join(ROOT, 'dist', 'bench', 'dmaownRun.js'))}).supports('${feature}').then((r) => process.stdout.write(JSON.stringify(r)))`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout), feature).toEqual({ ok: true });
+    }
   });
 });

@@ -54,11 +54,12 @@ export async function iommuModelFromRecipe(a: IommuRecipeArgs): Promise<IommuMod
  * unless `design` and every invariant are the objects `machines/` and `invariants/` export
  * under their names (`registeredDesign`, `registeredInvariant`): the workers would otherwise
  * check the registered ones, or none, and the fingerprint does not see a changed function. So
- * the registries must be loaded first (`loadDesigns`, `loadInvariants`; `checkDesignAsync`
- * and the CLI do).
+ * the registries must be loaded first (`loadDesigns`, and `loadInvariants` unless there are no
+ * invariants; `checkDesignAsync` and the CLI load both).
  */
 export function iommuRecipe(design: Design, devices: number, invariants: readonly Invariant[], symmetry: IommuRecipeArgs['symmetry'], fingerprint: string): ModelRecipe {
-  if (!designsLoaded() || !invariantsLoaded()) {
+  // The invariants' registry only matters when there are invariants to tell apart.
+  if (!designsLoaded() || (invariants.length > 0 && !invariantsLoaded())) {
     throw new Error('worker threads rebuild the design and invariants by name from machines/ and invariants/: load those first (loadDesigns() and loadInvariants(); checkDesignAsync does), so that a changed copy under a registered name can be told from the registered one');
   }
   mustBeRegistered('design', 'machines/', design, registeredDesign(design.name));
