@@ -1,14 +1,12 @@
 import { check, checkAsync, type CheckAsyncOptions, type CheckOptions, type CheckResult } from '../core/check';
 import type { Design } from './design';
-import { loadDesigns } from './designRegistry';
 import type { IommuEvent } from './events';
 import type { Invariant } from './invariant';
 import { buildIommuModel, type IommuModel } from './iommuModel';
-import { loadInvariants } from './invariantRegistry';
 import { initialTraceState, replayEvents, type TraceStep } from './replay';
 import type { GroupContext } from '../model/context';
 import type { GroupStateName } from '../model/vocabulary';
-import { iommuRecipe, modelFingerprint } from '../parallel/iommuRecipe';
+import { iommuRecipe, loadForWorkers, modelFingerprint } from '../parallel/iommuRecipe';
 import { concretePath } from '../symmetry/concretePath';
 
 /** The verdict on one invariant for one design at one bound. */
@@ -77,8 +75,9 @@ function explain(inv: Invariant, model: IommuModel, trace: readonly TraceStep[])
  * - `workers: N` (N >= 2) searches on N threads, N - 1 of them worker threads expanding
  *   states; the result is the same as with one. Workers rebuild the model by name, so the
  *   design and invariants must be the objects machines/ and invariants/ export, and
- *   `loadDesigns` and `loadInvariants` must have run in the process so that this can be
- *   checked (`checkDesignAsync` runs them first): an error says so otherwise.
+ *   `loadDesigns` and (when invariants are given) `loadInvariants` must have run in the
+ *   process so that this can be checked (`checkDesignAsync` runs them first): an error says so
+ *   otherwise.
  * `result.states`, `transitions`, `depth`, `elapsedMs`, `peakBytes` and `complete` are what a
  * benchmark reads.
  */
@@ -93,7 +92,7 @@ export function checkDesign(design: Design, devices: number, invariants: readonl
  */
 export async function checkDesignAsync(design: Design, devices: number, invariants: readonly Invariant[], options: CheckAsyncOptions = {}): Promise<DesignCheck> {
   // iommuRecipe tells a registered design or invariant from a changed copy by the registries.
-  if ((options.workers ?? 1) > 1) await Promise.all([loadDesigns(), loadInvariants()]);
+  await loadForWorkers(options.workers);
   const { model, reduce } = designModel(design, devices, invariants, options);
   return designCheck(model, invariants, await checkAsync(model, { ...options, symmetry: reduce }), reduce, options);
 }

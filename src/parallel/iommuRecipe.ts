@@ -50,6 +50,14 @@ export async function iommuModelFromRecipe(a: IommuRecipeArgs): Promise<IommuMod
 }
 
 /**
+ * Loads the registries `iommuRecipe` tells registered designs and invariants by, for a search
+ * on `workers` threads (nothing to load on one). The async entry points call it first.
+ */
+export async function loadForWorkers(workers: number | undefined): Promise<void> {
+  if ((workers ?? 1) > 1) await Promise.all([loadDesigns(), loadInvariants()]);
+}
+
+/**
  * The recipe for worker threads to rebuild `design` at `devices` with these invariants. Throws
  * unless `design` and every invariant are the objects `machines/` and `invariants/` export
  * under their names (`registeredDesign`, `registeredInvariant`): the workers would otherwise

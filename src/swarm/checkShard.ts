@@ -5,7 +5,7 @@ import { designVerdicts, type DesignCheck } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
 import { buildIommuModel, type IommuModel } from '../iommu/iommuModel';
-import { iommuRecipe, modelFingerprint } from '../parallel/iommuRecipe';
+import { iommuRecipe, loadForWorkers, modelFingerprint } from '../parallel/iommuRecipe';
 import { frontierShare } from './frontierShare';
 import { prefixDigest } from './prefixDigest';
 import { MAX_PREFIX_STATES, prefixSearch, type Prefix } from './prefixSearch';
@@ -75,8 +75,10 @@ export function checkShard(design: Design, devices: number, invariants: readonly
 /**
  * `checkShard` searching with `checkAsync`: the event loop turns while it runs, and
  * `o.signal` interrupts it (the shard's result is then incomplete, as after a budget stop).
+ * With `workers`, it loads the registries the worker threads need first, as `checkDesignAsync`.
  */
 export async function checkShardAsync(design: Design, devices: number, invariants: readonly Invariant[], o: ShardOptions & CheckAsyncOptions): Promise<ShardCheck> {
+  await loadForWorkers(o.workers);
   const setup = shardSetup(design, devices, invariants, o);
   return shardCheck(setup, await checkAsync(setup.sm, setup.searchOptions));
 }
