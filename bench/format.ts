@@ -1,8 +1,13 @@
 /** Plain-text tables and number formatting for the bench's report. */
 
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/**
+ * A table with the first column left-aligned and the others right-aligned (numbers), except the
+ * columns listed in `leftColumns` (text).
+ */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], leftColumns: readonly number[] = []): string {
   const width = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ').trimEnd();
+  const left = (i: number) => i === 0 || leftColumns.includes(i);
+  const line = (cells: readonly string[]) => cells.map((c, i) => (left(i) ? c.padEnd(width[i]) : c.padStart(width[i]))).join('  ').trimEnd();
   return [line(header), line(width.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
       rows.push([design.name, String(n), int(as.result.states), int(without.result.states), String(flagged), differ.join('; ') || 'same']);
     }
   }
-  process.stdout.write(table(['design', 'devices', 'states', 'without', 'flagged', 'verdicts without the shortcut'], rows) + '\n');
+  process.stdout.write(table(['design', 'devices', 'states', 'without', 'flagged', 'verdicts without the shortcut'], rows, [5]) + '\n');
 }
 
 if (require.main === module) {
