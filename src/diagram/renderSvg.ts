@@ -4,9 +4,8 @@ let viz: Promise<Viz> | null = null;
 
 /**
  * Renders DOT to SVG in-process with Graphviz compiled to WebAssembly (@viz-js/viz); no system
- * binary is run. The package is loaded on the first call (it is most of a command's start-up
- * otherwise, and only diagrams and the explorer draw), and its WASM instance is created once and
- * reused.
+ * binary is run. The package is loaded on the first call, not when the CLI starts (only
+ * diagrams and the explorer draw), and its WASM instance is created once and reused.
  */
 export async function renderSvg(dot: string): Promise<string> {
   viz ??= import('@viz-js/viz').then((m) => m.instance());
