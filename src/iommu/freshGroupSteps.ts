@@ -1,5 +1,6 @@
 import type { GroupContext } from '../model/context';
 import type { GroupStateName } from '../model/vocabulary';
+import { groupJson } from '../report/stateJson';
 import type { Design } from './design';
 import type { IommuEvent } from './events';
 import { initialTraceState, type TraceStep } from './replay';
@@ -43,8 +44,7 @@ export function freshGroupAt(design: Design, devices: number, before: { readonly
   const joined = after.context.devices.flatMap((d, i) => (d.in_group && !before.context.devices[i].in_group ? [i] : []));
   if (joined.length === 0) return null;
   if (before.state === initialTraceState(design, devices).state && staleGroupFields(design, devices, before.context).length === 0) return null;
-  const group = Object.fromEntries(Object.keys(design.schema(devices).group).map((k) => [k, before.context[k]]));
-  return { step: after.step, devices: joined, before: { state: before.state, group } };
+  return { step: after.step, devices: joined, before: { state: before.state, group: groupJson(design.schema(devices), before.context) } };
 }
 
 /** The group fields of the design's schema whose value in `context` is not the initial one. */

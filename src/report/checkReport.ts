@@ -25,9 +25,9 @@ export function stepJson(dc: Pick<DesignCheck, 'design' | 'devices'>, s: TraceSt
  * `freshGroupSteps`.
  */
 export function violationTraceJson(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: readonly TraceStep[]): { trace: Record<string, unknown>[]; freshGroupSteps?: number[] } {
-  const steps = freshGroupSteps(dc.design, dc.devices, trace).map((f) => f.step);
-  const json = trace.map((s) => stepJson(dc, s, steps.includes(s.step)));
-  return steps.length === 0 ? { trace: json } : { trace: json, freshGroupSteps: steps };
+  const fresh = freshGroupJson(dc, trace);
+  const steps = fresh.freshGroupSteps ?? [];
+  return { trace: trace.map((s) => stepJson(dc, s, steps.includes(s.step))), ...fresh };
 }
 
 /** The numbered calls of a counterexample with outcome and state after each, as text lines. */
