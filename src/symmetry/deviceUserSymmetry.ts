@@ -46,8 +46,9 @@ export function rawValueMaps(layout: PackedLayout, pairs: readonly (readonly [un
  * symmetry must be verified on the model (see iommuSymmetry) before it is used.
  *
  * `canonicalize` is this form generated as JavaScript for the layout (see canonicalCode),
- * about six times faster than `canonicalizeByTables`, the same form driven by the tables, which
- * stays as its reference and as the fallback where the generator does not apply.
+ * several times faster (docs/scaling.md has the measurement) than `canonicalizeByTables`, the
+ * same form driven by the tables, which stays as its reference and as the fallback where the
+ * generator does not apply.
  */
 export class DeviceUserSymmetry implements Symmetry {
   readonly description: string;
