@@ -178,7 +178,10 @@ async function main(): Promise<void> {
         const model = buildIommuModel(v7, n, invariants, { symmetry: true });
         return check(tabled ? byTables(model) : model, { symmetry: true });
       };
-      const [a, b] = p % 2 === 0 ? [search(false), search(true)] : ((x) => [search(false), x])(search(true));
+      let a: ReturnType<typeof check>;
+      let b: ReturnType<typeof check>;
+      if (p % 2 === 0) { a = search(false); b = search(true); }
+      else { b = search(true); a = search(false); }
       if (a.states !== b.states || a.transitions !== b.transitions) throw new Error(`v7 at ${n}: the two forms searched different spaces (${a.states} and ${b.states} orbits)`);
       states = a.states;
       g.push(a.elapsedMs / 1000);
