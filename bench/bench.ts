@@ -16,7 +16,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { designNamed, runDmaownChild, runDmaownHere, supports, type DmaownParams, type DmaownResult, type InvariantSet } from './dmaownRun';
-import { int, mib, rate, ratio, secs, table } from './format';
+import { int, median, mib, rate, ratio, secs, table } from './format';
 import { callerRuleMismatch, hasPromela } from './promela';
 import { ensureSpin, gccVersion, panEquals, runSpin, type SpinResult } from './spin';
 import { unwritable } from '../src/cli/reportFlags';
@@ -451,13 +451,6 @@ export function roundRatios(r: HeadlineRound): { spin?: number; xstate?: number 
     spin: r.spin ? own / (r.spin.states / r.spin.seconds) : undefined,
     xstate: r.xstate && !('timedOut' in r.xstate) ? own / (r.xstate.states / r.xstate.seconds) : undefined,
   };
-}
-
-/** The median of a non-empty list (the mean of the two middle values of an even one). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

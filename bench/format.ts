@@ -1,4 +1,4 @@
-/** Plain-text tables and number formatting for the bench's report. */
+/** Plain-text tables, number formatting and the median for the bench's reports. */
 
 /**
  * A table with the first column left-aligned and the others right-aligned (numbers), except the
@@ -36,4 +36,11 @@ export function ratio(x: number): string {
   if (x >= 10) return `${x.toFixed(1)}x`;
   if (x >= 0.01) return `${x.toFixed(2)}x`;
   return `${x.toPrecision(2)}x`;
+}
+
+/** The median of a non-empty list (the mean of the two middle values of an even one). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }

@@ -28,7 +28,7 @@ import { loadDesigns } from '../src/iommu/designRegistry';
 import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel, type IommuModel } from '../src/iommu/iommuModel';
 import { DeviceUserSymmetry } from '../src/symmetry/deviceUserSymmetry';
-import { int, mib, table } from './format';
+import { int, median, mib, table } from './format';
 
 interface PartsOptions {
   states: number;
@@ -52,13 +52,6 @@ function parse(argv: readonly string[]): PartsOptions {
     else throw new Error(`unknown option ${JSON.stringify(a)} (see the comment at the top of bench/partsStudy.ts)`);
   }
   return o;
-}
-
-/** The median of some numbers (the mean of the middle two for an even count). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Successor rows, not canonicalized, of the first reachable states in BFS order, until there are at least `rows` of them. */
