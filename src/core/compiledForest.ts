@@ -5,8 +5,10 @@ export type CompiledTree = (row: Uint32Array) => number;
 
 export interface CompiledForestOptions {
   /**
-   * Trees with more inner nodes than this are not compiled (V8 does not optimize very large
-   * functions) and are walked as data instead. Default 1500.
+   * Trees with more inner nodes than this are not compiled, and are walked as data instead.
+   * Default 600: V8 takes long to optimize a large generated function, and again at each
+   * recompilation while the tree grows, running it unoptimized meanwhile; past about 600 nodes
+   * that costs more than the function saves (docs/scaling.md, "One thread").
    */
   readonly maxNodes?: number;
   /**
@@ -50,7 +52,7 @@ export class CompiledForest {
   private readonly first: number;
 
   constructor(readonly forest: DecisionForest, o: CompiledForestOptions = {}) {
-    this.maxNodes = o.maxNodes ?? 1500;
+    this.maxNodes = o.maxNodes ?? 600;
     this.first = o.firstThreshold ?? 16384;
   }
 
