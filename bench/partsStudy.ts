@@ -94,8 +94,7 @@ function byTables(model: IommuModel): IommuModel {
   return { ...model, symmetry: tables };
 }
 
-async function main(): Promise<void> {
-  const o = parse(process.argv.slice(2));
+async function main(o: PartsOptions): Promise<void> {
   const designs = await loadDesigns();
   const invariants = await loadInvariants();
   const named = (n: string) => designs.find((d) => d.name === n)!;
@@ -187,5 +186,13 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((e: Error) => { process.stderr.write(`partsStudy: ${e.message}\n`); process.exit(1); });
+  let o: PartsOptions;
+  try {
+    o = parse(process.argv.slice(2));
+  } catch (e) {
+    // Bad usage, as the other studies and the bench treat it: one line, exit 2.
+    process.stderr.write(`partsStudy: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  main(o).catch((e: Error) => { process.stderr.write(`partsStudy: ${e.message}\n`); process.exit(1); });
 }
