@@ -17,6 +17,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { designNamed, runDmaownChild, runDmaownHere, supports, type DmaownParams, type DmaownResult, type InvariantSet } from './dmaownRun';
 import { int, median, mib, rate, ratio, secs, table } from './format';
+import { parsedOrExit } from './usage';
 import { callerRuleMismatch, hasPromela } from './promela';
 import { ensureSpin, gccVersion, panEquals, runSpin, type SpinResult } from './spin';
 import { unwritable } from '../src/cli/reportFlags';
@@ -629,13 +630,7 @@ export async function argsProblem(args: Args): Promise<string | null> {
 }
 
 async function main(): Promise<void> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`bench: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
+  const args = parsedOrExit('bench', parseArgs);
   const problem = await argsProblem(args);
   if (problem !== null) {
     process.stderr.write(`bench: ${problem}\n`);

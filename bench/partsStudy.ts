@@ -29,6 +29,7 @@ import { loadInvariants } from '../src/iommu/invariantRegistry';
 import { buildIommuModel, type IommuModel } from '../src/iommu/iommuModel';
 import { DeviceUserSymmetry } from '../src/symmetry/deviceUserSymmetry';
 import { int, median, mib, table } from './format';
+import { parsedOrExit } from './usage';
 
 interface PartsOptions {
   states: number;
@@ -186,13 +187,5 @@ async function main(o: PartsOptions): Promise<void> {
 }
 
 if (require.main === module) {
-  let o: PartsOptions;
-  try {
-    o = parse(process.argv.slice(2));
-  } catch (e) {
-    // Bad usage, as the other studies and the bench treat it: one line, exit 2.
-    process.stderr.write(`partsStudy: ${(e as Error).message}\n`);
-    process.exit(2);
-  }
-  main(o).catch((e: Error) => { process.stderr.write(`partsStudy: ${e.message}\n`); process.exit(1); });
+  main(parsedOrExit('partsStudy', parse)).catch((e: Error) => { process.stderr.write(`partsStudy: ${e.message}\n`); process.exit(1); });
 }
