@@ -77,6 +77,33 @@ describe('check() on fixtures with hand-derived counts', () => {
     expect(r.properties[0].path!.actions).toEqual([0, 0, 0, 2]);
   });
 
+  it('recoverable: a goal is evaluated only where no clean-up step leads to a state already known to reach it', () => {
+    // The counter 0..4 of the test above without the trap, from `start`. From 0 the states are
+    // expanded in the order 0, 1, 2, 3, 4, and each of 1..4 steps down by `dec` to the state
+    // expanded just before it, which already reaches 0: only 0's own goal is evaluated.
+    // From 2 the order is 2, 3, 1, 4, 0 (BFS, `inc` before `dec`): each state but 0 steps down
+    // to a state not yet expanded or not yet known to reach 0, so all five goals are evaluated,
+    // and the search after the BFS still finds that every state reaches 0.
+    const counter = (start: number, calls: number[]): PackedModel => ({
+      words: 1, actionCount: 2, transitionFlags: [],
+      properties: [{ kind: 'recoverable', name: 'back-to-zero', via: (a) => a === 1, goal: (s) => { calls.push(s[0]); return s[0] === 0; } }],
+      initialStates: () => Uint32Array.of(start),
+      successors(s, out) {
+        const v = s[0];
+        if (v < 4) out.states[out.push(0, 0)] = v + 1;
+        if (v > 0) out.states[out.push(1, 0)] = v - 1;
+      },
+    });
+    const fromZero: number[] = [];
+    expect(check(counter(0, fromZero)).properties[0].verdict).toBe('holds');
+    expect(fromZero).toEqual([0]);
+    const fromTwo: number[] = [];
+    const r = check(counter(2, fromTwo));
+    expect(r.states).toBe(5);
+    expect(r.properties[0].verdict).toBe('holds');
+    expect(fromTwo).toEqual([2, 3, 1, 4, 0]);
+  });
+
   it('duplicate initial states are stored once; several initial states are each path roots', () => {
     const m: PackedModel = {
       words: 1, actionCount: 1, transitionFlags: [],

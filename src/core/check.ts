@@ -267,6 +267,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
   const sym = cfg.symmetry;
   const props = cfg.props;
   const budget = search.budget;
+  const settles = search.settles;
   let sink = 0;
   try {
     for (let first = true; id < store.count; first = false) {
@@ -314,6 +315,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
           else if (known[k] >= 0) search.addKnown(s, a, succ.flags[k], known[k]);
           else search.addSuccessor(s, a, succ.flags[k], succ.states, k * W, hashes[k]);
         }
+        if (settles) { store.read(s, cur); search.settle(s, cur); }
         if (cfg.onProgress && s % cfg.progressEvery === 0 && s > 0) {
           cfg.onProgress({ states: store.count, transitions: search.transitions, depth: levels.depth, queue: store.count - s, elapsedMs: performance.now() - started });
         }

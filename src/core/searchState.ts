@@ -58,9 +58,9 @@ export class PropertySet {
 
   /**
    * One bit per state property that fires on `row` (an `always` that fails, a `sometimes` that
-   * holds), then one per recoverable property whose goal holds. `row` is exactly one row. Only
-   * the state properties whose bit is set in `open` are evaluated (the others' bits are 0):
-   * once a property is decided, the search stops evaluating it.
+   * holds). `row` is exactly one row. Only the state properties whose bit is set in `open` are
+   * evaluated (the others' bits are 0): once a property is decided, the search stops evaluating
+   * it. Recoverable properties' goals are not evaluated here (see `SearchState.settle`).
    */
   bits(row: Uint32Array, open = -1): number {
     let b = 0;
@@ -70,8 +70,14 @@ export class PropertySet {
       const p = s[i];
       if (p.holds(row) !== (p.kind === 'always')) b |= 1 << i;
     }
+    return b;
+  }
+
+  /** One bit per recoverable property (bit j: `rec[j]`) whose goal holds on `row`. */
+  goals(row: Uint32Array): number {
+    let b = 0;
     const r = this.rec;
-    for (let j = 0; j < r.length; j++) if (r[j].goal(row)) b |= 1 << (s.length + j);
+    for (let j = 0; j < r.length; j++) if (r[j].goal(row)) b |= 1 << j;
     return b;
   }
 }
@@ -80,9 +86,10 @@ export class PropertySet {
  * Everything a breadth-first search keeps: the visited set, each state's BFS parent and the
  * action from it, the first state (or transition) that decides each property, and for each
  * recoverable property which states are known to reach its goal. States are numbered in BFS
- * order; each state is `visit`ed (its properties evaluated) in id order, before it is expanded
- * (`stopWhenDecided` visits a whole level before expanding any of it), and its successors are
- * added in the model's action order. Fed in the same order, it gives the same
+ * order; each state is `visit`ed (its state properties evaluated) in id order, before it is
+ * expanded (`stopWhenDecided` visits a whole level before expanding any of it), its successors
+ * are added in the model's action order, and then, when recoverable properties are checked, it
+ * is `settle`d. Fed in the same order, it gives the same
  * numbering and the same counterexamples, whoever computes the successors.
  */
 export class SearchState {
@@ -191,7 +198,7 @@ export class SearchState {
     }
   }
 
-  /** Records the properties of state `id`, given `PropertySet.bits` of its row. */
+  /** Records the state properties of state `id`, given `PropertySet.bits` of its row. */
   visit(id: number, bits: number): void {
     if (bits === 0) return;
     const s = this.props.state;
@@ -202,7 +209,28 @@ export class SearchState {
       this.found.set(p.name, { name: p.name, kind: p.kind, verdict: p.kind === 'always' ? 'violated' : 'example', states: id + 1, path: this.pathTo(id) });
       this.open &= ~(1 << i);
     }
-    for (let j = 0; j < this.good.length; j++) if ((bits & (1 << (s.length + j))) !== 0) this.good[j].set(id);
+  }
+
+  /** Whether the search checks recoverable properties (then each expanded state must be `settle`d). */
+  get settles(): boolean { return this.good.length > 0; }
+
+  /**
+   * Called once state `id` (row `row`) has had all its transitions added: for each recoverable
+   * property, marks the state as reaching its goal when the goal holds there. The goal is
+   * evaluated only when none of the state's `via` transitions led to a state already marked
+   * (where the property holds, nearly every state has such a transition, so nearly no goal is
+   * evaluated). So every goal state is marked by the end of a complete search, and every marked
+   * state reaches one: the search over `via` transitions after it (`firstStuck`) finds the same
+   * first stuck state as if every state's goal had been evaluated.
+   */
+  settle(id: number, row: Uint32Array): void {
+    const r = this.props.rec;
+    for (let j = 0; j < r.length; j++) if (!this.good[j].get(id) && r[j].goal(row)) this.good[j].set(id);
+  }
+
+  /** `settle` with the goals already evaluated (`PropertySet.goals` of the state's row, by a worker thread). */
+  settleWith(id: number, goals: number): void {
+    for (let j = 0; j < this.good.length; j++) if ((goals & (1 << j)) !== 0) this.good[j].set(id);
   }
 
   /**
