@@ -78,20 +78,26 @@ describe('check() on fixtures with hand-derived counts', () => {
   });
 
   it('recoverable: a goal is evaluated only where no clean-up step leads to a state already known to reach it', () => {
-    // The counter 0..4 of the test above without the trap, from `start`. From 0 the states are
-    // expanded in the order 0, 1, 2, 3, 4, and each of 1..4 steps down by `dec` to the state
-    // expanded just before it, which already reaches 0: only 0's own goal is evaluated.
-    // From 2 the order is 2, 3, 1, 4, 0 (BFS, `inc` before `dec`): each state but 0 steps down
-    // to a state not yet expanded or not yet known to reach 0, so all five goals are evaluated,
-    // and the search after the BFS still finds that every state reaches 0.
-    const counter = (start: number, calls: number[]): PackedModel => ({
-      words: 1, actionCount: 2, transitionFlags: [],
+    // The counter 0..4 of the test above, from `start`, with the trap when asked. From 0 the
+    // states are expanded in the order 0, 1, 2, 3, 4, and each of 1..4 steps down by `dec` to the
+    // state expanded just before it, which already reaches 0: only 0's own goal is evaluated.
+    // From 2 the order is 2, 3, 1, 4, 0 (BFS, `inc` before `dec`). 2 steps down to 1, not yet
+    // expanded: its own goal (2) fails, so the clean-up steps from it are searched, evaluating
+    // 1's goal and then 0's, which holds. 3 steps down to 2, known now. 1 steps down to 0, not
+    // yet expanded: 1's goal, then 0's again. 4 steps down to 3. 0's goal is evaluated as it is
+    // expanded. So the goals evaluated are 2, 1, 0, 1, 0, 0. With the trap (from 0: ids 0, 1, 2,
+    // 3, 4, 9), 9 has no step at all: its goal fails, the search from it finds nothing, and 9 is
+    // the first stuck state; the goals evaluated are 0's and 9's.
+    const counter = (start: number, calls: number[], withTrap = false): PackedModel => ({
+      words: 1, actionCount: 3, transitionFlags: [],
       properties: [{ kind: 'recoverable', name: 'back-to-zero', via: (a) => a === 1, goal: (s) => { calls.push(s[0]); return s[0] === 0; } }],
       initialStates: () => Uint32Array.of(start),
       successors(s, out) {
         const v = s[0];
+        if (v === 9) return;
         if (v < 4) out.states[out.push(0, 0)] = v + 1;
         if (v > 0) out.states[out.push(1, 0)] = v - 1;
+        if (withTrap && v === 3) out.states[out.push(2, 0)] = 9;
       },
     });
     const fromZero: number[] = [];
@@ -101,7 +107,12 @@ describe('check() on fixtures with hand-derived counts', () => {
     const r = check(counter(2, fromTwo));
     expect(r.states).toBe(5);
     expect(r.properties[0].verdict).toBe('holds');
-    expect(fromTwo).toEqual([2, 3, 1, 4, 0]);
+    expect(fromTwo).toEqual([2, 1, 0, 1, 0, 0]);
+    const trapped: number[] = [];
+    const t = check(counter(0, trapped, true));
+    expect(t.properties[0].verdict).toBe('violated');
+    expect(t.properties[0].path!.actions).toEqual([0, 0, 0, 2]);
+    expect(trapped).toEqual([0, 9]);
   });
 
   it('duplicate initial states are stored once; several initial states are each path roots', () => {

@@ -315,7 +315,7 @@ function expandSteps(model: PackedModel, search: SearchState, cfg: CheckConfig, 
           else if (known[k] >= 0) search.addKnown(s, a, succ.flags[k], known[k]);
           else search.addSuccessor(s, a, succ.flags[k], succ.states, k * W, hashes[k]);
         }
-        if (settles) { store.read(s, cur); search.settle(s, cur); }
+        if (settles) search.settle(s);
         if (cfg.onProgress && s % cfg.progressEvery === 0 && s > 0) {
           cfg.onProgress({ states: store.count, transitions: search.transitions, depth: levels.depth, queue: store.count - s, elapsedMs: performance.now() - started });
         }

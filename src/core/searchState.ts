@@ -72,14 +72,6 @@ export class PropertySet {
     }
     return b;
   }
-
-  /** One bit per recoverable property (bit j: `rec[j]`) whose goal holds on `row`. */
-  goals(row: Uint32Array): number {
-    let b = 0;
-    const r = this.rec;
-    for (let j = 0; j < r.length; j++) if (r[j].goal(row)) b |= 1 << j;
-    return b;
-  }
 }
 
 /**
@@ -100,6 +92,12 @@ export class SearchState {
   private readonly found = new Map<string, PropertyResult>();
   /** Per recoverable property: states known to reach its goal by `via` actions. */
   private readonly good: PagedBits[];
+  /** Per recoverable property: the first stuck state, once `settle` has found it (else -1). */
+  private readonly stuck: number[];
+  /** Recoverable properties whose first stuck state is not found yet: those still marked. */
+  private recOpen: number;
+  /** Where `settle` reads a state's row. */
+  private readonly settleRow: Uint32Array;
   private readonly viaCache: Int8Array[];
   private readonly W: number;
   /** States the per-state arrays have room for. */
@@ -120,6 +118,9 @@ export class SearchState {
     this.parent = new PagedInt32(budget);
     this.via = new PagedActions(budget);
     this.good = props.rec.map(() => new PagedBits(budget));
+    this.stuck = props.rec.map(() => -1);
+    this.recOpen = props.rec.length;
+    this.settleRow = new Uint32Array(this.W);
     this.viaCache = props.rec.map(() => new Int8Array(0));
     this.recentMask = 0;
     this.recent = new Uint32Array(0);
@@ -215,22 +216,65 @@ export class SearchState {
   get settles(): boolean { return this.good.length > 0; }
 
   /**
-   * Called once state `id` (row `row`) has had all its transitions added: for each recoverable
-   * property, marks the state as reaching its goal when the goal holds there. The goal is
-   * evaluated only when none of the state's `via` transitions led to a state already marked
-   * (where the property holds, nearly every state has such a transition, so nearly no goal is
-   * evaluated). So every goal state is marked by the end of a complete search, and every marked
-   * state reaches one: the search over `via` transitions after it (`firstStuck`) finds the same
-   * first stuck state as if every state's goal had been evaluated.
+   * Called once state `id` has had all its transitions added: decides, for each
+   * recoverable property whose first stuck state is not found yet, whether the state reaches its
+   * goal by `via` transitions, and marks it if so. That is known at once when one of its `via`
+   * transitions led to a state already marked (where the property holds, nearly every state has
+   * one), else when its goal holds. Otherwise the state is a candidate: `reaches` searches the
+   * `via` transitions from it. If none reaches the goal, the state is stuck, and it is the first
+   * stuck state in id order (the property's shortest counterexample): every state settled
+   * before it was marked, and a stuck state is never marked. The property is then decided, and
+   * no later state is marked or has its goal evaluated for it.
    */
-  settle(id: number, row: Uint32Array): void {
+  settle(id: number): void {
+    if (this.recOpen === 0) return;
     const r = this.props.rec;
-    for (let j = 0; j < r.length; j++) if (!this.good[j].get(id) && r[j].goal(row)) this.good[j].set(id);
+    let read = false;
+    for (let j = 0; j < r.length; j++) {
+      if (this.stuck[j] >= 0 || this.good[j].get(id)) continue;
+      // The row, from the visited set: read only for a state not marked already (rare).
+      if (!read) { this.store.read(id, this.settleRow); read = true; }
+      if (r[j].goal(this.settleRow) || this.reaches(j, id, this.settleRow)) { this.good[j].set(id); continue; }
+      this.stuck[j] = id;
+      this.recOpen--;
+    }
   }
 
-  /** `settle` with the goals already evaluated (`PropertySet.goals` of the state's row, by a worker thread). */
-  settleWith(id: number, goals: number): void {
-    for (let j = 0; j < this.good.length; j++) if ((goals & (1 << j)) !== 0) this.good[j].set(id);
+  /**
+   * Whether a path of `via` transitions from state `id` (row `row`), whose own goal does not
+   * hold, reaches a state where goal `j` holds: a depth-first search over rows, successors
+   * recomputed (canonicalized when reducing by symmetry), each row once. A successor stored
+   * and settled before `id` (its id is smaller) is marked, as every settled state is until the
+   * first stuck one is found, so it ends the search at once; for any other, its goal is
+   * evaluated.
+   */
+  private reaches(j: number, id: number, row: Uint32Array): boolean {
+    const W = this.W;
+    const goal = this.props.rec[j];
+    const succ = new Successors(W);
+    const seen = new Set<string>([row.join(',')]);
+    const stack: Uint32Array[] = [row.slice()];
+    while (stack.length > 0) {
+      const cur = stack.pop()!;
+      succ.reset();
+      this.model.successors(cur, succ);
+      for (let k = 0; k < succ.count; k++) {
+        if (!this.isVia(j, succ.actions[k])) continue;
+        this.symmetry?.canonicalize(succ.states, k * W);
+        const next = succ.states.slice(k * W, (k + 1) * W);
+        const key = next.join(',');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const t = this.store.find(next);
+        if (t >= 0 && t < id) {
+          if (this.good[j].get(t)) return true;
+          throw new Error(`internal: state ${t}, settled before state ${id}, is not marked as reaching ${goal.name}'s goal`);
+        }
+        if (goal.goal(next)) return true;
+        stack.push(next);
+      }
+    }
+    return false;
   }
 
   /**
@@ -256,9 +300,9 @@ export class SearchState {
     }
     // Counted once its target is stored: a budget stop in `insert` leaves it uncounted.
     this.transitions++;
-    if (this.good.length === 0) return;
+    if (this.recOpen === 0) return;
     for (let j = 0; j < this.good.length; j++) {
-      if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
+      if (this.stuck[j] < 0 && this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
     }
   }
 
@@ -297,8 +341,9 @@ export class SearchState {
     const fl = flags & this.props.flagMask;
     if (fl !== 0) this.flagged(from, action, fl);
     this.transitions++;
+    if (this.recOpen === 0) return;
     for (let j = 0; j < this.good.length; j++) {
-      if (this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
+      if (this.stuck[j] < 0 && this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
     }
   }
 
@@ -338,9 +383,10 @@ export class SearchState {
 
   /**
    * The verdict of every property after the search. `complete` says whether every stored state
-   * was expanded; if so, each recoverable property is decided by `firstStuck`: forward searches
-   * over the `via` transitions from the states not yet known to reach its goal (successors are
-   * recomputed, so nothing per transition is kept during the search).
+   * was expanded; if so, each recoverable property is decided: violated at the first stuck
+   * state `settle` found, else by `firstStuck`, which then finds every state marked (it is kept
+   * as the decision from the marks alone: forward searches over the `via` transitions from the
+   * states not known to reach the goal, successors recomputed).
    */
   results(complete: boolean): PropertyResult[] {
     const out: PropertyResult[] = [];
@@ -350,7 +396,8 @@ export class SearchState {
       if (f) { out.push(f); continue; }
       if (p.kind === 'recoverable') {
         if (!complete) { out.push({ name: p.name, kind: p.kind, verdict: 'unknown', states: n }); continue; }
-        const stuck = this.firstStuck(this.props.rec.indexOf(p));
+        const j = this.props.rec.indexOf(p);
+        const stuck = this.stuck[j] >= 0 ? this.stuck[j] : this.firstStuck(j);
         out.push(stuck < 0
           ? { name: p.name, kind: p.kind, verdict: 'holds', states: n }
           : { name: p.name, kind: p.kind, verdict: 'violated', states: n, path: this.pathTo(stuck) });

@@ -5,10 +5,7 @@ import { hashRow, type StoreReader } from '../core/stateStore';
 
 /** The expansion of consecutive states, as a worker hands it to the merging thread. */
 export interface ExpandedChunk {
-  /**
-   * Per state: `PropertySet.bits` of its row, and above them (from bit `PropertySet.state.length`
-   * on) `PropertySet.goals`: the worker evaluates every goal, off the merging thread.
-   */
+  /** Per state: `PropertySet.bits` of its row. */
   readonly bits: Uint32Array;
   /** Per state: how many successors it has (they follow one another in the arrays below). */
   readonly counts: Uint32Array;
@@ -59,7 +56,7 @@ export function expandChunk(model: PackedModel, props: PropertySet, symmetry: Sy
   const cur = new Uint32Array(W);
   for (let i = 0; i < n; i++) {
     for (let w = 0; w < W; w++) cur[w] = rows[i * W + w];
-    bits[i] = props.bits(cur, open) | (props.rec.length > 0 ? props.goals(cur) << props.state.length : 0);
+    bits[i] = props.bits(cur, open);
     const first = succ.count;
     model.successors(cur, succ);
     counts[i] = succ.count - first;

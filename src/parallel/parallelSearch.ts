@@ -212,7 +212,6 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
   let charged = false;
   let closed = false;
   const settles = search.settles;
-  const stateProps = cfg.props.state.length;
   const close = () => {
     if (closed) return;
     closed = true;
@@ -283,7 +282,7 @@ export function searchInParallel(model: PackedModel, search: SearchState, cfg: C
             else if (r.ids[s] >= 0) search.addKnown(id, a, f, r.ids[s]);
             else search.addSuccessor(id, a, f, r.rows, s * W, r.hashes[s]);
           }
-          if (settles) search.settleWith(id, r.bits[i] >>> stateProps);
+          if (settles) search.settle(id);
           if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
             cfg.onProgress({ states: store.count, transitions: search.transitions, depth: levels.depth, queue: store.count - id, elapsedMs: performance.now() - started });
           }
