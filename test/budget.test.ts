@@ -38,7 +38,8 @@ describe('budgets', async () => {
       if (v.verdict === 'violated') expect(replayEvents(v7, 7, v.counterexample)).toHaveLength(v.counterexample.length);
     }
     expect(dc.verdicts.find((v) => v.name === 'no-warn')!.verdict).toBe('violated');
-    expect(dc.verdicts.find((v) => v.name === 'viability')!.verdict).toBe('unknown');
+    // Its first stuck state is a few calls deep, so found before the budget stopped the search.
+    expect(dc.verdicts.find((v) => v.name === 'viability')!.verdict).toBe('violated');
   });
 
   it('--max-states N completes a search of exactly N states and stops one of N + 1, on 1 or 2 threads, with or without symmetry', () => {

@@ -120,14 +120,16 @@ describe('CLI: bounds too large for the memory budget', () => {
     // v7's counts at 2, 3 and 4 devices are 4,407, 36,245 and 302,927, as SPIN counts them too
     // (bench/spin.ts on bench/promela.ts's model, run by hand): growths x8.22 and x8.36.
     expect(line).toMatch(/^dmaown: check: too large for --max-memory 4\.0 GiB by estimate: v7 at 8 devices: about [\d.]+ billion states \(302,927 at 4 devices, x8\.22 then x8\.36 per device\), at least [\d.]+ GiB; try --symmetry, /);
-    // A part of it can decide violations: --stop-when-decided is offered, unless already asked
-    // for or an invariant only the whole search decides (viability, checked by default) is checked.
+    // A part of it can decide violations (viability's too): --stop-when-decided is offered,
+    // unless already asked for.
     const plainOffer = /, --max-states N to search part of it, or a larger --max-memory \(docs\/scaling\.md\)$/;
-    expect(line).toMatch(plainOffer);
+    const stopOffer = /, --max-states N to search part of it \(with --stop-when-decided, enough to decide its violations\), or a larger --max-memory \(docs\/scaling\.md\)$/;
+    expect(line).toMatch(stopOffer);
     const refusal = (...more: string[]) => oneLine(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', ...more]).err);
-    expect(refusal('--invariant', 'no-mixed-dma,type-ok')).toMatch(/, --max-states N to search part of it \(with --stop-when-decided, enough to decide its violations\), or a larger --max-memory \(docs\/scaling\.md\)$/);
+    expect(refusal('--invariant', 'no-mixed-dma,type-ok')).toMatch(stopOffer);
     expect(refusal('--invariant', 'no-mixed-dma', '--stop-when-decided')).toMatch(plainOffer);
-    expect(refusal('--invariant', 'no-mixed-dma,viability')).toMatch(plainOffer);
+    expect(refusal('--invariant', 'no-mixed-dma,viability')).toMatch(stopOffer);
+    expect(refusal('--stop-when-decided')).toMatch(plainOffer);
     // The same bound with symmetry fits, and a part of it asked for with --max-states runs.
     expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--symmetry', '--invariant', 'type-ok', '--max-states', '2000']).code).toBe(3);
     expect(runCli(['check', '--design', 'v7', '--devices', '8', '--max-memory', '4G', '--invariant', 'type-ok', '--max-states', '20000']).code).toBe(3);

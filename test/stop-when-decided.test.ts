@@ -141,13 +141,33 @@ describe('stopWhenDecided', async () => {
     expect(replay(r.out)).toHaveLength(1);
   });
 
-  it('a property that holds, or viability, keeps the search going to its end', () => {
-    for (const invariants of [pick('no-mixed-dma', 'type-ok'), pick('no-mixed-dma', 'viability')]) {
-      const full = checkDesign(v7, 3, invariants);
-      const r = checkDesign(v7, 3, invariants, { stopWhenDecided: true });
-      expect(r.result.complete).toBe(true);
-      expect(r.result.states).toBe(full.result.states);
-      expect(summary(r)).toEqual(summary(full));
+  it('a property that holds keeps the search going to its end', () => {
+    const invariants = pick('no-mixed-dma', 'type-ok');
+    const full = checkDesign(v7, 3, invariants);
+    const r = checkDesign(v7, 3, invariants, { stopWhenDecided: true });
+    expect(r.result.complete).toBe(true);
+    expect(r.result.states).toBe(full.result.states);
+    expect(summary(r)).toEqual(summary(full));
+  });
+
+  it('viability is decided by its first stuck state: the search stops at the next level, on 1 or 2 threads', () => {
+    const invariants = pick('no-mixed-dma', 'viability');
+    const full = checkDesign(v7, 3, invariants);
+    expect(full.verdicts.every((v) => v.verdict === 'violated')).toBe(true);
+    const calls = (name: string) => { const v = full.verdicts.find((x) => x.name === name)!; return v.verdict === 'violated' ? v.counterexample.length : NaN; };
+    // no-mixed-dma is decided where the level of its counterexample's last state begins; viability
+    // once its stuck state (on the level of its counterexample's length) is expanded, that is
+    // where the next level begins.
+    const level = Math.max(calls('no-mixed-dma'), calls('viability') + 1);
+    for (const workers of [1, 2]) {
+      const r = checkDesign(v7, 3, invariants, { stopWhenDecided: true, workers });
+      // Its verdicts, the states at which each was decided and its counterexamples: the whole search's.
+      expect(summary(r), `${workers} thread(s)`).toEqual(summary(full));
+      expect(r.result.stopReason).toBe(DECIDED_REASON);
+      // That level is stored whole, none of it expanded: every state within `level` calls of the
+      // start, by the plain graph search.
+      expect(r.result.states, `${workers} thread(s)`).toBe(within(3, level));
+      expect(r.result.expanded, `${workers} thread(s)`).toBe(within(3, level - 1));
     }
   });
 

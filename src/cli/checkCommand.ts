@@ -84,7 +84,7 @@ each invariant: holds, violated (with the shortest counterexample) or n/a (with 
                        it checks is violated is stored and checked: the same verdicts and
                        counterexamples, the verdicts final, the state counts only up to
                        there (also when a budget stops it after that); an invariant that
-                       holds (or viability) still needs the whole bound. With --max-states N
+                       holds still needs the whole bound. With --max-states N
                        a bound too large to search whole can be tried (docs/scaling.md)
 
 Each counterexample is printed as numbered calls with return code, WARN and the state after

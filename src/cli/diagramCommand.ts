@@ -60,10 +60,10 @@ deeper are drawn. More than ${REACHABLE_MAX_STATES} states or ${REACHABLE_MAX_ED
 --reachable and --sequence check the bound first, as check does, with its progress line on a
 terminal (with --depth D, a graph too large to draw is refused before that check). With
 --invariant only that invariant is checked, and the check stops once the BFS level of its first
-counterexample (the whole search's) is stored and checked; without it, every invariant is checked over the
-whole bound (viability needs every state). A bound estimated too large for half of the memory
-is refused, except with --invariant (not viability): its counterexample is then looked for in
-the bound's first ${DIAGRAM_FIRST_STATES.toLocaleString('en-US')} states.
+counterexample (the whole search's) is stored and checked (for viability, the level after its
+first stuck state); without it, every invariant is checked over the whole bound (an invariant
+that holds needs every state). A bound estimated too large for half of the memory is refused,
+except with --invariant: its counterexample is then looked for in the bound's first ${DIAGRAM_FIRST_STATES.toLocaleString('en-US')} states.
 
 --sequence prints the counterexample of --invariant (default: the first violated) as a Mermaid
 sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.
@@ -154,7 +154,7 @@ exit status: 0 drawn, 1 docs stale or missing (--update-docs --check), 2 bad usa
       } catch (e) {
         // Too large to search whole, but one invariant's counterexample may still be a few calls
         // deep: it is looked for in the bound's first states (checkForDiagram's firstStates).
-        if (!(e instanceof InputError) || !named || named.kind === 'recoverable') throw e;
+        if (!(e instanceof InputError) || !named) throw e;
         firstStates = DIAGRAM_FIRST_STATES;
       }
       progress.label('', size?.states);

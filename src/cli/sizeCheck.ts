@@ -62,8 +62,7 @@ export interface RefusalContext {
   readonly devicesOnly?: boolean;
   /**
    * Whether --stop-when-decided is on, for a command that takes it (undefined: it does not).
-   * When it is off and no search checks an invariant only the whole search decides (viability),
-   * the states budget's remedy mentions it.
+   * When it is off, the states budget's remedy mentions it.
    */
   readonly stopWhenDecided?: boolean;
 }
@@ -76,7 +75,7 @@ function budgetName(maxMemory: number, c: RefusalContext): string {
 /** What a refusal suggests instead (symmetry only where it is not already asked for) for `searches`, which share one symmetry setting. */
 function remedies(searches: readonly PlannedSearch[], c: RefusalContext): string {
   const symmetry = searches[0].symmetry;
-  const offerStop = c.stopWhenDecided === false && searches.every((s) => s.invariants.every((i) => i.kind !== 'recoverable'));
+  const offerStop = c.stopWhenDecided === false;
   if (c.devicesOnly) return 'fewer --devices';
   return [
     ...(c.remedy ? [c.remedy] : []),

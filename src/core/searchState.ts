@@ -94,6 +94,8 @@ export class SearchState {
   private readonly good: PagedBits[];
   /** Per recoverable property: the first stuck state, once `settle` has found it (else -1). */
   private readonly stuck: number[];
+  /** Per recoverable property: the states stored when `settle` found its first stuck state. */
+  private readonly stuckAt: number[];
   /** Recoverable properties whose first stuck state is not found yet: those still marked. */
   private recOpen: number;
   /** Where `settle` reads a state's row. */
@@ -119,6 +121,7 @@ export class SearchState {
     this.via = new PagedActions(budget);
     this.good = props.rec.map(() => new PagedBits(budget));
     this.stuck = props.rec.map(() => -1);
+    this.stuckAt = props.rec.map(() => 0);
     this.recOpen = props.rec.length;
     this.settleRow = new Uint32Array(this.W);
     this.viaCache = props.rec.map(() => new Int8Array(0));
@@ -179,14 +182,16 @@ export class SearchState {
 
   /**
    * Whether every property is decided: each `always` and `never-flag` one violated, each
-   * `sometimes` one given its example. Recoverable properties are decided only by a complete
-   * search, and a search of no properties has nothing to decide: false. The loops visit states in
-   * id order and add transitions in state order, so what is found is the whole search's first
-   * counterexample (or example) of each property, whenever this is asked.
+   * `sometimes` one given its example, each recoverable one given its first stuck state (see
+   * `settle`). A search of no properties has nothing to decide: false. The loops visit and settle
+   * states in id order and add transitions in state order, so what is found is the whole
+   * search's first counterexample (or example) of each property, whenever this is asked.
    */
   decided(): boolean {
     if (this.props.all.length === 0) return false;
-    for (const p of this.props.all) if (p.kind === 'recoverable' || !this.found.has(p.name)) return false;
+    for (const p of this.props.all) {
+      if (p.kind === 'recoverable' ? this.stuck[this.props.rec.indexOf(p)] < 0 : !this.found.has(p.name)) return false;
+    }
     return true;
   }
 
@@ -236,6 +241,7 @@ export class SearchState {
       if (!read) { this.store.read(id, this.settleRow); read = true; }
       if (r[j].goal(this.settleRow) || this.reaches(j, id, this.settleRow)) { this.good[j].set(id); continue; }
       this.stuck[j] = id;
+      this.stuckAt[j] = this.store.count;
       this.recOpen--;
     }
   }
@@ -383,10 +389,11 @@ export class SearchState {
 
   /**
    * The verdict of every property after the search. `complete` says whether every stored state
-   * was expanded; if so, each recoverable property is decided: violated at the first stuck
-   * state `settle` found, else by `firstStuck`, which then finds every state marked (it is kept
-   * as the decision from the marks alone: forward searches over the `via` transitions from the
-   * states not known to reach the goal, successors recomputed).
+   * was expanded. A recoverable property is violated at the first stuck state `settle` found,
+   * whether the search completed or not; otherwise a complete search decides it by
+   * `firstStuck`, which then finds every state marked (it is kept as the decision from the
+   * marks alone: forward searches over the `via` transitions from the states not known to reach
+   * the goal, successors recomputed), and an incomplete one leaves it unknown.
    */
   results(complete: boolean): PropertyResult[] {
     const out: PropertyResult[] = [];
@@ -395,9 +402,10 @@ export class SearchState {
       const f = this.found.get(p.name);
       if (f) { out.push(f); continue; }
       if (p.kind === 'recoverable') {
-        if (!complete) { out.push({ name: p.name, kind: p.kind, verdict: 'unknown', states: n }); continue; }
         const j = this.props.rec.indexOf(p);
-        const stuck = this.stuck[j] >= 0 ? this.stuck[j] : this.firstStuck(j);
+        if (!complete && this.stuck[j] < 0) { out.push({ name: p.name, kind: p.kind, verdict: 'unknown', states: n }); continue; }
+        if (this.stuck[j] >= 0) { out.push({ name: p.name, kind: p.kind, verdict: 'violated', states: this.stuckAt[j], path: this.pathTo(this.stuck[j]) }); continue; }
+        const stuck = this.firstStuck(j);
         out.push(stuck < 0
           ? { name: p.name, kind: p.kind, verdict: 'holds', states: n }
           : { name: p.name, kind: p.kind, verdict: 'violated', states: n, path: this.pathTo(stuck) });
