@@ -22,6 +22,26 @@ function grid(W: number, H: number, properties: Property[], flagUpAtX = -1): Pac
   };
 }
 
+/**
+ * A counter 0..4 from `start`: `inc` (action 0) and `dec` (action 1); with the trap, from 3
+ * `jump` (action 2) to 9, where nothing is enabled. One recoverable property: goal 0, via `dec`
+ * only; each state its goal is evaluated on is pushed to `calls`.
+ */
+function counter(withTrap: boolean, start = 0, calls: number[] = []): PackedModel {
+  return {
+    words: 1, actionCount: 3, transitionFlags: [],
+    properties: [{ kind: 'recoverable', name: 'back-to-zero', via: (a) => a === 1, goal: (s) => { calls.push(s[0]); return s[0] === 0; } }],
+    initialStates: () => Uint32Array.of(start),
+    successors(s, out) {
+      const v = s[0];
+      if (v === 9) return;
+      if (v < 4) out.states[out.push(0, 0)] = v + 1;
+      if (v > 0) out.states[out.push(1, 0)] = v - 1;
+      if (withTrap && v === 3) out.states[out.push(2, 0)] = 9;
+    },
+  };
+}
+
 describe('check() on fixtures with hand-derived counts', () => {
   it('grid: W*H states, H(W-1)+W(H-1) transitions, depth W+H-2', () => {
     const r = check(grid(4, 3, []));
@@ -56,20 +76,7 @@ describe('check() on fixtures with hand-derived counts', () => {
   });
 
   it('recoverable: holds when every state can walk back, violated at the first trap', () => {
-    // A counter 0..4: `inc` (action 0) and `dec` (action 1); from 3, `jump` (action 2) to 9,
-    // where nothing is enabled. Goal: 0; via: dec only. 9 is reached by inc,inc,inc,jump.
-    const counter = (withTrap: boolean): PackedModel => ({
-      words: 1, actionCount: 3, transitionFlags: [],
-      properties: [{ kind: 'recoverable', name: 'back-to-zero', via: (a) => a === 1, goal: (s) => s[0] === 0 }],
-      initialStates: () => Uint32Array.of(0),
-      successors(s, out) {
-        const v = s[0];
-        if (v === 9) return;
-        if (v < 4) out.states[out.push(0, 0)] = v + 1;
-        if (v > 0) out.states[out.push(1, 0)] = v - 1;
-        if (withTrap && v === 3) out.states[out.push(2, 0)] = 9;
-      },
-    });
+    // 9 is reached by inc,inc,inc,jump.
     expect(check(counter(false)).properties[0].verdict).toBe('holds');
     const r = check(counter(true));
     expect(r.states).toBe(6);
@@ -78,7 +85,7 @@ describe('check() on fixtures with hand-derived counts', () => {
   });
 
   it('recoverable: a goal is evaluated only where no clean-up step leads to a state already known to reach it', () => {
-    // The counter 0..4 of the test above, from `start`, with the trap when asked. From 0 the
+    // The counter, from `start`, with the trap when asked. From 0 the
     // states are expanded in the order 0, 1, 2, 3, 4, and each of 1..4 steps down by `dec` to the
     // state expanded just before it, which already reaches 0: only 0's own goal is evaluated.
     // From 2 the order is 2, 3, 1, 4, 0 (BFS, `inc` before `dec`). 2 steps down to 1, not yet
@@ -88,28 +95,16 @@ describe('check() on fixtures with hand-derived counts', () => {
     // expanded. So the goals evaluated are 2, 1, 0, 1, 0, 0. With the trap (from 0: ids 0, 1, 2,
     // 3, 4, 9), 9 has no step at all: its goal fails, the search from it finds nothing, and 9 is
     // the first stuck state; the goals evaluated are 0's and 9's.
-    const counter = (start: number, calls: number[], withTrap = false): PackedModel => ({
-      words: 1, actionCount: 3, transitionFlags: [],
-      properties: [{ kind: 'recoverable', name: 'back-to-zero', via: (a) => a === 1, goal: (s) => { calls.push(s[0]); return s[0] === 0; } }],
-      initialStates: () => Uint32Array.of(start),
-      successors(s, out) {
-        const v = s[0];
-        if (v === 9) return;
-        if (v < 4) out.states[out.push(0, 0)] = v + 1;
-        if (v > 0) out.states[out.push(1, 0)] = v - 1;
-        if (withTrap && v === 3) out.states[out.push(2, 0)] = 9;
-      },
-    });
     const fromZero: number[] = [];
-    expect(check(counter(0, fromZero)).properties[0].verdict).toBe('holds');
+    expect(check(counter(false, 0, fromZero)).properties[0].verdict).toBe('holds');
     expect(fromZero).toEqual([0]);
     const fromTwo: number[] = [];
-    const r = check(counter(2, fromTwo));
+    const r = check(counter(false, 2, fromTwo));
     expect(r.states).toBe(5);
     expect(r.properties[0].verdict).toBe('holds');
     expect(fromTwo).toEqual([2, 1, 0, 1, 0, 0]);
     const trapped: number[] = [];
-    const t = check(counter(0, trapped, true));
+    const t = check(counter(true, 0, trapped));
     expect(t.properties[0].verdict).toBe('violated');
     expect(t.properties[0].path!.actions).toEqual([0, 0, 0, 2]);
     expect(trapped).toEqual([0, 9]);
