@@ -188,10 +188,8 @@ export class SearchState {
    * search's first counterexample (or example) of each property, whenever this is asked.
    */
   decided(): boolean {
-    if (this.props.all.length === 0) return false;
-    for (const p of this.props.all) {
-      if (p.kind === 'recoverable' ? this.stuck[this.props.rec.indexOf(p)] < 0 : !this.found.has(p.name)) return false;
-    }
+    if (this.props.all.length === 0 || this.recOpen > 0) return false;
+    for (const p of this.props.all) if (p.kind !== 'recoverable' && !this.found.has(p.name)) return false;
     return true;
   }
 
@@ -306,10 +304,7 @@ export class SearchState {
     }
     // Counted once its target is stored: a budget stop in `insert` leaves it uncounted.
     this.transitions++;
-    if (this.recOpen === 0) return;
-    for (let j = 0; j < this.good.length; j++) {
-      if (this.stuck[j] < 0 && this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
-    }
+    if (this.recOpen !== 0) this.markVia(from, action, id);
   }
 
   /**
@@ -347,7 +342,14 @@ export class SearchState {
     const fl = flags & this.props.flagMask;
     if (fl !== 0) this.flagged(from, action, fl);
     this.transitions++;
-    if (this.recOpen === 0) return;
+    if (this.recOpen !== 0) this.markVia(from, action, id);
+  }
+
+  /**
+   * For each recoverable property whose first stuck state is not found yet: marks `from` as
+   * reaching its goal when `action` is one of its `via` actions and leads to state `id`, marked.
+   */
+  private markVia(from: number, action: number, id: number): void {
     for (let j = 0; j < this.good.length; j++) {
       if (this.stuck[j] < 0 && this.isVia(j, action) && this.good[j].get(id)) this.good[j].set(from);
     }
@@ -390,10 +392,8 @@ export class SearchState {
   /**
    * The verdict of every property after the search. `complete` says whether every stored state
    * was expanded. A recoverable property is violated at the first stuck state `settle` found,
-   * whether the search completed or not; otherwise a complete search decides it by
-   * `firstStuck`, which then finds every state marked (it is kept as the decision from the
-   * marks alone: forward searches over the `via` transitions from the states not known to reach
-   * the goal, successors recomputed), and an incomplete one leaves it unknown.
+   * whether the search completed or not; otherwise it holds after a complete search (every
+   * state was settled, so every state was marked) and is unknown after an incomplete one.
    */
   results(complete: boolean): PropertyResult[] {
     const out: PropertyResult[] = [];
@@ -403,64 +403,14 @@ export class SearchState {
       if (f) { out.push(f); continue; }
       if (p.kind === 'recoverable') {
         const j = this.props.rec.indexOf(p);
-        if (!complete && this.stuck[j] < 0) { out.push({ name: p.name, kind: p.kind, verdict: 'unknown', states: n }); continue; }
-        if (this.stuck[j] >= 0) { out.push({ name: p.name, kind: p.kind, verdict: 'violated', states: this.stuckAt[j], path: this.pathTo(this.stuck[j]) }); continue; }
-        const stuck = this.firstStuck(j);
-        out.push(stuck < 0
-          ? { name: p.name, kind: p.kind, verdict: 'holds', states: n }
-          : { name: p.name, kind: p.kind, verdict: 'violated', states: n, path: this.pathTo(stuck) });
+        out.push(this.stuck[j] >= 0
+          ? { name: p.name, kind: p.kind, verdict: 'violated', states: this.stuckAt[j], path: this.pathTo(this.stuck[j]) }
+          : { name: p.name, kind: p.kind, verdict: complete ? 'holds' : 'unknown', states: n });
         continue;
       }
       const verdict = !complete ? 'unknown' : p.kind === 'sometimes' ? 'no-example' : 'holds';
       out.push({ name: p.name, kind: p.kind, verdict, states: n });
     }
     return out;
-  }
-
-  /**
-   * The smallest state id from which no path of `via` transitions reaches a goal state, or -1.
-   * States marked good during the search are skipped; for each other state, in id order, a
-   * depth-first search over `via` transitions (successors recomputed) looks for a good state.
-   * When it finds one, every state on the way there is marked good; when it runs out, every
-   * state it saw is stuck, the first of them being the candidate itself: that is the answer.
-   */
-  private firstStuck(j: number): number {
-    const good = this.good[j];
-    const n = this.store.count;
-    const W = this.W;
-    const row = new Uint32Array(W);
-    const succ = new Successors(W);
-    const viaSuccessors = (id: number): number[] => {
-      this.store.read(id, row);
-      succ.reset();
-      this.model.successors(row, succ);
-      const out: number[] = [];
-      for (let k = 0; k < succ.count; k++) {
-        if (!this.isVia(j, succ.actions[k])) continue;
-        this.symmetry?.canonicalize(succ.states, k * W);
-        const t = this.store.find(succ.states, k * W);
-        if (t < 0) throw new Error(`internal: a successor of state ${id} is not in the visited set`);
-        out.push(t);
-      }
-      return out;
-    };
-    for (let s = 0; s < n; s++) {
-      if (good.get(s)) continue;
-      const seen = new Set<number>([s]);
-      const stack: { id: number; next: number[]; at: number }[] = [{ id: s, next: viaSuccessors(s), at: 0 }];
-      let reached = false;
-      while (stack.length > 0 && !reached) {
-        const top = stack[stack.length - 1];
-        if (top.at === top.next.length) { stack.pop(); continue; }
-        const t = top.next[top.at++];
-        if (good.get(t)) { reached = true; break; }
-        if (seen.has(t)) continue;
-        seen.add(t);
-        stack.push({ id: t, next: viaSuccessors(t), at: 0 });
-      }
-      if (!reached) return s;
-      for (const f of stack) good.set(f.id);
-    }
-    return -1;
   }
 }
