@@ -202,7 +202,9 @@ export class StateStore {
       const what = `the visited set is full: ${this.count.toLocaleString('en-US')} states, the most one search stores (an index of 2^${this.maxIndexBits} slots)`;
       throw new BudgetExceeded(what, what);
     }
-    const size = 2 ** bits;
+    // `1 << bits` while it fits: `2 ** bits` gives a double, whose first reservation turned the
+    // budget's small-integer counts into doubles mid-search and deoptimized the search loop.
+    const size = bits < 31 ? 1 << bits : 2 ** bits;
     this.budget.reserve(size * 4);
     const index = this.alloc(size);
     const mask = size - 1;
