@@ -110,6 +110,35 @@ describe('check() on fixtures with hand-derived counts', () => {
     expect(trapped).toEqual([0, 9]);
   });
 
+  it('recoverable: the search from a stuck candidate is charged to the memory budget', () => {
+    // 0 (the goal) --go--> 1, then `up` (the one clean-up action) from 1 along a chain
+    // 2, 3, ..., N, none of them the goal. 0 is settled as the goal; 1 is settled when the store
+    // holds 0, 1 and 2, and its clean-up steps lead to 2, not settled yet, so the search from 1
+    // walks the whole chain: N - 1 rows of its own, which a 4 MiB budget cannot hold when N is
+    // 2 million (about 8 MiB of rows alone). That search stops the check there, with 3 states
+    // stored and the property undecided; without a budget, 1 is the first stuck state.
+    const chain = (N: number): PackedModel => ({
+      words: 1, actionCount: 2, transitionFlags: [],
+      properties: [{ kind: 'recoverable', name: 'home', via: (a) => a === 1, goal: (s) => s[0] === 0 }],
+      initialStates: () => Uint32Array.of(0),
+      successors(s, out) {
+        if (s[0] === 0) out.states[out.push(0, 0)] = 1;
+        else if (s[0] < N) out.states[out.push(1, 0)] = s[0] + 1;
+      },
+    });
+    const limit = 4 * 1024 * 1024;
+    const r = check(chain(2_000_000), { maxMemory: limit });
+    expect(r.complete).toBe(false);
+    expect(r.stopReason).toMatch(/memory/);
+    expect(r.states).toBe(3);
+    expect(r.properties[0].verdict).toBe('unknown');
+    expect(r.peakBytes).toBeLessThanOrEqual(limit);
+    const small = check(chain(1000));
+    expect(small.states).toBe(1001);
+    expect(small.properties[0].verdict).toBe('violated');
+    expect(small.properties[0].path).toEqual({ init: 0, actions: [0] });
+  });
+
   it('duplicate initial states are stored once; several initial states are each path roots', () => {
     const m: PackedModel = {
       words: 1, actionCount: 1, transitionFlags: [],

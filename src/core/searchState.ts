@@ -246,39 +246,46 @@ export class SearchState {
 
   /**
    * Whether a path of `via` transitions from state `id` (row `row`), whose own goal does not
-   * hold, reaches a state where goal `j` holds: a depth-first search over rows, successors
+   * hold, reaches a state where goal `j` holds: a breadth-first search over rows, successors
    * recomputed (canonicalized when reducing by symmetry), each row once. A successor stored
    * and settled before `id` (its id is smaller) is marked, as every settled state is until the
    * first stuck one is found, so it ends the search at once; for any other, its goal is
-   * evaluated.
+   * evaluated. The rows met are kept in a visited set of their own, charged to the search's
+   * budget while the search runs (so a large clean-up closure stops the search with
+   * BudgetExceeded, as any other growth does) and released after it.
    */
   private reaches(j: number, id: number, row: Uint32Array): boolean {
     const W = this.W;
     const goal = this.props.rec[j];
     const succ = new Successors(W);
-    const seen = new Set<string>([row.join(',')]);
-    const stack: Uint32Array[] = [row.slice()];
-    while (stack.length > 0) {
-      const cur = stack.pop()!;
-      succ.reset();
-      this.model.successors(cur, succ);
-      for (let k = 0; k < succ.count; k++) {
-        if (!this.isVia(j, succ.actions[k])) continue;
-        this.symmetry?.canonicalize(succ.states, k * W);
-        const next = succ.states.slice(k * W, (k + 1) * W);
-        const key = next.join(',');
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const t = this.store.find(next);
-        if (t >= 0 && t < id) {
-          if (this.good[j].get(t)) return true;
-          throw new Error(`internal: state ${t}, settled before state ${id}, is not marked as reaching ${goal.name}'s goal`);
+    const seen = new StateStore(W, 1 << 6, this.budget);
+    const cur = new Uint32Array(W);
+    const next = new Uint32Array(W);
+    try {
+      seen.add(row);
+      // The visited set is the queue: rows are numbered in the order they are met.
+      for (let at = 0; at < seen.count; at++) {
+        seen.read(at, cur);
+        succ.reset();
+        this.model.successors(cur, succ);
+        for (let k = 0; k < succ.count; k++) {
+          if (!this.isVia(j, succ.actions[k])) continue;
+          this.symmetry?.canonicalize(succ.states, k * W);
+          const h = seen.hash(succ.states, k * W);
+          if (seen.add(succ.states, k * W, h) < 0) continue;
+          const t = this.store.find(succ.states, k * W, h);
+          if (t >= 0 && t < id) {
+            if (this.good[j].get(t)) return true;
+            throw new Error(`internal: state ${t}, settled before state ${id}, is not marked as reaching ${goal.name}'s goal`);
+          }
+          next.set(succ.states.subarray(k * W, (k + 1) * W));
+          if (goal.goal(next)) return true;
         }
-        if (goal.goal(next)) return true;
-        stack.push(next);
       }
+      return false;
+    } finally {
+      this.budget.release(seen.bytes);
     }
-    return false;
   }
 
   /**
