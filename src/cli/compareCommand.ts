@@ -74,10 +74,10 @@ export const compareCommand: Command = {
                       [--symmetry] [--workers N] [--stop-when-decided]
 
 Checks every design (or the ones named) exhaustively against every invariant (or the ones
-named), and plays every usage scenario on it, at one bound, and prints the matrix: holds (with the states explored),
-violated (with the length of the shortest counterexample, printed below the matrix as numbered
-calls), n/a (with the reason); scenarios pass, fail (naming the step and its return code) or
-are n/a (the design lacks a call they need).
+named), and plays every usage scenario on it, at one bound, and prints the matrix: holds
+(with the states explored), violated (with the length of the shortest counterexample, printed
+below the matrix as numbered calls), n/a (with the reason); scenarios pass, fail (naming the
+step and its return code) or are n/a (the design lacks a call they need).
 
   --devices N          devices in the group, ${DEVICES_RANGE} (default ${DEFAULT_DEVICES})
   --design NAME        compare only this design; repeat or comma-separate for several
