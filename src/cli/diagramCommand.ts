@@ -63,7 +63,8 @@ terminal (with --depth D, a graph too large to draw is refused before that check
 counterexample (the whole search's) is stored and checked (for viability, the level after its
 first stuck state); without it, every invariant is checked over the whole bound (an invariant
 that holds needs every state). A bound estimated too large for half of the memory is refused,
-except with --invariant: its counterexample is then looked for in the bound's first ${DIAGRAM_FIRST_STATES.toLocaleString('en-US')} states.
+except with --invariant: its counterexample is then looked for in the bound's first
+${DIAGRAM_FIRST_STATES.toLocaleString('en-US')} states.
 
 --sequence prints the counterexample of --invariant (default: the first violated) as a Mermaid
 sequence diagram: driver core, kernel driver, each VFIO user, and the IOMMU core.

@@ -23,11 +23,12 @@ export interface DiagramCheckOptions {
  * The check a diagram of counterexamples draws from (`--reachable`, `--sequence`), within a
  * memory budget. It stops once the BFS level by whose states every invariant checked is
  * violated is stored and evaluated (`stopWhenDecided`; for a recoverable invariant, the level
- * after its first stuck state): the counterexamples are then those of the whole search. One that
- * holds is known only at the end, so with every invariant the whole bound is searched. A check stopped before that (the budget, `firstStates`) has no shortest
- * counterexamples to draw, so it is an InputError saying why and to pass fewer devices. (The CLI
- * refuses bounds estimated too large before it calls this, unless it asks for one invariant:
- * then it passes `firstStates`.)
+ * after its first stuck state): the counterexamples are then those of the whole search. One
+ * that holds is known only at the end, so with every invariant the whole bound is searched. A
+ * check stopped before that (the budget, `firstStates`) has no shortest counterexamples to
+ * draw, so it is an InputError saying why and to pass fewer devices. (The CLI refuses bounds
+ * estimated too large before it calls this, unless it asks for one invariant: then it passes
+ * `firstStates`.)
  */
 export function checkForDiagram(design: Design, devices: number, invariants: readonly Invariant[], o: DiagramCheckOptions = {}): DesignCheck {
   const dc = checkDesign(design, devices, invariants, {
