@@ -88,7 +88,7 @@ describe('compare --format json', () => {
   it('reports n/a with the reason, from the design or the invariant', async () => {
     const tricky = 'fixture: "quoted": {a, b}, [c]';
     const noCount: Design = { ...v7, name: 'v7-uncounted', expectedOwnerCnt: undefined, notApplicable: { viability: tricky } };
-    const c = await compareDesignsAsync([noCount], 1, await loadInvariants(), loadScenarios(), 'test');
+    const c = await compareDesignsAsync({ designs: [noCount], devices: 1, invariants: await loadInvariants(), invariantsChosen: false, scenarios: loadScenarios(), command: 'test' });
     const j = comparisonJson(c) as { designs: Record<string, { invariants: Record<string, { verdict: string; reason?: string }>; scenarios: Record<string, { verdict: string; reason?: string }> }> };
     const inv = j.designs['v7-uncounted'].invariants;
     expect(inv['refcount-balance']).toMatchObject({ verdict: 'n/a', reason: 'the design keeps no owner_cnt' });
@@ -231,7 +231,7 @@ describe('compare budgets, workers and interrupts', () => {
     const invariants = await loadInvariants();
     const controller = new AbortController();
     const started: string[] = [];
-    const c = await compareDesignsAsync([pick('v8'), pick('v7'), pick('iommufd')], 4, invariants, loadScenarios(), 'test', {
+    const c = await compareDesignsAsync({ designs: [pick('v8'), pick('v7'), pick('iommufd')], devices: 4, invariants, invariantsChosen: false, scenarios: loadScenarios(), command: 'test' }, {
       signal: controller.signal,
       sliceMs: 1,
       progressEvery: 1 << 12,

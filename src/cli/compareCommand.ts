@@ -58,9 +58,10 @@ async function compareRun(argv: readonly string[], signal?: AbortSignal, progres
     ...(namedInvariants ? [`--invariant ${invariants.map((i) => i.name).join(',')}`] : []), ...(symmetry ? ['--symmetry'] : []),
     ...(budget.maxStates !== undefined ? [`--max-states ${budget.maxStates}`] : []), ...(stopWhenDecided ? ['--stop-when-decided'] : []), `--format ${format}`,
   ].join(' ');
-  const c = await compareDesignsAsync(designs, devices, invariants, scenarios, command, {
+  const request = { designs, devices, invariants, invariantsChosen: namedInvariants !== undefined, scenarios, command };
+  const c = await compareDesignsAsync(request, {
     ...budget, symmetry, workers, stopWhenDecided, signal, onProgress: progress?.onProgress, progressEvery: 1 << 14,
-  }, (d, i) => progress?.label(`${d.name} (${i + 1}/${designs.length})`, sizes[i]?.states), namedInvariants !== undefined);
+  }, (d, i) => progress?.label(`${d.name} (${i + 1}/${designs.length})`, sizes[i]?.states));
   const text = format === 'json' ? comparisonJsonText(c) : comparisonMarkdown(c);
   return { text, incomplete: comparisonIncomplete(c) };
 }

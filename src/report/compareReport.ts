@@ -40,25 +40,37 @@ export interface Comparison {
   readonly notRun: readonly Design[];
 }
 
+/** What `compareDesignsAsync` compares: the designs, at one bound, against which invariants and scenarios. */
+export interface ComparisonRequest {
+  readonly designs: readonly Design[];
+  readonly devices: number;
+  readonly invariants: readonly Invariant[];
+  /** Whether `invariants` were chosen (`--invariant`) rather than all of them (the report says so). */
+  readonly invariantsChosen: boolean;
+  readonly scenarios: readonly Scenario[];
+  /** The command line that produces this comparison (Comparison.command). */
+  readonly command: string;
+}
+
 /**
- * Runs the checker (`checkDesignAsync`) and the scenarios for every design in `designs`, one
- * design after the other: the event loop turns while each searches. `onDesign` is told before
- * each design's search starts. Once `options.signal` is aborted, the search in progress stops
- * (its verdicts not reached are 'unknown'), its scenarios still run, and the designs after it
- * are listed in `notRun`. `invariantsChosen`: `invariants` is a choice, not every invariant
- * (the report says so).
+ * Runs the checker (`checkDesignAsync`, with `options`) and the scenarios for every design of
+ * `req`, one design after the other: the event loop turns while each searches. `onDesign` is
+ * told before each design's search starts. Once `options.signal` is aborted, the search in
+ * progress stops (its verdicts not reached are 'unknown'), its scenarios still run, and the
+ * designs after it are listed in `notRun`.
  */
-export async function compareDesignsAsync(
-  designs: readonly Design[], devices: number, invariants: readonly Invariant[], scenarios: readonly Scenario[],
-  command: string, options: CheckAsyncOptions = {}, onDesign?: (d: Design, index: number) => void, invariantsChosen = false,
-): Promise<Comparison> {
+export async function compareDesignsAsync(req: ComparisonRequest, options: CheckAsyncOptions = {}, onDesign?: (d: Design, index: number) => void): Promise<Comparison> {
+  const { designs, devices, invariants, scenarios } = req;
   const done: DesignComparison[] = [];
   for (const [i, d] of designs.entries()) {
     if (options.signal?.aborted) break;
     onDesign?.(d, i);
     done.push({ check: await checkDesignAsync(d, devices, invariants, options), scenarios: scenarios.map((s) => runScenario(d, devices, s)) });
   }
-  return { devices, invariants, scenarios, command, symmetry: options.symmetry === true, invariantsChosen, designs: done, notRun: designs.slice(done.length) };
+  return {
+    devices, invariants, scenarios, command: req.command, symmetry: options.symmetry === true, invariantsChosen: req.invariantsChosen,
+    designs: done, notRun: designs.slice(done.length),
+  };
 }
 
 /**
