@@ -59,7 +59,7 @@ describe('generated canonicalizer equals the table-driven one', async () => {
   const designs = await loadDesigns();
   const invariants = await loadInvariants();
   for (const design of designs) {
-    it(`${design.name}: 40,000 successor rows of the first states in BFS order (all of them if fewer) at 2 to 5 devices, each generator alone and both`, () => {
+    it(`${design.name}: successor rows of the first states in BFS order until there are 40,000 (all of them if fewer) at 2 to 5 devices, each generator alone and both`, () => {
       for (let n = 2; n <= 5; n++) {
         const model = buildIommuModel(design, n, invariants, { symmetry: true, symmetryVerified: { devices: true, users: true } });
         const rows = successorRows(model, 40_000);
