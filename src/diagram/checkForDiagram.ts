@@ -1,5 +1,5 @@
 import { InputError } from '../errors';
-import { DECIDED_REASON, maxStatesReason, type CheckProgress } from '../core/searchLoop';
+import { maxStatesReason, stoppedUndecided, type CheckProgress } from '../core/searchLoop';
 import { checkDesign, type DesignCheck } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import type { Invariant } from '../iommu/invariant';
@@ -38,7 +38,7 @@ export function checkForDiagram(design: Design, devices: number, invariants: rea
     ...(o.onProgress ? { onProgress: o.onProgress, progressEvery: o.progressEvery ?? 1 << 14 } : {}),
   });
   const r = dc.result;
-  if (!r.complete && r.stopReason !== DECIDED_REASON) {
+  if (stoppedUndecided(r)) {
     const bound = `${design.name} at ${plural(devices, 'device')}`;
     if (o.firstStates !== undefined && r.stopReason === maxStatesReason(o.firstStates)) {
       const names = invariants.map((i) => i.name).join(', ');

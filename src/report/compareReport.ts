@@ -1,5 +1,5 @@
 import type { CheckAsyncOptions } from '../core/check';
-import { DECIDED_REASON } from '../core/searchLoop';
+import { DECIDED_REASON, stoppedUndecided } from '../core/searchLoop';
 import { checkDesignAsync, type DesignCheck, type InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { freshGroupSteps } from '../iommu/freshGroupSteps';
@@ -79,12 +79,7 @@ export async function compareDesignsAsync(req: ComparisonRequest, options: Check
  * `stopWhenDecided` ended has every verdict: it is not incomplete.
  */
 export function comparisonIncomplete(c: Comparison): boolean {
-  return c.notRun.length > 0 || c.designs.some(stoppedEarly);
-}
-
-/** Whether a design's search was stopped before deciding everything (a budget or an interrupt). */
-function stoppedEarly(d: DesignComparison): boolean {
-  return !d.check.result.complete && d.check.result.stopReason !== DECIDED_REASON;
+  return c.notRun.length > 0 || c.designs.some((d) => stoppedUndecided(d.check.result));
 }
 
 const num = (n: number) => n.toLocaleString('en-US');
@@ -166,7 +161,7 @@ export function comparisonMarkdown(c: Comparison): string {
   if (decided.length > 0) {
     out.push('', 'Stopped once decided (`--stop-when-decided`): the search of ' + decided.map((d) => `${d.check.design.name} ended at ${num(d.check.result.states)} states`).join(', ') + ', once every invariant it checks was violated; those verdicts and counterexamples are final.');
   }
-  const stopped = c.designs.filter(stoppedEarly);
+  const stopped = c.designs.filter((d) => stoppedUndecided(d.check.result));
   if (stopped.length > 0) {
     out.push('', 'INCOMPLETE: the search of ' + stopped.map((d) => `${d.check.design.name} was stopped (${d.check.result.stopReason})`).join(', ') + '; "unknown" means nothing was found in the states explored.');
   }
