@@ -114,9 +114,9 @@ describe('check() on fixtures with hand-derived counts', () => {
     // 0 (the goal) --go--> 1, then `up` (the one clean-up action) from 1 along a chain
     // 2, 3, ..., N, none of them the goal. 0 is settled as the goal; 1 is settled when the store
     // holds 0, 1 and 2, and its clean-up steps lead to 2, not settled yet, so the search from 1
-    // walks the whole chain: rows 1 to N in a visited set of its own, which a 4 MiB budget
-    // cannot hold when N is 2 million (about 8 MiB of rows alone). That search stops the check there, with 3 states
-    // stored and the property undecided; without a budget, 1 is the first stuck state.
+    // walks the whole chain: rows 1 to N in a visited set of its own, which a 4 MiB budget cannot
+    // hold when N is 2 million (about 8 MiB of rows alone). That search stops the check there, with
+    // 3 states stored and the property undecided; without a budget, 1 is the first stuck state.
     const chain = (N: number): PackedModel => ({
       words: 1, actionCount: 2, transitionFlags: [],
       properties: [{ kind: 'recoverable', name: 'home', via: (a) => a === 1, goal: (s) => s[0] === 0 }],

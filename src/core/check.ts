@@ -77,14 +77,14 @@ export interface CheckOptions {
    */
   readonly maxTimeMs?: number;
   /**
-   * Stop once every property is decided: each `always`, `never-flag` and recoverable one
-   * violated, each `sometimes` one given its example (default false). It is asked where each BFS level begins:
-   * once the level is stored, its states are evaluated before any is expanded, and the search
-   * stops there if everything is decided. The counterexamples are those of the whole search;
+   * Stop once every property is decided: each `always`, `never-flag` and recoverable one violated,
+   * each `sometimes` one given its example (default false). It is asked where each BFS level
+   * begins: once the level is stored, its states are evaluated before any is expanded, and the
+   * search stops there if everything is decided. The counterexamples are those of the whole search;
    * the result is incomplete, with `stopReason` DECIDED_REASON, and the same counts on any number
-   * of threads. A budget (states, memory, time; not an interrupt) that stops the search once
-   * every property is decided ends it as decided too; its counts are the budget's (a memory or
-   * time budget's depend on the machine and the threads). A property that only the whole search can
+   * of threads. A budget (states, memory, time; not an interrupt) that stops the search once every
+   * property is decided ends it as decided too; its counts are the budget's (a memory or time
+   * budget's depend on the machine and the threads). A property that only the whole search can
    * decide (one that holds) keeps the search going to its end, as does checking no property. A
    * recoverable property is decided once its first stuck state has been expanded
    * (SearchState.settle): the search stops where the next level begins.
