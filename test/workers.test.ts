@@ -3,8 +3,9 @@
  * look states up themselves) the search stores the same states in the same order, so the
  * counts, verdicts and counterexamples equal those of one thread, with and without symmetry,
  * complete or stopped by a budget; a worker that writes a chunk's results over an earlier
- * chunk's arrays gives the same results as into new ones. (Under vitest the workers load the
- * TypeScript sources through ts-node; `dmaown check --workers` runs them from dist/.)
+ * chunk's arrays gives the same results as into new ones. (Under vitest the workers run the
+ * compiled dist/, which the global setup has just brought up to date with the sources; a
+ * test's own model, which dist/ does not have, they load through ts-node.)
  */
 import { describe, expect, it } from 'vitest';
 import { runOutcome } from './runOutcome';

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LoopLevels, memoryReason, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
@@ -63,13 +64,38 @@ interface Pending {
 }
 
 /**
- * Starts a search worker. From compiled JS it runs `searchWorker.js`; from TypeScript source
- * (tests) it registers ts-node in the worker first, so that the worker loads the same sources.
+ * The environment variable that says the compiled build in dist/ matches the TypeScript sources
+ * (test/globalSetup.ts sets it to 1 once it has brought dist/ up to date). See `startWorker`.
+ */
+export const DIST_FRESH_ENV = 'DMAOWN_DIST_FRESH';
+
+/**
+ * The compiled twin under dist/ of the TypeScript module `file` of this project, when the
+ * environment says dist/ is fresh (DIST_FRESH_ENV) and the twin exists; else null.
+ */
+function compiledTwin(file: string): string | null {
+  if (process.env[DIST_FRESH_ENV] !== '1' || !file.endsWith('.ts')) return null;
+  const root = join(__dirname, '..', '..');
+  const rel = relative(root, file);
+  if (rel.startsWith('..') || isAbsolute(rel)) return null;
+  const out = join(root, 'dist', rel.replace(/\.ts$/, '.js'));
+  return existsSync(out) ? out : null;
+}
+
+/**
+ * Starts a search worker. From compiled JS it runs `searchWorker.js`. From TypeScript source
+ * (tests) it runs the compiled worker and recipe module in dist/ when dist/ is known to match
+ * the sources (`compiledTwin`: what the tests arrange, since registering ts-node in a thread
+ * costs seconds); otherwise, as for a recipe module dist/ does not have (a test's own model),
+ * it registers ts-node in the worker first, so that the worker loads the same sources.
  */
 function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worker {
   const data = { ...setup, port, dmaownSearchWorker: true };
   const transferList = [port];
   if (__filename.endsWith('.ts')) {
+    const worker = compiledTwin(join(__dirname, 'searchWorker.ts'));
+    const recipe = compiledTwin(setup.recipe.module);
+    if (worker && recipe) return new Worker(worker, { workerData: { ...data, recipe: { ...setup.recipe, module: recipe } }, transferList });
     const entry = join(__dirname, 'searchWorker.ts');
     // ts-node as this module resolves it, with the project's tsconfig: eval'd code would
     // resolve both from the working directory.
