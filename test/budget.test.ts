@@ -72,7 +72,8 @@ describe('budgets', async () => {
       let g = searched.get(devices);
       if (!g || d > g.maxDepth) {
         const maxDepth = Math.max(d, 2 * (g?.maxDepth ?? 8));
-        g = { maxDepth, depth: exploreGraph(v7, devices, [], { maxDepth, maxStates: 1_000_000, keepEdges: false }).depth };
+        const graph = exploreGraph(v7, devices, [], { maxDepth, maxStates: 1_000_000, keepEdges: false });
+        g = { maxDepth, depth: graph.depth };
         searched.set(devices, g);
       }
       return g.depth.filter((x) => x <= d).length;

@@ -93,10 +93,12 @@ function startWorker(setup: Omit<WorkerSetup, 'port'>, port: MessagePort): Worke
   const data = { ...setup, port, dmaownSearchWorker: true };
   const transferList = [port];
   if (__filename.endsWith('.ts')) {
-    const worker = compiledTwin(join(__dirname, 'searchWorker.ts'));
-    const recipe = compiledTwin(setup.recipe.module);
-    if (worker && recipe) return new Worker(worker, { workerData: { ...data, recipe: { ...setup.recipe, module: recipe } }, transferList });
     const entry = join(__dirname, 'searchWorker.ts');
+    const compiled = compiledTwin(entry);
+    const module = compiledTwin(setup.recipe.module);
+    if (compiled && module) {
+      return new Worker(compiled, { workerData: { ...data, recipe: { ...setup.recipe, module } }, transferList });
+    }
     // ts-node as this module resolves it, with the project's tsconfig: eval'd code would
     // resolve both from the working directory.
     const tsNode = JSON.stringify(require.resolve('ts-node'));
