@@ -8,8 +8,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const ROOT = join(__dirname, '..');
-/** The folders tsconfig.build.json compiles. */
-const SOURCE_DIRS = ['src', 'machines', 'invariants', 'bench'];
+/** The folders tsconfig.build.json compiles (and `staleReason` compares with dist/). */
+export const SOURCE_DIRS = ['src', 'machines', 'invariants', 'bench'];
 /** Compiled folders that are listed at run time: an output whose source is gone is still found there. */
 const LISTED_DIRS = ['machines', 'invariants'];
 

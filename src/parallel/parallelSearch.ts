@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { LoopLevels, memoryReason, type CheckConfig, type LoopOutcome, type SearchRun } from '../core/searchLoop';
 import { formatDuration } from '../core/duration';
@@ -64,20 +64,22 @@ interface Pending {
 }
 
 /**
- * The environment variable that says the compiled build in dist/ matches the TypeScript sources
- * (test/globalSetup.ts sets it to 1 once it has brought dist/ up to date). See `startWorker`.
+ * The environment variable that names the project's folders (comma-separated, e.g.
+ * `src,machines`) whose compiled copies in dist/ match the TypeScript sources:
+ * test/globalSetup.ts sets it once it has brought dist/ up to date. See `startWorker`.
  */
 export const DIST_FRESH_ENV = 'DMAOWN_DIST_FRESH';
 
 /**
- * The compiled twin under dist/ of the TypeScript module `file` of this project, when the
- * environment says dist/ is fresh (DIST_FRESH_ENV) and the twin exists; else null.
+ * The compiled twin under dist/ of the TypeScript module `file` of this project, when `file` is
+ * in a folder the environment says dist/ has fresh (DIST_FRESH_ENV) and the twin exists; else
+ * null.
  */
 function compiledTwin(file: string): string | null {
-  if (process.env[DIST_FRESH_ENV] !== '1' || !file.endsWith('.ts')) return null;
+  const fresh = (process.env[DIST_FRESH_ENV] ?? '').split(',');
   const root = join(__dirname, '..', '..');
   const rel = relative(root, file);
-  if (rel.startsWith('..') || isAbsolute(rel)) return null;
+  if (!file.endsWith('.ts') || isAbsolute(rel) || !fresh.includes(rel.split(sep)[0])) return null;
   const out = join(root, 'dist', rel.replace(/\.ts$/, '.js'));
   return existsSync(out) ? out : null;
 }
