@@ -18,8 +18,10 @@ export const replayCommand: Command = {
 
 Reads events from FILE (or standard input for '-' or no FILE): one JSON array, or one JSON
 object per line. Prints one JSON object per line for each event:
-  {"step":0,"event":{...},"ret":0,"warn":false,"group":{"owner_cnt":0,"owner":null,"domain":"default"},
+  {"step":0,"event":{...},"ret":0,"warn":false,
+   "group":{"owner_cnt":0,"owner":null,"domain":"default","fd_openable":false},
    "devices":[{"in_group":false,"driver":"none","domain":null}, ...]}
+(the group's fields are the design's: v7's, as here, include the ghost fd_openable)
 
 Events:
   {"type":"probe_device","dev":0}        {"type":"release_device","dev":0}
