@@ -22,7 +22,9 @@ import { mergeJson, mergeText } from '../src/report/mergeReport';
 import { shardJson } from '../src/report/shardReport';
 import { checkShard, type ShardOptions } from '../src/swarm/checkShard';
 import { checkedVerdicts, mergedDesignCheck } from '../src/swarm/mergedDesignCheck';
-import { indexList, knownNames, mergeShards, type KnownNames, type ShardInput } from '../src/swarm/mergeShards';
+import { indexList, knownNames, MAX_COUNTEREXAMPLE_CALLS, mergeShards, type KnownNames, type ShardInput } from '../src/swarm/mergeShards';
+import { checkJunit } from '../src/report/junitReport';
+import { checkMarkdown } from '../src/report/markdownReport';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -139,6 +141,54 @@ describe('merge refuses what no shard writes', async () => {
     const even = () => mergeShards(of(4096, Array.from({ length: 2048 }, (_, i) => 2 * i)));
     fails(even, /^merge: missing shards 1, 3, 5, 7, 9, 11, 13, 15 and 2040 more of 4096 \(indexes 0 to 4095\)$/);
     try { even(); } catch (e) { expect((e as Error).message.length).toBeLessThan(120); }
+  });
+
+  it('every shard\'s counterexample is checked, not only the one merge prints: malformed events, or more calls than the shard searched, are refused naming the file', () => {
+    const v7docs = shardDocs('v7', { shards: 2, depth: 2 });
+    const v7in = inputsOf(v7docs, 'v');
+    const k = v7docs[0].invariants.findIndex((v: Doc) => v.verdict === 'violated');
+    const name = v7docs[0].invariants[k].name as string;
+    // Both shards find it, with counterexamples of the same length: shard 0's is printed, and
+    // shard 1's events are checked all the same.
+    expect(v7docs[1].invariants[k].counterexample.length).toBe(v7docs[0].invariants[k].counterexample.length);
+    expect(mergeShards(v7in(), full).invariants[k]).toMatchObject({ verdict: 'violated', shard: 0 });
+    for (const [event, problem] of [[{ type: 'probe_device', dev: 99 }, /device/], [{ type: 'zap' }, /unknown event type/], [{ type: 'probe_device', dev: '0' }, /dev/]] as const) {
+      fails(() => mergeShards(v7in((d, s) => { if (s === 1) d.invariants[k].counterexample[0] = event; }), full),
+        new RegExp(`^merge: v1\\.json: invariants\\[${k}\\] \\(${esc(name)}\\) counterexample step 0: .*${problem.source}`));
+    }
+    // Longer than the shard's search went: refused before anything is replayed.
+    const depth = v7docs[0].depth as number;
+    const long = [...Array.from({ length: 150_000 }, () => ({ type: 'owner_claimed' })), ...v7docs[0].invariants[k].counterexample];
+    fails(() => mergeShards(v7in((d, s) => { if (s === 1) d.invariants[k].counterexample = long; }), full),
+      new RegExp(`^merge: v1\\.json: invariants\\[${k}\\] \\(${esc(name)}\\): a counterexample of 150,0\\d\\d calls, longer than the shard's search went \\(depth ${depth}, prefix depth 2\\): at most ${depth + 1} calls$`));
+    // One call longer than the shard stored states to is refused; as long is not.
+    const padded = (n: number) => [...Array.from({ length: n }, () => ({ type: 'owner_claimed' })), ...v7docs[0].invariants[k].counterexample];
+    const room = depth + 1 - v7docs[0].invariants[k].counterexample.length;
+    expect(() => mergeShards(v7in((d, s) => { if (s === 0) d.invariants[k].counterexample = padded(room); }), full)).not.toThrow();
+    fails(() => mergeShards(v7in((d, s) => { if (s === 0) d.invariants[k].counterexample = padded(room + 1); }), full), /^merge: v0\.json: .*longer than the shard's search went/);
+  });
+
+  it(`a counterexample of up to ${MAX_COUNTEREXAMPLE_CALLS.toLocaleString('en-US')} calls, whatever depth the file gives, is replayed and printed in every format; one more is refused`, () => {
+    const v7 = design('v7');
+    const v7docs = shardDocs('v7', { shards: 2, depth: 2 });
+    const k = v7docs[0].invariants.findIndex((v: Doc) => v.name === 'no-warn');
+    const ce = v7docs[0].invariants[k].counterexample as Doc[];
+    // Device 1 joins and leaves the group: the state is as before, so the counterexample still ends in its WARN.
+    const pairs = Math.floor((MAX_COUNTEREXAMPLE_CALLS - ce.length) / 2);
+    const long = [...Array.from({ length: pairs }, () => [{ type: 'probe_device', dev: 1 }, { type: 'release_device', dev: 1 }]).flat(), ...ce];
+    const forged = (calls: readonly Doc[]) => inputsOf(v7docs, 'v')((d) => { d.depth = 10 ** 9; d.invariants[k].counterexample = calls; });
+    const m = mergeShards(forged(long), full);
+    const dc = mergedDesignCheck(m, v7, invariants);
+    const verdict = dc.verdicts[k];
+    expect(verdict.verdict === 'violated' && verdict.trace.length).toBe(long.length);
+    const run = { dc, expect: {}, shards: m.shards.length };
+    const text = mergeText({ ...m, invariants: checkedVerdicts(m, dc) }, dc);
+    expect(text.split('\n').length).toBeGreaterThan(long.length);
+    expect(checkMarkdown([run]).split('\n').length).toBeGreaterThan(long.length);
+    expect(checkJunit([run])).toContain('no-warn');
+    const over = [{ type: 'owner_claimed' }, ...long, ...(long.length < MAX_COUNTEREXAMPLE_CALLS ? [{ type: 'owner_claimed' }] : [])];
+    expect(over.length).toBeGreaterThan(MAX_COUNTEREXAMPLE_CALLS);
+    fails(() => mergeShards(forged(over), full), new RegExp(`at most ${MAX_COUNTEREXAMPLE_CALLS.toLocaleString('en-US')} calls$`));
   });
 
   it('a viability counterexample whose last state has too many clean-up states to confirm: an InputError naming the shard and the invariant, not an internal error', () => {

@@ -6,7 +6,7 @@ import { checkJunit } from '../report/junitReport';
 import { checkMarkdown } from '../report/markdownReport';
 import { mergeJson, mergeText } from '../report/mergeReport';
 import { checkedVerdicts, mergedDesignCheck } from '../swarm/mergedDesignCheck';
-import { knownNames, mergedExitCode, mergeShards, type ShardInput } from '../swarm/mergeShards';
+import { knownNames, MAX_COUNTEREXAMPLE_CALLS, mergedExitCode, mergeShards, type ShardInput } from '../swarm/mergeShards';
 import { flagChoice, parseArgs } from './args';
 import type { Command } from './command';
 import { designByName, invariantsByName } from './common';
@@ -25,7 +25,9 @@ Reads the 'dmaown shard --format json' result of every shard of one run (any ord
 holds one result or one JSON array of them; FILE '-' reads standard input: results one after
 the other, as 'cat shard-*.json' gives, or one JSON array of them) and prints the run's
 verdicts. The shards must agree on design, bound, invariants, number of shards, depth,
-symmetry and the search to that depth, and each index 0 to K-1 must be given once; otherwise
+symmetry and the search to that depth, and each index 0 to K-1 must be given once; every
+shard's counterexamples must be replay events no longer than that shard searched (its depth
+plus one call, or the depth of the split, and at most ${MAX_COUNTEREXAMPLE_CALLS.toLocaleString('en-US')} calls); otherwise
 merge names the problem and exits 2.
 
 Per invariant: n/a where the design rules it out (with the design's reason; a shard that says

@@ -7,6 +7,7 @@ import { initialTraceState } from '../iommu/replay';
 import { errnoName } from '../model/vocabulary';
 import { devicesJson, devicesText, groupJson, groupText } from './stateJson';
 import { plural } from './plural';
+import { columnWidths } from './columnWidths';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -39,7 +40,7 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
   for (const s of trace) {
     rows.push([String(s.step), formatEvent(s.event), errnoName(s.ret), s.warn ? 'WARN' : '', s.state, groupText(schema, s.context), devicesText(s.context)]);
   }
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const widths = columnWidths(rows);
   const lines = rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
   return [...lines, ...freshGroupNotes(dc, trace)];
 }
@@ -74,7 +75,8 @@ export function counterexampleText(dc: Pick<DesignCheck, 'design' | 'devices' | 
     if (v.verdict !== 'violated') continue;
     out.push('');
     out.push(`${v.name} violated: ${v.explanation}`);
-    out.push(...traceText(dc, v.trace));
+    // Loops, not push(...): a counterexample read from a shard file may be longer than a call's arguments.
+    for (const line of traceText(dc, v.trace)) out.push(line);
     out.push(`  replay: ${JSON.stringify(v.counterexample)}`);
   }
   if (out.length > 0) out.push('', DEVICES_LEGEND);
@@ -127,9 +129,9 @@ export function checkText(dc: DesignCheck): string {
   else if (!r.complete) out.push(`stopped early: ${r.stopReason}; verdicts below are for the states explored so far`);
   out.push('');
   const rows = [['invariant', 'verdict', 'states', ''], ...dc.verdicts.map((v) => [v.name, ...verdictCell(v)])];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  const widths = columnWidths(rows);
   for (const row of rows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-  out.push(...counterexampleText(dc));
+  for (const line of counterexampleText(dc)) out.push(line);
   return out.join('\n') + '\n';
 }
 

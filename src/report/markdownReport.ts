@@ -95,7 +95,8 @@ export function checkMarkdown(runs: readonly CheckRun[]): string {
     for (const v of r.dc.verdicts) out.push(`| ${v.name} | ${verdictText(r, v)} | ${v.verdict === 'n/a' ? '' : num(v.states)} | ${cell(detailCell(v))} |`);
     out.push('');
     for (const v of r.dc.verdicts) {
-      if (v.verdict === 'violated') out.push(...counterexample(r, v, expectedOf(r, v.name) !== 'violated'));
+      // A loop, not push(...): a counterexample read from a shard file may be longer than a call's arguments.
+      if (v.verdict === 'violated') for (const line of counterexample(r, v, expectedOf(r, v.name) !== 'violated')) out.push(line);
     }
   }
   return out.join('\n').trimEnd() + '\n';

@@ -1,6 +1,7 @@
 import { DECIDED_REASON } from '../core/searchLoop';
 import { cut, InputError } from '../errors';
 import type { Design } from '../iommu/design';
+import { parseEvent } from '../iommu/events';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { MAX_SHARDS, type ShardTag } from './checkShard';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
@@ -98,6 +99,12 @@ interface Parsed {
 }
 
 const VERDICTS = ['holds', 'violated', 'unknown', 'n/a'];
+/**
+ * The most calls a shard's counterexample may have, whatever depths its file gives: far past
+ * the depth of any search of these designs (27 for v7 at 3 devices), and few enough that the
+ * replay of one (each step a copy of the state) fits in memory.
+ */
+export const MAX_COUNTEREXAMPLE_CALLS = 100_000;
 /** A count as a shard writes it: a whole number that a double holds exactly (not 1e308). */
 const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const COUNT = `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
@@ -150,6 +157,20 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   if (!Array.isArray(d.invariants)) bad('"invariants" is not an array');
   // A shard checks at least one invariant: an empty list would merge to nothing checked.
   if ((d.invariants as unknown[]).length === 0) bad('"invariants" is empty: a shard checks at least one invariant');
+  /**
+   * Every counterexample, not only the one merge prints (so that whether a file is refused does
+   * not depend on which shard's is shortest): events as replay reads them, and no longer than
+   * the shard's search went, which is a path to a state it stored (at most `depth` calls), one
+   * call more for a WARN, or a path inside the prefix (below `shard.depth`); and at most
+   * MAX_COUNTEREXAMPLE_CALLS calls, whatever the file says its depths are.
+   */
+  const checkCounterexample = (ce: readonly unknown[], what: string): void => {
+    const most = Math.min(Math.max((d.depth as number) + 1, s.depth as number), MAX_COUNTEREXAMPLE_CALLS);
+    if (ce.length > most) {
+      bad(`${what}: a counterexample of ${ce.length.toLocaleString('en-US')} calls, longer than the shard's search went (depth ${d.depth as number}, prefix depth ${s.depth as number}): at most ${most.toLocaleString('en-US')} calls`);
+    }
+    ce.forEach((e, k) => parseEvent(e, d.devices as number, `merge: ${file}: ${what} counterexample step ${k}`));
+  };
   const seen = new Map<string, number>();
   const invariants = (d.invariants as unknown[]).map((v, i): JsonVerdict => {
     const o = v as Record<string, unknown>;
@@ -159,6 +180,7 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
     if (seen.has(o.name as string)) bad(`invariants[${i}]: ${name} is listed twice (also invariants[${seen.get(o.name as string)}]); a shard checks each invariant once`);
     seen.set(o.name as string, i);
     if (o.verdict === 'violated' && (!Array.isArray(o.counterexample) || !Array.isArray(o.trace) || typeof o.explanation !== 'string')) bad(`invariants[${i}] (${name}): a violation without counterexample, trace or explanation`);
+    if (o.verdict === 'violated') checkCounterexample(o.counterexample as unknown[], `invariants[${i}] (${name})`);
     if (o.verdict !== 'n/a' && !isCount(o.states)) bad(`invariants[${i}] (${name}): "states" is not ${COUNT}`);
     if (o.verdict === 'n/a' && (typeof o.reason !== 'string' || o.reason === '')) bad(`invariants[${i}] (${name}): "reason" is not a string: an n/a verdict says why`);
     // Whether an invariant applies is the design's to say (as check decides it), not the file's.
