@@ -32,3 +32,17 @@ export function shown(v: unknown, max = 60): string {
   }
   return cut(s, max);
 }
+
+/**
+ * What a thrown value says, for an error message: its `message` when it has one (an Error), else
+ * the value as text (`throw null` says null); never a throw itself (a value that cannot be made
+ * text, or whose `message` getter throws, is named so).
+ */
+export function thrownText(e: unknown): string {
+  try {
+    if (e !== null && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+    return String(e);
+  } catch {
+    return '(a thrown value that cannot be shown)';
+  }
+}

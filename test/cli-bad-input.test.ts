@@ -3,7 +3,7 @@
  * line naming the problem and exit 2 (or, for a closed pipe, no error at all).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -175,6 +175,18 @@ describe('second audit', () => {
     expectOneLineError(run(['replay', '--devices', '2', '/dev/zero']), /^dmaown: '\/dev\/zero' holds more than 256 MiB: not an input dmaown reads$/);
   });
 
+  it('a long replay keeps no step it has written: 200,000 calls replay in a heap of 100 MB (keeping them all did not fit)', () => {
+    const calls = JSON.stringify(Array.from({ length: 100_000 }, () => [{ type: 'probe_device', dev: 1 }, { type: 'release_device', dev: 1 }]).flat());
+    const r = spawnSync(process.execPath, [BIN, 'replay', '--devices', '2', file('long.json', calls)], {
+      cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, CI: '1', NODE_OPTIONS: '--max-old-space-size=100' },
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(200_000);
+    expect(JSON.parse(lines[199_999])).toMatchObject({ step: 199_999, event: { type: 'release_device', dev: 1 }, ret: 0 });
+  });
+
   it('a config module whose default export throws as it is read', () => {
     const config = file('default-throws.cjs', 'module.exports = { get default() { throw new Error("no default") } };\n');
     expectOneLineError(run(['check', '--config', config]), /default-throws\.cjs: reading its export threw: no default$/);
@@ -202,6 +214,19 @@ describe('second audit', () => {
     expectOneLineError(run(['check', '--report', 'json=-']), /^dmaown: --report json=-: a report goes to a file; for standard output use --format json$/);
   });
 
+  it('a report file reached through a link is the same file: named twice, or over an input, it is refused; a name ending in / is not a file', () => {
+    const target = file('linked.json', '{"checks": [{"design": "v7", "devices": 1, "invariants": ["type-ok"]}]}');
+    const sym = join(dir, 'linked-sym.json');
+    const hard = join(dir, 'linked-hard.json');
+    symlinkSync(target, sym);
+    linkSync(target, hard);
+    for (const other of [sym, hard]) {
+      expectOneLineError(run(['check', '--devices', '1', '--report', `json=${target}`, '--report', `md=${other}`]), /^dmaown: --report names the file '.*linked-(sym|hard)\.json' twice: each report needs its own file$/);
+      expectOneLineError(run(['check', '--config', target, '--report', `md=${other}`]), /would write over the input file '.*linked\.json'/);
+    }
+    expectOneLineError(run(['check', '--devices', '1', '--report', `json=${join(dir, 'nodir')}/`]), /cannot write: it names a directory \(it ends in \/\), not a file$/);
+  });
+
   it('diagram: --out - is standard output, and an --out that cannot be written is refused first', () => {
     const r = run(['diagram', '--design', 'v7', '--devices', '1', '--out', '-']);
     expect(r.code).toBe(0);
@@ -223,6 +248,34 @@ describe('second audit', () => {
     const r = run(['check', '--config', config]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it.each([
+    ['never.cjs', 'module.exports = new Promise(() => {});', /never\.cjs: never finished loading: it waits for a promise that nothing settles$/],
+    ['never.mjs', 'await new Promise(() => {});\nexport default { checks: [{ design: "v7", devices: 1 }] };', /never\.mjs: never finished loading: it waits for a promise that nothing settles$/],
+    ['rejects.cjs', 'module.exports = (async () => { throw new Error("could not fetch bounds"); })();', /rejects\.cjs: its exported promise was rejected: could not fetch bounds$/],
+    ['rejects-null.cjs', 'module.exports = Promise.reject(null);', /rejects-null\.cjs: its exported promise was rejected: null$/],
+    ['throws-null.cjs', 'throw null;', /throws-null\.cjs: cannot load: null$/],
+    ['throws-null.mjs', 'throw null;', /throws-null\.mjs: cannot load: null$/],
+  ])('a config module that never settles, rejects or throws a non-error (%s) is bad input, not exit 0 or an internal error', (name, body, pattern) => {
+    expectOneLineError(run(['check', '--config', file(name, `${body}\n`)]), pattern);
+  });
+
+  it('an exported promise of a config is its config; a timer a config module leaves running does not keep dmaown from ending', () => {
+    const checks = '{ checks: [{ design: "v7", devices: 1, invariants: ["type-ok"] }] }';
+    const later = run(['check', '--config', file('later.cjs', `module.exports = (async () => (${checks}))();\n`)]);
+    expect(later.err).toBe('');
+    expect(later.code).toBe(0);
+    const r = runCli(['check', '--config', file('timer.cjs', `setInterval(() => {}, 1000);\nmodule.exports = ${checks};\n`)], { timeoutMs: 30_000 });
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/type-ok +holds/);
+    expect(r.code).toBe(0);
+  });
+
+  it.runIf(existsSync('/dev/zero'))('a .json config is read up to the size limit of every input, not into memory without end', () => {
+    const link = join(dir, 'zero.json');
+    symlinkSync('/dev/zero', link);
+    expectOneLineError(run(['check', '--config', link]), /zero\.json' holds more than 256 MiB: not an input dmaown reads$/);
   });
 
   it('a .ts config that does not compile is named with its line and column; a directory is not a config', () => {

@@ -17,19 +17,31 @@ export function inputName(name: string | undefined): string {
  * /dev/zero), is an InputError.
  */
 export function readInput(name: string | undefined): string {
-  const stdin = name === undefined || name === '-';
-  const what = inputName(name);
+  if (name !== undefined && name !== '-') return readInputFile(name, inputName(name));
   // isatty(0), not process.stdin: creating that stream would make fd 0 non-blocking.
-  if (stdin && isatty(0)) process.stderr.write('dmaown: reading standard input (end it with Ctrl-D)\n');
+  if (isatty(0)) process.stderr.write('dmaown: reading standard input (end it with Ctrl-D)\n');
+  return readClosing(() => 0, 'standard input', false);
+}
+
+/**
+ * Reads the file at `path`, named `what` in messages (e.g. `'dmaown.config.json'`), as
+ * `readInput` reads a file: unreadable, or past MAX_INPUT_BYTES, it is an InputError.
+ */
+export function readInputFile(path: string, what: string): string {
+  return readClosing(() => openSync(path, 'r'), what, true);
+}
+
+/** Reads the descriptor `open` gives (closed after when `close`), as `readInput` does. */
+function readClosing(open: () => number, what: string, close: boolean): string {
   let fd: number | undefined;
   try {
-    fd = stdin ? 0 : openSync(name, 'r');
+    fd = open();
     return readAll(fd, what);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   } finally {
-    if (fd !== undefined && fd !== 0) closeSync(fd);
+    if (fd !== undefined && close) closeSync(fd);
   }
 }
 

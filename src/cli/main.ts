@@ -1,6 +1,7 @@
-import { InputError, oneLine } from '../errors';
+import { InputError, oneLine, thrownText } from '../errors';
 import { SchemaError } from '../model/packedLayout';
 import { EXIT } from './command';
+import { drained } from './drained';
 import { COMMANDS } from './commands';
 import { signalOfExitCode } from './interrupt';
 
@@ -47,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`dmaown: model error: ${oneLine(e.message)}\n`);
       return EXIT.INTERNAL;
     }
-    process.stderr.write(`dmaown: internal error: ${oneLine((e as Error)?.message ?? String(e))}\n`);
+    process.stderr.write(`dmaown: internal error: ${oneLine(thrownText(e))}\n`);
     return EXIT.INTERNAL;
   }
 }
@@ -71,14 +72,20 @@ function watchStdout(): () => boolean {
 /**
  * Runs the CLI as this process: `main`, then its exit code as the process's exit status, or,
  * for a command interrupted by a signal (its reports written), that signal again, so that a
- * shell or CI runner sees the process end by it.
+ * shell or CI runner sees the process end by it. The process ends a second after the command
+ * at most, once its output is written, whatever else is still scheduled.
  */
 export function runAsProcess(argv: readonly string[]): Promise<void> {
   const stdoutFailed = watchStdout();
   return main(argv).then((code) => {
     const signal = signalOfExitCode(code);
-    if (signal) process.kill(process.pid, signal);
-    else process.exitCode = stdoutFailed() && code < EXIT.USAGE ? EXIT.USAGE : code;
+    if (signal) { process.kill(process.pid, signal); return; }
+    process.exitCode = stdoutFailed() && code < EXIT.USAGE ? EXIT.USAGE : code;
+    // The command has ended and left nothing of its own running but its output to a pipe (the
+    // reports are written synchronously); anything else that keeps the process alive is not
+    // dmaown's, such as a timer a config module started. So a second on, once standard output
+    // and standard error have written what they hold, the process ends all the same.
+    setTimeout(() => void Promise.all([drained(process.stdout), drained(process.stderr)]).then(() => process.exit()), 1000).unref();
   });
 }
 

@@ -1,7 +1,7 @@
 import { InputError } from '../errors';
 import { parseEvent } from '../iommu/events';
 import { freshGroupAt } from '../iommu/freshGroupSteps';
-import { initialTraceState, replayEvents } from '../iommu/replay';
+import { initialTraceState, replaySteps } from '../iommu/replay';
 import type { GroupContext } from '../model/context';
 import type { GroupStateName } from '../model/vocabulary';
 import { stepJson } from '../report/checkReport';
@@ -10,6 +10,7 @@ import { EXIT, type Command } from './command';
 import { DEFAULT_DESIGN, DEFAULT_DEVICES, designByName, replayDevicesFlag } from './common';
 import { MAX_DEVICES_SYMMETRY } from '../model/vocabulary';
 import { inputName, parseJsonList, readInput } from './input';
+import { drained } from './drained';
 
 export const replayCommand: Command = {
   name: 'replay',
@@ -64,11 +65,16 @@ exit status: 0 replayed, 2 bad usage or input, 4 internal error`,
     if (raw.length === 0) throw new InputError(`replay: no events in ${inputName(input)}`);
     const events = raw.map((r, i) => parseEvent(r, devices, `step ${i}`));
     const dc = { design, devices };
+    // Each step is written as it is made and not kept, and the next waits while standard output
+    // is full (a pipe to a slower reader): a long input replays in the memory of a few steps.
     let before: { state: GroupStateName; context: GroupContext } = initialTraceState(design, devices);
-    replayEvents(design, devices, events, (s) => {
-      process.stdout.write(JSON.stringify(stepJson(dc, s, freshGroupAt(design, devices, before, s) !== null)) + '\n');
+    for (const s of replaySteps(design, devices, events)) {
+      const line = JSON.stringify(stepJson(dc, s, freshGroupAt(design, devices, before, s) !== null)) + '\n';
       before = s;
-    });
+      // A reader that went away (`| head`) has all it wanted: nothing more is written.
+      if (process.stdout.destroyed) break;
+      if (!process.stdout.write(line)) await drained(process.stdout);
+    }
     return EXIT.OK;
   },
 };

@@ -1,5 +1,5 @@
 import { accessSync, constants, realpathSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors';
 import type { parseArgs } from './args';
 
@@ -17,8 +17,9 @@ export function reportFlags<F extends string>(args: ReturnType<typeof parseArgs>
     if (eq < 0 || !formats.includes(fmt) || eq === r.length - 1) throw new InputError(`--report must be FORMAT=FILE with FORMAT one of ${formats.join(', ')}, got '${r}'`);
     const file = r.slice(eq + 1);
     if (file === '-') throw new InputError(`--report ${fmt}=-: a report goes to a file; for standard output use --format ${fmt}`);
-    if (files.has(resolve(file))) throw new InputError(`--report names the file '${file}' twice: each report needs its own file`);
-    files.add(resolve(file));
+    const key = fileKey(file);
+    if (files.has(key)) throw new InputError(`--report names the file '${file}' twice: each report needs its own file`);
+    files.add(key);
     const problem = unwritable(file);
     if (problem) throw new InputError(`--report ${fmt}=${file}: cannot write: ${problem}`);
     return [fmt, file];
@@ -30,22 +31,34 @@ export function reportFlags<F extends string>(args: ReturnType<typeof parseArgs>
  * results), which it would silently replace.
  */
 export function refuseReportsOverInputs(reports: readonly [string, string][], inputs: readonly string[]): void {
-  const same = (a: string, b: string) => {
-    try {
-      return realpathSync(a) === realpathSync(b);
-    } catch {
-      return resolve(a) === resolve(b);
-    }
-  };
   for (const [fmt, file] of reports) {
-    const input = inputs.find((i) => i !== '-' && same(i, file));
+    const key = fileKey(file);
+    const input = inputs.find((i) => i !== '-' && fileKey(i) === key);
     if (input !== undefined) throw new InputError(`--report ${fmt}=${file} would write over the input file '${input}': give the report another name`);
+  }
+}
+
+/**
+ * What names one file whatever path reaches it: an existing file's device and inode (so a
+ * symbolic or hard link to it is the same file); else the real path of its directory and its name.
+ */
+function fileKey(file: string): string {
+  try {
+    const st = statSync(file);
+    return `inode ${st.dev}:${st.ino}`;
+  } catch {
+    try {
+      return `path ${join(realpathSync(dirname(resolve(file))), basename(file))}`;
+    } catch {
+      return `path ${resolve(file)}`;
+    }
   }
 }
 
 /** Why `file` could not be written, or null: checked without creating or changing it. */
 export function unwritable(file: string): string | null {
   const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  if (/[\\/]$/.test(file)) return 'it names a directory (it ends in /), not a file';
   try {
     if (statSync(file).isDirectory()) return 'it is a directory';
     accessSync(file, constants.W_OK);

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InputError } from '../errors';
+import { readInputFile } from '../cli/input';
+import { InputError, thrownText } from '../errors';
 import { parseJson } from '../jsonText';
 import { CONFIG_FILES } from './configSchema';
 
@@ -31,27 +32,22 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
   const full = resolve(dir, path);
   if (!existsSync(full)) throw new InputError(`config file '${path}' not found`);
   if (statSync(full).isDirectory()) throw new InputError(`config file '${path}' is a directory`);
-  if (path.endsWith('.json')) {
-    let text: string;
-    try {
-      text = readFileSync(full, 'utf8');
-    } catch (e) {
-      throw new InputError(`cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-    return parseJson(text, path);
-  }
+  // At most MAX_INPUT_BYTES, as any file dmaown reads (a path to /dev/zero is refused, not read).
+  if (path.endsWith('.json')) return parseJson(readInputFile(full, `'${path}'`), path);
   if (!/\.(c|m)?js$|\.ts$/.test(path)) throw new InputError(`${path}: a config file must end in .json, .js, .cjs, .mjs or .ts`);
   if (path.endsWith('.ts')) ensureTypeScript(path);
   let mod: Record<string, unknown>;
   try {
-    mod = (await loadModule(full)) as Record<string, unknown>;
+    mod = (await settled(loadModule(full), path)) as Record<string, unknown>;
   } catch (e) {
+    if (e instanceof InputError) throw e;
     // The first line, and the next when the first only announces it (ts-node: "Unable to compile
     // TypeScript:" then the diagnostic with its line and column).
-    const lines = ((e as Error).message ?? String(e)).split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = thrownText(e).split('\n').map((l) => l.trim()).filter(Boolean);
     throw new InputError(`${path}: cannot load: ${lines[0]?.endsWith(':') && lines[1] ? `${lines[0]} ${lines[1]}` : lines[0] ?? ''}`);
   }
   let value: unknown;
+  let thenable = false;
   try {
     value = mod.default ?? mod.config;
     // A CommonJS module imported as ESM nests its exports under `default`: its own `default` or
@@ -62,12 +58,38 @@ export async function readConfigFile(path: string, dir = process.cwd()): Promise
       else if (v.config !== undefined) value = v.config;
       else break;
     }
+    thenable = value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
   } catch (e) {
     // A getter or a proxy in the module threw as its export was read: the file's fault.
     throw exportThrew(path, e);
   }
+  // An exported promise (an async function's result): its value is the config.
+  if (thenable) {
+    try {
+      value = await settled(Promise.resolve(value), path);
+    } catch (e) {
+      if (e instanceof InputError) throw e;
+      throw new InputError(`${path}: its exported promise was rejected: ${thrownText(e).split('\n')[0]}`);
+    }
+  }
   if (value === undefined) throw new InputError(`${path}: export the config as the default export (or as 'config')`);
   return value;
+}
+
+/**
+ * `p`, or an InputError saying that config `path` never finished loading if the process runs
+ * out of other work while it waits for `p` (a top-level await or an exported promise that
+ * nothing settles): without this, Node would end the process quietly, with exit status 0.
+ */
+function settled<T>(p: Promise<T>, path: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const stuck = (): void => reject(new InputError(`${path}: never finished loading: it waits for a promise that nothing settles`));
+    process.once('beforeExit', stuck);
+    p.then(
+      (v) => { process.off('beforeExit', stuck); resolve(v); },
+      (e: unknown) => { process.off('beforeExit', stuck); reject(e); },
+    );
+  });
 }
 
 /** Node's import(), kept from TypeScript's CommonJS output (which would make it a require()). */
@@ -84,7 +106,8 @@ async function loadModule(full: string): Promise<unknown> {
     try {
       return await nativeImport(pathToFileURL(full).href);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') throw e;
+      // `?.`: a module may throw anything, null included.
+      if ((e as NodeJS.ErrnoException | null)?.code !== 'ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING') throw e;
     }
   }
   return import(full);
@@ -95,5 +118,5 @@ async function loadModule(full: string): Promise<unknown> {
  * proxy, here or while the config is validated): the file's fault, not dmaown's.
  */
 export function exportThrew(path: string, e: unknown): InputError {
-  return new InputError(`${path}: reading its export threw: ${(e as Error)?.message ?? String(e)}`);
+  return new InputError(`${path}: reading its export threw: ${thrownText(e)}`);
 }

@@ -54,14 +54,17 @@ export function initialTraceState(design: Design, devices: number): { state: Gro
 }
 
 /**
- * Runs `events` from the initial state through the design's compiled machine. Throws InputError
- * naming the step when an event is not one the design has or a driver-core event makes no sense.
+ * Runs `events` from the initial state through the design's compiled machine, yielding each
+ * step as it is made and keeping none of them (a replay of a long input runs in the memory of
+ * one step, if its caller keeps none either). Throws InputError naming the step when an event
+ * is not one the design has or a driver-core event makes no sense; the steps before it have
+ * been yielded by then.
  */
-export function replayEvents(design: Design, devices: number, events: readonly IommuEvent[], onStep?: (s: TraceStep) => void): TraceStep[] {
+export function* replaySteps(design: Design, devices: number, events: readonly IommuEvent[]): Generator<TraceStep, void, undefined> {
   const m = compiledOf(design);
   let { state, context } = initialTraceState(design, devices);
-  const steps: TraceStep[] = [];
-  events.forEach((event, i) => {
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
     if (!design.events.includes(event.type)) throw new InputError(`step ${i}: design ${design.name} has no '${event.type}' call (it has: ${design.events.join(', ')})`);
     if (event.type === 'bind_driver' && !driversOf(design).includes(event.driver)) {
       throw new InputError(`step ${i}: bind_driver: design ${design.name} has no '${event.driver}' driver (it has: ${driversOf(design).join(', ')})`);
@@ -74,9 +77,19 @@ export function replayEvents(design: Design, devices: number, events: readonly I
     const r = m.explain(m.stateNames.indexOf(state), c, event);
     state = m.stateNames[r.state] as GroupStateName;
     context = c;
-    const step: TraceStep = { step: i, event, ret: c.ret, warn: c.warn, state, context: cloneContext(c), fired: r.fired };
-    steps.push(step);
-    onStep?.(step);
-  });
+    yield { step: i, event, ret: c.ret, warn: c.warn, state, context: cloneContext(c), fired: r.fired };
+  }
+}
+
+/**
+ * Every step of `replaySteps`, kept: the trace, in order (`onStep` also sees each as it is
+ * made). Throws as `replaySteps` does.
+ */
+export function replayEvents(design: Design, devices: number, events: readonly IommuEvent[], onStep?: (s: TraceStep) => void): TraceStep[] {
+  const steps: TraceStep[] = [];
+  for (const s of replaySteps(design, devices, events)) {
+    steps.push(s);
+    onStep?.(s);
+  }
   return steps;
 }
