@@ -58,7 +58,7 @@ function fileKey(file: string): string {
 /** Why `file` could not be written, or null: checked without creating or changing it. */
 export function unwritable(file: string): string | null {
   const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-  if (/[\\/]$/.test(file)) return 'it names a directory (it ends in /), not a file';
+  if (file.endsWith('/')) return 'it names a directory (it ends in /), not a file';
   try {
     if (statSync(file).isDirectory()) return 'it is a directory';
     accessSync(file, constants.W_OK);
