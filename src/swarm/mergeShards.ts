@@ -1,7 +1,7 @@
 import { DECIDED_REASON } from '../core/searchLoop';
 import { cut, InputError } from '../errors';
 import type { Design } from '../iommu/design';
-import { parseEvent } from '../iommu/events';
+import { parseEvent, type IommuEvent } from '../iommu/events';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { MAX_SHARDS, type ShardTag } from './checkShard';
 import { MAX_DEVICES, MAX_DEVICES_SYMMETRY, MIN_DEVICES } from '../model/vocabulary';
@@ -37,14 +37,14 @@ export function knownNames(designs: readonly Design[], invariants: readonly Inva
   };
 }
 
-/** A verdict object of the JSON schema (docs/json-output.md), as a shard wrote it. */
+/** A verdict object of the JSON schema (docs/json-output.md), as a shard wrote it (its counterexample read as replay events). */
 export interface JsonVerdict {
   readonly name: string;
   readonly verdict: 'holds' | 'violated' | 'unknown' | 'n/a';
   readonly states?: number;
   readonly reason?: string;
   readonly explanation?: string;
-  readonly counterexample?: readonly unknown[];
+  readonly counterexample?: readonly IommuEvent[];
   readonly trace?: readonly unknown[];
 }
 
@@ -158,18 +158,18 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
   // A shard checks at least one invariant: an empty list would merge to nothing checked.
   if ((d.invariants as unknown[]).length === 0) bad('"invariants" is empty: a shard checks at least one invariant');
   /**
-   * Every counterexample, not only the one merge prints (so that whether a file is refused does
-   * not depend on which shard's is shortest): events as replay reads them, and no longer than
-   * the shard's search went, which is a path to a state it stored (at most `depth` calls), one
-   * call more for a WARN, or a path inside the prefix (below `shard.depth`); and at most
-   * MAX_COUNTEREXAMPLE_CALLS calls, whatever the file says its depths are.
+   * A counterexample read as replay events. Every one is read, not only the one merge prints
+   * (so that whether a file is refused does not depend on which shard's is shortest), and must
+   * be no longer than the shard's search went: a path to a state it stored (at most `depth`
+   * calls), one call more for a WARN, or a path inside the prefix (below `shard.depth`); and at
+   * most MAX_COUNTEREXAMPLE_CALLS calls, whatever the file says its depths are.
    */
-  const checkCounterexample = (ce: readonly unknown[], what: string): void => {
+  const readCounterexample = (ce: readonly unknown[], what: string): IommuEvent[] => {
     const most = Math.min(Math.max((d.depth as number) + 1, s.depth as number), MAX_COUNTEREXAMPLE_CALLS);
     if (ce.length > most) {
       bad(`${what}: a counterexample of ${ce.length.toLocaleString('en-US')} calls, longer than the shard's search went (depth ${d.depth as number}, prefix depth ${s.depth as number}): at most ${most.toLocaleString('en-US')} calls`);
     }
-    ce.forEach((e, k) => parseEvent(e, d.devices as number, `merge: ${file}: ${what} counterexample step ${k}`));
+    return ce.map((e, k) => parseEvent(e, d.devices as number, `merge: ${file}: ${what} counterexample step ${k}`));
   };
   const seen = new Map<string, number>();
   const invariants = (d.invariants as unknown[]).map((v, i): JsonVerdict => {
@@ -180,7 +180,6 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
     if (seen.has(o.name as string)) bad(`invariants[${i}]: ${name} is listed twice (also invariants[${seen.get(o.name as string)}]); a shard checks each invariant once`);
     seen.set(o.name as string, i);
     if (o.verdict === 'violated' && (!Array.isArray(o.counterexample) || !Array.isArray(o.trace) || typeof o.explanation !== 'string')) bad(`invariants[${i}] (${name}): a violation without counterexample, trace or explanation`);
-    if (o.verdict === 'violated') checkCounterexample(o.counterexample as unknown[], `invariants[${i}] (${name})`);
     if (o.verdict !== 'n/a' && !isCount(o.states)) bad(`invariants[${i}] (${name}): "states" is not ${COUNT}`);
     if (o.verdict === 'n/a' && (typeof o.reason !== 'string' || o.reason === '')) bad(`invariants[${i}] (${name}): "reason" is not a string: an n/a verdict says why`);
     // Whether an invariant applies is the design's to say (as check decides it), not the file's.
@@ -190,7 +189,10 @@ function parseShard(input: ShardInput, known?: KnownNames): Parsed {
     // Only the fields of a verdict object (docs/json-output.md): nothing else from the file is passed on.
     switch (o.verdict) {
       case 'n/a': return { name: o.name as string, verdict: 'n/a', reason: na ?? (o.reason as string) };
-      case 'violated': return { name: o.name as string, verdict: 'violated', states: o.states as number, explanation: o.explanation as string, counterexample: o.counterexample as unknown[], trace: o.trace as unknown[] };
+      case 'violated': {
+        const counterexample = readCounterexample(o.counterexample as unknown[], `invariants[${i}] (${name})`);
+        return { name: o.name as string, verdict: 'violated', states: o.states as number, explanation: o.explanation as string, counterexample, trace: o.trace as unknown[] };
+      }
       default: return { name: o.name as string, verdict: o.verdict as 'holds' | 'unknown', states: o.states as number };
     }
   });

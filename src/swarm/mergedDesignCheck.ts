@@ -3,7 +3,7 @@ import { callersOf } from '../iommu/callers';
 import type { DesignCheck, InvariantVerdict } from '../iommu/checkDesign';
 import type { Design } from '../iommu/design';
 import { cut } from '../errors';
-import { InputError, parseEvent } from '../iommu/events';
+import { InputError } from '../iommu/events';
 import { plural } from '../report/plural';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
@@ -13,9 +13,10 @@ import type { MergedCheck, MergedVerdict } from './mergeShards';
 
 /**
  * A merged run in `checkDesign`'s shape, for the reports that take one (text traces, JUnit,
- * markdown): each counterexample is parsed as replay events and replayed on `design` (a
- * malformed one is an InputError naming the invariant and step), and its end is checked to
- * break the invariant, whose explanation is worded from the replay, not taken from the file (a
+ * markdown): each counterexample (replay events, as mergeShards read them) is replayed on
+ * `design` (one the design cannot run is an InputError naming the invariant and step), and its
+ * end is checked to break the invariant, whose explanation is worded from the replay, not taken
+ * from the file (a
  * counterexample that breaks nothing is an InputError too, and so is one whose last state is
  * not confirmed stuck because more than `recoveryLimit` states are reachable from it by clean-up
  * alone). Whether each invariant applies is `design`'s to say, as in `check`: a verdict that
@@ -42,7 +43,7 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
       case 'n/a': return { name: v.name, verdict: 'n/a', reason: na! };
       case 'violated': {
         const where = `merge: shard ${v.shard}'s ${v.name} counterexample`;
-        const counterexample = v.counterexample!.map((e, i) => parseEvent(e, m.devices, `${where} step ${i}`));
+        const counterexample = v.counterexample!;
         let trace;
         try {
           trace = replayEvents(design, m.devices, counterexample);
