@@ -7,7 +7,7 @@ import { initialTraceState } from '../iommu/replay';
 import { errnoName } from '../model/vocabulary';
 import { devicesJson, devicesText, groupJson, groupText } from './stateJson';
 import { plural } from './plural';
-import { columnWidths } from './columnWidths';
+import { textTable } from './textTable';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -40,9 +40,7 @@ export function traceText(dc: Pick<DesignCheck, 'design' | 'devices'>, trace: re
   for (const s of trace) {
     rows.push([String(s.step), formatEvent(s.event), errnoName(s.ret), s.warn ? 'WARN' : '', s.state, groupText(schema, s.context), devicesText(s.context)]);
   }
-  const widths = columnWidths(rows);
-  const lines = rows.map((r) => '  ' + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
-  return [...lines, ...freshGroupNotes(dc, trace)];
+  return [...textTable(rows, '  '), ...freshGroupNotes(dc, trace)];
 }
 
 /**
@@ -129,8 +127,7 @@ export function checkText(dc: DesignCheck): string {
   else if (!r.complete) out.push(`stopped early: ${r.stopReason}; verdicts below are for the states explored so far`);
   out.push('');
   const rows = [['invariant', 'verdict', 'states', ''], ...dc.verdicts.map((v) => [v.name, ...verdictCell(v)])];
-  const widths = columnWidths(rows);
-  for (const row of rows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const line of textTable(rows)) out.push(line);
   for (const line of counterexampleText(dc)) out.push(line);
   return out.join('\n') + '\n';
 }

@@ -3,7 +3,7 @@ import type { DesignCheck } from '../iommu/checkDesign';
 import type { MergedCheck } from '../swarm/mergeShards';
 import { counterexampleText, symmetryJson } from './checkReport';
 import { plural } from './plural';
-import { columnWidths } from './columnWidths';
+import { textTable } from './textTable';
 
 const num = (n: number) => n.toLocaleString('en-US');
 
@@ -40,11 +40,8 @@ export function mergeText(m: MergedCheck, dc: DesignCheck): string {
   const rows = [['shard', 'roots', 'states', 'transitions', 'depth', 'time', '']];
   for (const s of m.shards) rows.push([String(s.index), num(s.roots), num(s.states), num(s.transitions), String(s.depth), `${(s.elapsedMs / 1000).toFixed(2)} s`, s.complete ? '' : s.stopReason === DECIDED_REASON ? 'stopped once decided (--stop-when-decided)' : `INCOMPLETE: ${s.stopReason}`]);
   rows.push(['sum', num(r.frontier), num(m.states), num(m.transitions), String(m.depth), `${(m.elapsedMs / 1000).toFixed(2)} s`, 'upper bound on the distinct states: shards overlap']);
-  const table = (t: string[][]) => {
-    const widths = columnWidths(t);
-    for (const row of t) out.push(row.map((c, i) => (i === row.length - 1 ? c : i >= 1 && i <= 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd());
-  };
-  table(rows);
+  // The counts (roots, states, transitions) right-aligned.
+  for (const line of textTable(rows, '', (i) => i >= 1 && i <= 3)) out.push(line);
   if (m.stopReason === DECIDED_REASON) out.push('', `${plural(m.shards.filter((s) => !s.complete).length, 'shard')} stopped once every invariant checked was decided (--stop-when-decided): the verdicts below are final`);
   else if (!m.complete) out.push('', 'INCOMPLETE: a shard stopped early; an invariant no shard found violated is unknown');
   out.push('');
@@ -55,8 +52,7 @@ export function mergeText(m: MergedCheck, dc: DesignCheck): string {
         : v.verdict === 'unknown' ? 'a shard stopped early; nothing found so far' : `in every shard`;
     vrows.push([v.name, v.verdict, note]);
   }
-  const widths = columnWidths(vrows);
-  for (const row of vrows) out.push(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd());
+  for (const line of textTable(vrows)) out.push(line);
   for (const line of counterexampleText(dc)) out.push(line);
   return out.join('\n') + '\n';
 }
