@@ -1,4 +1,4 @@
-import { InputError } from './errors';
+import { InputError, thrownText } from './errors';
 
 /** `text` without a leading UTF-8 byte-order mark (editors on some systems write one). */
 export function withoutBom(text: string): string {
@@ -16,7 +16,7 @@ const POSITION = / (?:in|after) JSON at position (\d+)/;
  * only).
  */
 export function jsonSyntaxProblem(e: unknown, text: string, firstLine = 1, firstColumn = 1): string {
-  const message = e instanceof Error ? e.message : String(e);
+  const message = thrownText(e);
   const at = POSITION.exec(message);
   const quoted = /^(Unexpected token '[^']*'), /.exec(message);
   const what = at ? message.slice(0, at.index) : (quoted ? quoted[1] : message).replace(/\s+/g, ' ').trim();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cut, InputError, oneLine } from '../errors';
+import { cut, InputError, oneLine, thrownText } from '../errors';
 import { checkApi, designsApi, statechartApi, statechartSvgApi, successorsApi } from './api';
 import { PAGE_FILES, pageDir, readPageFile } from './pageAssets';
 
@@ -162,7 +162,7 @@ export function startExploreServer(port: number): Promise<ExploreServer> {
         if (e instanceof InputError) return sendJson(res, 400, { error: oneLine(e.message) });
         // A refused body is not read to its end: the connection closes after the answer.
         if (e instanceof HttpError) return sendJson(res, e.status, { error: oneLine(e.message) }, e.status === 413 ? { ...e.headers, Connection: 'close' } : e.headers);
-        sendJson(res, 500, { error: oneLine(`internal error: ${(e as Error)?.message ?? String(e)}`) });
+        sendJson(res, 500, { error: oneLine(`internal error: ${thrownText(e)}`) });
       });
     });
     // Requests Node's parser refuses (headers or URL over 16 KB, malformed HTTP) get a one-line
