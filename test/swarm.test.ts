@@ -18,7 +18,10 @@ import { replayEvents } from '../src/iommu/replay';
 import { shardJson } from '../src/report/shardReport';
 import { checkShard, type ShardOptions } from '../src/swarm/checkShard';
 import { frontierShare } from '../src/swarm/frontierShare';
-import { mergedExitCode, mergeShards, type MergedCheck } from '../src/swarm/mergeShards';
+import { mergedExitCode, mergeShards, type MergedCheck, type TieRank } from '../src/swarm/mergeShards';
+import { shortcutRank } from '../src/swarm/shortcutRank';
+import { freshGroupSteps } from '../src/iommu/freshGroupSteps';
+import { parseEvent } from '../src/iommu/events';
 import { prefixSearch } from '../src/swarm/prefixSearch';
 import { shardModel } from '../src/swarm/shardModel';
 
@@ -26,10 +29,14 @@ let designs: Design[] = [];
 let invariants: Invariant[] = [];
 const design = (name: string) => designs.find((d) => d.name === name)!;
 
+/** Every shard of a run, as `dmaown shard --format json` prints them. */
+function shardDocs(d: Design, devices: number, invs: readonly Invariant[], o: Omit<ShardOptions, 'index'>): unknown[] {
+  return Array.from({ length: o.shards }, (_, index) => JSON.parse(JSON.stringify(shardJson(checkShard(d, devices, invs, { ...o, index })))) as unknown);
+}
+
 /** Every shard of a run, as `dmaown shard --format json` prints them, merged. */
-function swarm(d: Design, devices: number, invs: readonly Invariant[], o: Omit<ShardOptions, 'index'>): MergedCheck {
-  const docs = Array.from({ length: o.shards }, (_, index) => JSON.parse(JSON.stringify(shardJson(checkShard(d, devices, invs, { ...o, index })))) as unknown);
-  return mergeShards(docs.map((doc, k) => ({ file: `shard-${k}.json`, doc })));
+function swarm(d: Design, devices: number, invs: readonly Invariant[], o: Omit<ShardOptions, 'index'>, rank?: TieRank): MergedCheck {
+  return mergeShards(shardDocs(d, devices, invs, o).map((doc, k) => ({ file: `shard-${k}.json`, doc })), undefined, rank);
 }
 
 /** Verdict and, for a violation, the counterexample's length. */
@@ -109,6 +116,74 @@ describe('merged shards give check\'s verdicts', () => {
     const m1 = mergeShards(a.map((doc, k) => ({ file: `${k}`, doc })));
     const m2 = mergeShards([...a].reverse().map((doc, k) => ({ file: `${k}`, doc })));
     expect(JSON.stringify(m2)).toBe(JSON.stringify(m1));
+  });
+});
+
+describe('ties for the shortest counterexample', () => {
+  /** Per violated invariant, the shards whose counterexamples are the shortest (read from the shard documents, not from merge). */
+  const tiedShards = (docs: readonly unknown[]): Map<string, number[]> => {
+    const out = new Map<string, number[]>();
+    const byName = new Map<string, { shard: number; length: number }[]>();
+    docs.forEach((doc, k) => {
+      for (const v of (doc as { invariants: { name: string; verdict: string; counterexample?: unknown[] }[] }).invariants) {
+        if (v.verdict === 'violated') byName.set(v.name, [...(byName.get(v.name) ?? []), { shard: k, length: v.counterexample!.length }]);
+      }
+    });
+    for (const [name, xs] of byName) {
+      const shortest = Math.min(...xs.map((x) => x.length));
+      out.set(name, xs.filter((x) => x.length === shortest).map((x) => x.shard));
+    }
+    return out;
+  };
+  const counterexampleOf = (doc: unknown, name: string, devices: number) =>
+    (doc as { invariants: { name: string; counterexample: unknown[] }[] }).invariants.find((v) => v.name === name)!.counterexample.map((e) => parseEvent(e, devices, 'test'));
+
+  it('are broken by the rank, asked once per tied shard and never without a tie, then by the lowest index, whatever the order of the files', () => {
+    const d = design('v7');
+    let ties = 0;
+    for (const [shards, depth] of [[3, 2], [5, 4], [2, 1]]) {
+      const docs = shardDocs(d, 3, invariants, { shards, depth });
+      const tied = tiedShards(docs);
+      const asked: string[] = [];
+      // Prefers the highest shard index: the opposite of the default.
+      const rank: TieRank = (run, name, shard) => { asked.push(`${name}#${shard}`); expect(run).toEqual({ design: 'v7', devices: 3 }); return -shard; };
+      const inputs = docs.map((doc, k) => ({ file: `${k}`, doc }));
+      const m = mergeShards(inputs, undefined, rank);
+      const expectedAsks = [...tied].filter(([, ks]) => ks.length > 1).flatMap(([name, ks]) => ks.map((k) => `${name}#${k}`));
+      expect(asked.sort()).toEqual(expectedAsks.sort());
+      for (const v of m.invariants) {
+        if (v.verdict !== 'violated') continue;
+        const ks = tied.get(v.name)!;
+        if (ks.length > 1) ties++;
+        expect(v.shard, `${v.name} K=${shards} d=${depth}`).toBe(Math.max(...ks));
+        // A rank that ties everything leaves the lowest index.
+        expect(mergeShards(inputs, undefined, () => 0).invariants.find((x) => x.name === v.name)!.shard).toBe(Math.min(...ks));
+      }
+      expect(JSON.stringify(mergeShards([...inputs].reverse(), undefined, rank))).toBe(JSON.stringify(m));
+    }
+    // Otherwise this test would have checked no tie at all.
+    expect(ties).toBeGreaterThan(0);
+  });
+
+  it('merge prints a counterexample with the one-group shortcut only when every shard tied for the shortest has one (v7, v1-enum at 2 and 3 devices)', () => {
+    let avoided = 0;
+    for (const name of ['v7', 'v1-enum']) for (const devices of [2, 3]) for (const shards of [2, 3]) for (const depth of [1, 2, 4]) {
+      const d = design(name);
+      const docs = shardDocs(d, devices, invariants, { shards, depth });
+      const m = mergeShards(docs.map((doc, k) => ({ file: `${k}`, doc })), undefined, shortcutRank(designs));
+      const takesShortcut = (events: ReturnType<typeof counterexampleOf>) => freshGroupSteps(d, devices, replayEvents(d, devices, events)).length > 0;
+      for (const [inv, ks] of tiedShards(docs)) {
+        const shortcut = ks.map((k) => takesShortcut(counterexampleOf(docs[k], inv, devices)));
+        const v = m.invariants.find((x) => x.name === inv)!;
+        const where = `${name} ${devices} devices K=${shards} d=${depth} ${inv}`;
+        // The first shard without the shortcut, or the first shard when all take it.
+        const want = shortcut.includes(false) ? ks[shortcut.indexOf(false)] : ks[0];
+        expect(v.shard, where).toBe(want);
+        if (shortcut[0] && shortcut.includes(false)) avoided++;
+      }
+    }
+    // The audit's case (v7's owner-domain at 2 devices, K=2) is among these: a tie where the lowest index took the shortcut.
+    expect(avoided).toBeGreaterThan(0);
   });
 });
 

@@ -7,6 +7,7 @@ import { checkMarkdown } from '../report/markdownReport';
 import { mergeJson, mergeText } from '../report/mergeReport';
 import { checkedVerdicts, mergedDesignCheck } from '../swarm/mergedDesignCheck';
 import { knownNames, MAX_COUNTEREXAMPLE_CALLS, mergedExitCode, mergeShards, type ShardInput } from '../swarm/mergeShards';
+import { shortcutRank } from '../swarm/shortcutRank';
 import { flagChoice, parseArgs } from './args';
 import type { Command } from './command';
 import { designByName, invariantsByName } from './common';
@@ -32,10 +33,11 @@ merge names the problem and exits 2.
 
 Per invariant: n/a where the design rules it out (with the design's reason; a shard that says
 otherwise is refused, exit 2); violated if any shard found it violated, with the shortest
-counterexample over the shards (ties: the lowest shard index), which replays with 'dmaown
-replay' as it is (merge replays it and exits 2 if it does not end in a violation of that
-invariant; the explanation and trace printed come from that replay, not from the file); holds
-if every shard completed and it holds in each; otherwise unknown. A shard that 'dmaown shard
+counterexample over the shards (ties: one without the model's one-group shortcut first, then
+the lowest shard index; a tied one that does not replay is refused, exit 2), which replays
+with 'dmaown replay' as it is (merge replays it and exits 2 if it does not end in a violation
+of that invariant; the explanation and trace printed come from that replay, not from the
+file); holds if every shard completed and it holds in each; otherwise unknown. A shard that 'dmaown shard
 --stop-when-decided' stopped once every invariant it checks was violated keeps the shortest
 counterexamples exact: when every shard that stopped early stopped so, the report says the
 verdicts are final. States and transitions are given per shard and summed: the sum is an upper
@@ -60,7 +62,8 @@ exit status: 0 every invariant holds or is n/a, 1 one is violated, 2 bad usage o
     // A report written over a shard file would replace it with the merged result.
     refuseReportsOverInputs(reports, files);
     const inputs = shardInputs(files);
-    const merged = mergeShards(inputs, knownNames(await loadDesigns(), await loadInvariants()));
+    const designs = await loadDesigns();
+    const merged = mergeShards(inputs, knownNames(designs, await loadInvariants()), shortcutRank(designs));
     const design = await designByName(merged.design);
     const invariants = await invariantsByName(merged.invariants.map((v) => v.name));
     const dc = mergedDesignCheck(merged, design, invariants);

@@ -265,14 +265,23 @@ export function indexList(xs: readonly number[]): string {
 }
 
 /**
+ * Orders equally short counterexamples of one violated invariant: the lower rank is printed
+ * (then the lower shard index). Asked only where two or more shards tie for the shortest, once
+ * for each of them; it must be pure, so that the merge stays deterministic. It may throw an
+ * InputError that names the shard's counterexample.
+ */
+export type TieRank = (run: { readonly design: string; readonly devices: number }, invariant: string, shard: number, counterexample: readonly IommuEvent[]) => number;
+
+/**
  * Merges the shards of one run (docs/scaling.md, swarm mode). Every shard of the run must be
  * given exactly once and all must agree on design, bound, invariants, shard count, depth,
  * symmetry and the search to that depth; anything else is an InputError naming the problem.
  * Per invariant: n/a if n/a; violated if some shard found it violated, with the shortest
- * counterexample (ties: the lowest shard index); holds if every shard completed and it holds in
- * each; otherwise unknown. Deterministic: the order of `inputs` does not matter.
+ * counterexample (ties: the lowest `rank`, then the lowest shard index); holds if every shard
+ * completed and it holds in each; otherwise unknown. Deterministic: the order of `inputs` does
+ * not matter.
  */
-export function mergeShards(inputs: readonly ShardInput[], known?: KnownNames): MergedCheck {
+export function mergeShards(inputs: readonly ShardInput[], known?: KnownNames, rank?: TieRank): MergedCheck {
   if (inputs.length === 0) throw new InputError('merge: no shard files given');
   const parsed = inputs.map((input) => parseShard(input, known));
   const first = parsed[0];
@@ -301,9 +310,17 @@ export function mergeShards(inputs: readonly ShardInput[], known?: KnownNames): 
       if (!vs.every((v) => v.verdict === 'n/a')) throw new InputError(`merge: ${vs[0].name} is n/a in some shards only`);
       return vs[0];
     }
-    let best = -1;
-    vs.forEach((v, k) => { if (v.verdict === 'violated' && (best < 0 || length(v) < length(vs[best]))) best = k; });
-    if (best >= 0) return { ...vs[best], shard: best };
+    const violated = [...vs.keys()].filter((k) => vs[k].verdict === 'violated');
+    if (violated.length > 0) {
+      const shortest = Math.min(...violated.map((k) => length(vs[k])));
+      const tied = violated.filter((k) => length(vs[k]) === shortest);
+      let best = tied[0];
+      if (rank && tied.length > 1) {
+        const ranks = tied.map((k) => rank({ design: first.design, devices: first.devices }, vs[k].name, k, vs[k].counterexample!));
+        best = tied[ranks.indexOf(Math.min(...ranks))];
+      }
+      return { ...vs[best], shard: best };
+    }
     const states = total(vs.map((v) => v.states!), `${vs[0].name} "states"`);
     const decided = shards.every((p) => p.summary.complete) && vs.every((v) => v.verdict === 'holds');
     return { name: vs[0].name, verdict: decided ? 'holds' : 'unknown', states };
