@@ -35,8 +35,8 @@ function shardDocs(d: Design, devices: number, invs: readonly Invariant[], o: Om
 }
 
 /** Every shard of a run, as `dmaown shard --format json` prints them, merged. */
-function swarm(d: Design, devices: number, invs: readonly Invariant[], o: Omit<ShardOptions, 'index'>, rank?: TieRank): MergedCheck {
-  return mergeShards(shardDocs(d, devices, invs, o).map((doc, k) => ({ file: `shard-${k}.json`, doc })), undefined, rank);
+function swarm(d: Design, devices: number, invs: readonly Invariant[], o: Omit<ShardOptions, 'index'>): MergedCheck {
+  return mergeShards(shardDocs(d, devices, invs, o).map((doc, k) => ({ file: `shard-${k}.json`, doc })));
 }
 
 /** Verdict and, for a violation, the counterexample's length. */

@@ -37,11 +37,11 @@ counterexample over the shards (ties: one without the model's one-group shortcut
 the lowest shard index; a tied one that does not replay is refused, exit 2), which replays
 with 'dmaown replay' as it is (merge replays it and exits 2 if it does not end in a violation
 of that invariant; the explanation and trace printed come from that replay, not from the
-file); holds if every shard completed and it holds in each; otherwise unknown. A shard that 'dmaown shard
---stop-when-decided' stopped once every invariant it checks was violated keeps the shortest
-counterexamples exact: when every shard that stopped early stopped so, the report says the
-verdicts are final. States and transitions are given per shard and summed: the sum is an upper
-bound on the distinct states, since shards overlap.
+file); holds if every shard completed and it holds in each; otherwise unknown. A shard that
+'dmaown shard --stop-when-decided' stopped once every invariant it checks was violated keeps
+the shortest counterexamples exact: when every shard that stopped early stopped so, the report
+says the verdicts are final. States and transitions are given per shard and summed: the sum
+is an upper bound on the distinct states, since shards overlap.
 
   --format FORMAT   text (default); json (check's run object with summed counts and a
                     "swarm" field, docs/json-output.md); junit or md (as check's; they say
