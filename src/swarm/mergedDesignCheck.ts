@@ -7,9 +7,10 @@ import { InputError } from '../iommu/events';
 import { plural } from '../report/plural';
 import { notApplicableReason, type Invariant } from '../iommu/invariant';
 import { buildIommuModel } from '../iommu/iommuModel';
-import { initialTraceState, replayEvents } from '../iommu/replay';
+import { initialTraceState } from '../iommu/replay';
 import { violationTraceJson } from '../report/checkReport';
 import type { MergedCheck, MergedVerdict } from './mergeShards';
+import { replayShardCounterexample, shardCounterexampleName } from './replayShardCounterexample';
 
 /**
  * A merged run in `checkDesign`'s shape, for the reports that take one (text traces, JUnit,
@@ -42,15 +43,9 @@ export function mergedDesignCheck(m: MergedCheck, design: Design, invariants: re
     switch (v.verdict) {
       case 'n/a': return { name: v.name, verdict: 'n/a', reason: na! };
       case 'violated': {
-        const where = `merge: shard ${v.shard}'s ${v.name} counterexample`;
+        const where = shardCounterexampleName(v.shard!, v.name);
         const counterexample = v.counterexample!;
-        let trace;
-        try {
-          trace = replayEvents(design, m.devices, counterexample);
-        } catch (e) {
-          if (e instanceof InputError) throw new InputError(`${where}: ${e.message}`);
-          throw e;
-        }
+        const trace = replayShardCounterexample(design, m.devices, v.shard!, v.name, counterexample);
         // The shard file says it is a violation; the replay must show it.
         const last = trace.length > 0 ? trace[trace.length - 1] : null;
         const start = last ?? initialTraceState(design, m.devices);

@@ -1,8 +1,7 @@
-import { InputError } from '../errors';
 import type { Design } from '../iommu/design';
 import { freshGroupSteps } from '../iommu/freshGroupSteps';
-import { replayEvents } from '../iommu/replay';
 import type { TieRank } from './mergeShards';
+import { replayShardCounterexample } from './replayShardCounterexample';
 
 /**
  * The TieRank `dmaown merge` uses: among equally short counterexamples it prints one the kernel
@@ -15,13 +14,7 @@ export function shortcutRank(designs: readonly Design[]): TieRank {
   return (run, invariant, shard, counterexample) => {
     const design = designs.find((d) => d.name === run.design);
     if (!design) return 0;
-    let trace;
-    try {
-      trace = replayEvents(design, run.devices, counterexample);
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(`merge: shard ${shard}'s ${invariant} counterexample: ${e.message}`);
-      throw e;
-    }
+    const trace = replayShardCounterexample(design, run.devices, shard, invariant, counterexample);
     return freshGroupSteps(design, run.devices, trace).length > 0 ? 1 : 0;
   };
 }
